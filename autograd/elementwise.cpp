@@ -1,0 +1,232 @@
+// Lessons 01 and 02: elementwise ops. Binary ops broadcast by NumPy rules; their backward
+// hands each input the upstream gradient times the local derivative, then sum_to_shape undoes
+// the broadcast. Unary ops use their own output or input in a one-line derivative.
+#include <cmath>
+
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+using detail::Node;
+
+namespace {
+
+// out[i] = f(a[i]) over any layout of a.
+template <class F>
+Tensor map_unary(const Tensor& a, F f) {
+  Tensor out = detail::empty(a.shape());
+  float* o = out.data();
+  const float* x = a.data();
+  if (a.is_contiguous()) {
+    const int64_t n = a.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+  } else {
+    const Shape* strides[3] = {&a.strides(), nullptr, nullptr};
+    int64_t base[3] = {0, 0, 0};
+    int64_t i = 0;
+    detail::for_each_offset(a.shape(), strides, base, [&](int64_t oa, int64_t, int64_t) { o[i++] = f(x[oa]); });
+  }
+  return out;
+}
+
+// out = f(a, b) with a and b broadcast to a common shape.
+template <class F>
+Tensor map_binary(const Tensor& a, const Tensor& b, F f, const char* op, Loc loc) {
+  const Shape shape = broadcast_shapes(a.shape(), b.shape(), op, loc);
+  Tensor out = detail::empty(shape);
+  float* o = out.data();
+  const float* x = a.data();
+  const float* y = b.data();
+  const int64_t n = out.numel();
+  if (a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
+    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);  // the common case, kept simple to vectorise
+  } else {
+    const Shape sa = broadcast_strides(a.shape(), a.strides(), shape);
+    const Shape sb = broadcast_strides(b.shape(), b.strides(), shape);
+    const Shape* strides[3] = {&sa, &sb, nullptr};
+    int64_t base[3] = {0, 0, 0};
+    int64_t i = 0;
+    detail::for_each_offset(shape, strides, base, [&](int64_t oa, int64_t ob, int64_t) { o[i++] = f(x[oa], y[ob]); });
+  }
+  return out;
+}
+
+// grad_input[i] = f(grad[i], y[i], x[i]) where y is the op's output and x its input: the
+// backward of every unary op, computed in one pass.
+template <class F>
+Tensor unary_grad(const Tensor& grad, const Node& self, F f) {
+  const Tensor g = grad.contiguous();
+  const Tensor x = self.inputs[0].contiguous();
+  Tensor out = detail::empty(g.shape());
+  float* o = out.data();
+  const float* gp = g.data();
+  const float* yp = self.data();
+  const float* xp = x.data();
+  const int64_t n = out.numel();
+  for (int64_t i = 0; i < n; ++i) o[i] = f(gp[i], yp[i], xp[i]);
+  return out;
+}
+
+template <class Forward, class Derivative>
+Tensor unary_op(const Tensor& a, const char* op, Forward forward, Derivative derivative) {
+  Tensor out = map_unary(a, forward);
+  detail::record(out, op, {a}, [derivative](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = unary_grad(g, self, derivative);
+  });
+  return out;
+}
+
+bool needs(const Node& self, int i) { return self.inputs[i].requires_grad(); }
+
+}  // namespace
+
+// ---- binary -------------------------------------------------------------------------------
+
+Tensor add(const Tensor& a, const Tensor& b, Loc loc) {
+  Tensor out = map_binary(a, b, [](float x, float y) { return x + y; }, "add", loc);
+  // d(a+b)/da = 1, d(a+b)/db = 1
+  detail::record(out, "add", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    if (needs(self, 0)) gi[0] = sum_to_shape(g, self.inputs[0].shape());
+    if (needs(self, 1)) gi[1] = sum_to_shape(g, self.inputs[1].shape());
+  });
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b, Loc loc) {
+  Tensor out = map_binary(a, b, [](float x, float y) { return x - y; }, "sub", loc);
+  // d(a-b)/da = 1, d(a-b)/db = -1
+  detail::record(out, "sub", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    if (needs(self, 0)) gi[0] = sum_to_shape(g, self.inputs[0].shape());
+    if (needs(self, 1)) gi[1] = sum_to_shape(neg(g), self.inputs[1].shape());
+  });
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b, Loc loc) {
+  Tensor out = map_binary(a, b, [](float x, float y) { return x * y; }, "mul", loc);
+  // d(ab)/da = b, d(ab)/db = a
+  detail::record(out, "mul", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    const Tensor& x = self.inputs[0];
+    const Tensor& y = self.inputs[1];
+    if (needs(self, 0)) gi[0] = sum_to_shape(mul(g, y), x.shape());
+    if (needs(self, 1)) gi[1] = sum_to_shape(mul(g, x), y.shape());
+  });
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b, Loc loc) {
+  Tensor out = map_binary(a, b, [](float x, float y) { return x / y; }, "div", loc);
+  // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+  detail::record(out, "div", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    const Tensor& x = self.inputs[0];
+    const Tensor& y = self.inputs[1];
+    if (needs(self, 0)) gi[0] = sum_to_shape(div(g, y), x.shape());
+    if (needs(self, 1)) gi[1] = sum_to_shape(neg(div(mul(g, x), mul(y, y))), y.shape());
+  });
+  return out;
+}
+
+Tensor pow(const Tensor& a, const Tensor& b, Loc loc) {
+  Tensor out = map_binary(a, b, [](float x, float y) { return std::pow(x, y); }, "pow", loc);
+  // d(a^b)/da = b·a^(b-1), d(a^b)/db = a^b·ln a
+  detail::record(out, "pow", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    const Tensor& x = self.inputs[0];
+    const Tensor& y = self.inputs[1];
+    if (needs(self, 0)) gi[0] = sum_to_shape(mul(g, mul(y, pow(x, sub(y, 1.0f)))), x.shape());
+    if (needs(self, 1)) gi[1] = sum_to_shape(mul(g, mul(pow(x, y), log(x))), y.shape());
+  });
+  return out;
+}
+
+// ---- with a scalar ------------------------------------------------------------------------
+
+Tensor add(const Tensor& a, float s, Loc) {
+  Tensor out = map_unary(a, [s](float x) { return x + s; });
+  detail::record(out, "add", {a}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
+  return out;
+}
+
+Tensor sub(const Tensor& a, float s, Loc loc) { return add(a, -s, loc); }
+
+Tensor rsub(const Tensor& a, float s, Loc) {
+  Tensor out = map_unary(a, [s](float x) { return s - x; });
+  detail::record(out, "rsub", {a}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = neg(g); });
+  return out;
+}
+
+Tensor mul(const Tensor& a, float s, Loc) {
+  Tensor out = map_unary(a, [s](float x) { return x * s; });
+  // d(a·s)/da = s
+  detail::record(out, "mul", {a}, [s](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = mul(g, s); });
+  return out;
+}
+
+Tensor div(const Tensor& a, float s, Loc loc) { return mul(a, 1.0f / s, loc); }
+
+Tensor rdiv(const Tensor& a, float s, Loc) {
+  Tensor out = map_unary(a, [s](float x) { return s / x; });
+  // d(s/a)/da = -s/a² = -y/a
+  detail::record(out, "rdiv", {a}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = unary_grad(g, self, [](float gv, float y, float x) { return -gv * y / x; });
+  });
+  return out;
+}
+
+Tensor pow(const Tensor& a, float e, Loc) {
+  Tensor out = map_unary(a, [e](float x) { return std::pow(x, e); });
+  // d(a^e)/da = e·a^(e-1)
+  detail::record(out, "pow", {a}, [e](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = unary_grad(g, self, [e](float gv, float, float x) { return gv * e * std::pow(x, e - 1.0f); });
+  });
+  return out;
+}
+
+// ---- unary --------------------------------------------------------------------------------
+
+Tensor neg(const Tensor& a, Loc) {
+  Tensor out = map_unary(a, [](float x) { return -x; });
+  detail::record(out, "neg", {a}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = neg(g); });
+  return out;
+}
+
+// d exp(x) = exp(x) = y
+Tensor exp(const Tensor& a, Loc) {
+  return unary_op(a, "exp", [](float x) { return std::exp(x); }, [](float g, float y, float) { return g * y; });
+}
+
+// d log(x) = 1/x
+Tensor log(const Tensor& a, Loc) {
+  return unary_op(a, "log", [](float x) { return std::log(x); }, [](float g, float, float x) { return g / x; });
+}
+
+// d √x = 1/(2√x) = 1/(2y)
+Tensor sqrt(const Tensor& a, Loc) {
+  return unary_op(a, "sqrt", [](float x) { return std::sqrt(x); }, [](float g, float y, float) { return g / (2.0f * y); });
+}
+
+// d tanh(x) = 1 - y²
+Tensor tanh(const Tensor& a, Loc) {
+  return unary_op(a, "tanh", [](float x) { return std::tanh(x); }, [](float g, float y, float) { return g * (1.0f - y * y); });
+}
+
+// σ(x) = 1/(1+e^-x); d σ(x) = y(1 - y)
+Tensor sigmoid(const Tensor& a, Loc) {
+  return unary_op(
+      a, "sigmoid", [](float x) { return 1.0f / (1.0f + std::exp(-x)); },
+      [](float g, float y, float) { return g * y * (1.0f - y); });
+}
+
+// d relu(x) = 1 where x > 0, else 0
+Tensor relu(const Tensor& a, Loc) {
+  return unary_op(a, "relu", [](float x) { return x > 0.0f ? x : 0.0f; }, [](float g, float, float x) { return x > 0.0f ? g : 0.0f; });
+}
+
+// d |x| = sign(x) (0 at 0, as PyTorch)
+Tensor abs(const Tensor& a, Loc) {
+  return unary_op(
+      a, "abs", [](float x) { return std::fabs(x); },
+      [](float g, float, float x) { return x > 0.0f ? g : (x < 0.0f ? -g : 0.0f); });
+}
+
+}  // namespace glimpse

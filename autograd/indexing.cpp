@@ -1,0 +1,141 @@
+// Lessons 04 and 06: gathering rows (embeddings) and masking (attention never looks at padding).
+// The backward of a gather is a scatter-add: a row used twice receives both gradients.
+#include <fmt/format.h>
+
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+using detail::check;
+using detail::Node;
+
+namespace {
+void check_indices(const IndexTensor& index, int64_t limit, const char* op, const Shape& shape, int d, Loc loc) {
+  for (int64_t k = 0; k < index.numel(); ++k)
+    check(index[k] >= 0 && index[k] < limit, op, loc, [&] {
+      return fmt::format("index {} (at position {}) is out of range for dim {} of size {} (shape {})", index[k], k, d,
+                         limit, to_string(shape));
+    });
+}
+}  // namespace
+
+Tensor index_select(const Tensor& a, int64_t dim, const IndexTensor& index, Loc loc) {
+  const int d = normalize_dim(dim, a.dim(), "index_select", loc);
+  check(index.shape.size() == 1, "index_select", loc, [&] {
+    return fmt::format("index must be 1-D, got shape {}", to_string(index.shape));
+  });
+  check_indices(index, a.shape()[d], "index_select", a.shape(), d, loc);
+  const Tensor c = a.contiguous();
+  const detail::Lanes l = detail::lanes_of(c.shape(), d);
+  Shape out_shape = a.shape();
+  out_shape[d] = index.numel();
+  Tensor out = detail::empty(out_shape);
+  const int64_t k_out = index.numel();
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t k = 0; k < k_out; ++k)
+      std::copy_n(c.data() + (o * l.n + index[k]) * l.inner, l.inner, out.data() + (o * k_out + k) * l.inner);
+  // d index_select: scatter-add each gradient row back to the row it was read from.
+  detail::record(out, "index_select", {a}, [d, index](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+    const Tensor g = grad.contiguous();
+    Tensor dx = zeros(self.inputs[0].shape());
+    const detail::Lanes l = detail::lanes_of(dx.shape(), d);
+    const int64_t k_out = index.numel();
+    for (int64_t o = 0; o < l.outer; ++o)
+      for (int64_t k = 0; k < k_out; ++k) {
+        float* dst = dx.data() + (o * l.n + index[k]) * l.inner;
+        const float* src = g.data() + (o * k_out + k) * l.inner;
+        for (int64_t i = 0; i < l.inner; ++i) dst[i] += src[i];
+      }
+    gi[0] = dx;
+  });
+  return out;
+}
+
+Tensor embedding(const Tensor& weight, const IndexTensor& ids, int64_t padding_idx, Loc loc) {
+  check(weight.dim() == 2, "embedding", loc, [&] {
+    return fmt::format("weight must be 2-D [num_embeddings, embedding_dim], got shape {}", to_string(weight.shape()));
+  });
+  check_indices(ids, weight.shape()[0], "embedding", weight.shape(), 0, loc);
+  const Tensor w = weight.contiguous();
+  const int64_t dim = weight.shape()[1];
+  Shape out_shape = ids.shape;
+  out_shape.push_back(dim, loc);
+  Tensor out = detail::empty(out_shape);
+  for (int64_t k = 0; k < ids.numel(); ++k) std::copy_n(w.data() + ids[k] * dim, dim, out.data() + k * dim);
+  detail::record(out, "embedding", {weight}, [ids, padding_idx, dim](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+    const Tensor g = grad.contiguous();
+    Tensor dw = zeros(self.inputs[0].shape());
+    for (int64_t k = 0; k < ids.numel(); ++k) {
+      if (ids[k] == padding_idx) continue;  // the padding row stays fixed
+      float* dst = dw.data() + ids[k] * dim;
+      const float* src = g.data() + k * dim;
+      for (int64_t i = 0; i < dim; ++i) dst[i] += src[i];
+    }
+    gi[0] = dw;
+  });
+  return out;
+}
+
+Tensor masked_fill(const Tensor& a, const Tensor& mask, float value, Loc loc) {
+  check(!mask.requires_grad(), "masked_fill", loc, [] { return std::string("the mask must not require grad"); });
+  const Shape shape = broadcast_shapes(a.shape(), mask.shape(), "masked_fill", loc);
+  check(shape == a.shape(), "masked_fill", loc, [&] {
+    return fmt::format("mask of shape {} must broadcast to the tensor's shape {}", to_string(mask.shape()),
+                       to_string(a.shape()));
+  });
+  Tensor keep = detail::empty(shape);  // 1 where a is kept, 0 where it is filled
+  Tensor out = detail::empty(shape);
+  {
+    const Shape sa = a.strides();
+    const Shape sm = broadcast_strides(mask.shape(), mask.strides(), shape);
+    const Shape* strides[3] = {&sa, &sm, nullptr};
+    int64_t base[3] = {0, 0, 0};
+    int64_t i = 0;
+    const float* x = a.data();
+    const float* m = mask.data();
+    detail::for_each_offset(shape, strides, base, [&](int64_t oa, int64_t om, int64_t) {
+      const bool fill = m[om] != 0.0f;
+      out.data()[i] = fill ? value : x[oa];
+      keep.data()[i++] = fill ? 0.0f : 1.0f;
+    });
+  }
+  // d masked_fill: gradient passes where the input was kept, zero where it was filled.
+  detail::record(out, "masked_fill", {a}, [keep](const Node&, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = mul(g, keep);
+  });
+  return out;
+}
+
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc) {
+  check(!condition.requires_grad(), "where", loc, [] { return std::string("the condition must not require grad"); });
+  const Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where", loc), b.shape(), "where", loc);
+  Tensor chosen_a = detail::empty(shape);  // 1 where the result comes from a
+  {
+    const Shape sc = broadcast_strides(condition.shape(), condition.strides(), shape);
+    const Shape* strides[3] = {&sc, nullptr, nullptr};
+    int64_t base[3] = {0, 0, 0};
+    int64_t i = 0;
+    detail::for_each_offset(shape, strides, base, [&](int64_t oc, int64_t, int64_t) {
+      chosen_a.data()[i++] = condition.data()[oc] != 0.0f ? 1.0f : 0.0f;
+    });
+  }
+  Tensor out;
+  {
+    NoGradGuard no_grad;  // out = a·c + b·(1-c), computed without recording these helpers
+    const Tensor ea = a.expand(shape), eb = b.expand(shape);
+    out = detail::empty(shape);
+    detail::copy_into(out, eb);
+    const Tensor ca = ea.contiguous();
+    for (int64_t i = 0; i < out.numel(); ++i)
+      if (chosen_a.data()[i] != 0.0f) out.data()[i] = ca.data()[i];
+  }
+  // d where: a's gradient where the condition held, b's elsewhere.
+  detail::record(out, "where", {a, b}, [chosen_a](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    if (self.inputs[0].requires_grad()) gi[0] = sum_to_shape(mul(g, chosen_a), self.inputs[0].shape());
+    if (self.inputs[1].requires_grad()) gi[1] = sum_to_shape(mul(g, rsub(chosen_a, 1.0f)), self.inputs[1].shape());
+  });
+  return out;
+}
+
+}  // namespace glimpse

@@ -1,0 +1,58 @@
+// Lesson 03: the classification loss. cross_entropy = nll_loss(log_softmax(logits)):
+//   loss = -(1/N') Σ_n log softmax(logits_n)[target_n]   over the N' targets not ignored.
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+using detail::check;
+using detail::Node;
+
+Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets, int64_t ignore_index, Loc loc) {
+  check(log_probs.dim() == 2, "nll_loss", loc, [&] {
+    return fmt::format("expects log-probabilities of shape [N, C], got {}", to_string(log_probs.shape()));
+  });
+  const int64_t n = log_probs.shape()[0], classes = log_probs.shape()[1];
+  check(targets.shape.size() == 1 && targets.numel() == n, "nll_loss", loc, [&] {
+    return fmt::format("targets of shape {} do not match {} rows of log-probabilities {}", to_string(targets.shape), n,
+                       to_string(log_probs.shape()));
+  });
+  const Tensor lp = log_probs.contiguous();
+  double total = 0.0;
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t t = targets[i];
+    if (t == ignore_index) continue;
+    check(t >= 0 && t < classes, "nll_loss", loc, [&] {
+      return fmt::format("target {} at position {} is not a class in 0..{} (nor ignore_index {})", t, i, classes - 1,
+                         ignore_index);
+    });
+    total -= lp.data()[i * classes + t];
+    ++count;
+  }
+  // Every target ignored: the mean is 0/0, NaN, as in PyTorch.
+  Tensor out = full(Shape{}, count > 0 ? static_cast<float>(total / count) : std::numeric_limits<float>::quiet_NaN());
+  // d loss / d log_probs[i, t_i] = -1/N' for each counted row, 0 elsewhere.
+  detail::record(out, "nll_loss", {log_probs}, [targets, ignore_index, count](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    Tensor d = zeros(self.inputs[0].shape());
+    const int64_t classes = d.shape()[1];
+    const float scale = count > 0 ? -g.item() / static_cast<float>(count) : 0.0f;
+    for (int64_t i = 0; i < targets.numel(); ++i)
+      if (targets[i] != ignore_index) d.data()[i * classes + targets[i]] = scale;
+    gi[0] = d;
+  });
+  return out;
+}
+
+Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index, Loc loc) {
+  check(logits.dim() == 2, "cross_entropy", loc, [&] {
+    return fmt::format("expects logits of shape [N, C], got {}; reshape to [-1, C] first", to_string(logits.shape()));
+  });
+  return nll_loss(log_softmax(logits, 1, loc), targets, ignore_index, loc);
+}
+
+}  // namespace glimpse

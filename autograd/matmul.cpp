@@ -1,0 +1,90 @@
+// Lesson 03: matmul. Forward C = A·B; backward dA = dC·Bᵀ and dB = Aᵀ·dC. The transposes are
+// views, and the kernel reads a transposed operand in place, so backward copies nothing.
+#include <fmt/format.h>
+
+#include "autograd/kernels/gemm.hpp"
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+using detail::check;
+using detail::MatrixRef;
+using detail::Node;
+
+namespace {
+
+// Can the last two dims be handed to the kernel as they are (row- or column-major)?
+bool row_major(const Tensor& t) {
+  const int d = t.dim();
+  return t.strides()[d - 1] == 1 && t.strides()[d - 2] >= std::max<int64_t>(t.shape()[d - 1], 1);
+}
+bool column_major(const Tensor& t) {
+  const int d = t.dim();
+  return t.strides()[d - 2] == 1 && t.strides()[d - 1] >= std::max<int64_t>(t.shape()[d - 2], 1);
+}
+bool kernel_readable(const Tensor& t) { return row_major(t) || column_major(t); }
+
+MatrixRef matrix_at(const Tensor& t, int64_t offset) {
+  const int d = t.dim();
+  const float* p = t.data() + offset;
+  if (row_major(t)) return {p, t.strides()[d - 2], false};
+  return {p, t.strides()[d - 1], true};
+}
+
+// The batched product of two tensors with >= 2 dims each.
+Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in, Loc loc) {
+  const Tensor a = kernel_readable(a_in) ? a_in : a_in.contiguous();
+  const Tensor b = kernel_readable(b_in) ? b_in : b_in.contiguous();
+  const int da = a.dim(), db = b.dim();
+  const int64_t m = a.shape()[da - 2], k = a.shape()[da - 1], n = b.shape()[db - 1];
+  check(b.shape()[db - 2] == k, "matmul", loc, [&] {
+    return fmt::format("shapes {} and {} cannot be multiplied: inner sizes {} and {} differ",
+                       to_string(a.shape()), to_string(b.shape()), k, b.shape()[db - 2]);
+  });
+  Shape batch_a(std::span<const int64_t>(a.shape().begin(), da - 2));
+  Shape batch_b(std::span<const int64_t>(b.shape().begin(), db - 2));
+  Shape strides_a(std::span<const int64_t>(a.strides().begin(), da - 2));
+  Shape strides_b(std::span<const int64_t>(b.strides().begin(), db - 2));
+  const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul", loc);
+  Shape out_shape = batch;
+  out_shape.push_back(m, loc);
+  out_shape.push_back(n, loc);
+  Tensor out = detail::empty(out_shape);
+
+  // Walk the (broadcast) batch dims; offsets into a, b and out move together.
+  const Shape sa = broadcast_strides(batch_a, strides_a, batch);
+  const Shape sb = broadcast_strides(batch_b, strides_b, batch);
+  Shape so = contiguous_strides(batch);
+  for (int64_t& s : so) s *= m * n;
+  const Shape* strides[3] = {&sa, &sb, &so};
+  int64_t base[3] = {0, 0, 0};
+  float* o = out.data();
+  detail::for_each_offset(batch, strides, base, [&](int64_t oa, int64_t ob, int64_t oo) {
+    detail::gemm(m, n, k, matrix_at(a, oa), matrix_at(b, ob), 0.0f, o + oo, n);
+  });
+  return out;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
+  check(a.dim() >= 1 && b.dim() >= 1, "matmul", loc, [&] {
+    return fmt::format("both operands need at least 1 dim, got shapes {} and {}", to_string(a.shape()),
+                       to_string(b.shape()));
+  });
+  // 1-D operands are promoted to matrices and the added dim removed afterwards (torch.matmul).
+  if (a.dim() == 1) return matmul(a.unsqueeze(0), b, loc).squeeze(-2);
+  if (b.dim() == 1) return matmul(a, b.unsqueeze(-1), loc).squeeze(-1);
+  Tensor out = batched_matmul(a, b, loc);
+  // dA = dC·Bᵀ, dB = Aᵀ·dC, each summed over the batch dims it was broadcast along.
+  detail::record(out, "matmul", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    const Tensor& x = self.inputs[0];
+    const Tensor& y = self.inputs[1];
+    if (x.requires_grad()) gi[0] = sum_to_shape(batched_matmul(g, y.transpose(-1, -2), Loc::current()), x.shape());
+    if (y.requires_grad()) gi[1] = sum_to_shape(batched_matmul(x.transpose(-1, -2), g, Loc::current()), y.shape());
+  });
+  return out;
+}
+
+}  // namespace glimpse

@@ -1,0 +1,127 @@
+// Every differentiable op in Glimpse, as a free function (like torch:: functions).
+// Each is defined once, forward and backward side by side, in the .cpp named in its section.
+// Every op takes the caller's location last, so errors point at *your* line.
+#pragma once
+
+#include <vector>
+
+#include "autograd/random.hpp"
+#include "autograd/tensor.hpp"
+
+namespace glimpse {
+
+// ---- elementwise, with NumPy broadcasting (elementwise.cpp) — lessons 01, 02 -------------
+Tensor add(const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+Tensor sub(const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+Tensor mul(const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+Tensor div(const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+Tensor pow(const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+Tensor add(const Tensor& a, float b, Loc loc = Loc::current());
+Tensor sub(const Tensor& a, float b, Loc loc = Loc::current());
+Tensor rsub(const Tensor& a, float b, Loc loc = Loc::current());  // b - a
+Tensor mul(const Tensor& a, float b, Loc loc = Loc::current());
+Tensor div(const Tensor& a, float b, Loc loc = Loc::current());
+Tensor rdiv(const Tensor& a, float b, Loc loc = Loc::current());  // b / a
+Tensor pow(const Tensor& a, float exponent, Loc loc = Loc::current());
+
+Tensor neg(const Tensor& a, Loc loc = Loc::current());
+Tensor exp(const Tensor& a, Loc loc = Loc::current());
+Tensor log(const Tensor& a, Loc loc = Loc::current());
+Tensor sqrt(const Tensor& a, Loc loc = Loc::current());
+Tensor tanh(const Tensor& a, Loc loc = Loc::current());
+Tensor sigmoid(const Tensor& a, Loc loc = Loc::current());
+Tensor relu(const Tensor& a, Loc loc = Loc::current());
+Tensor abs(const Tensor& a, Loc loc = Loc::current());
+
+// ---- reductions (reduce.cpp) — lesson 02 -------------------------------------------------
+Tensor sum(const Tensor& a, Loc loc = Loc::current());
+Tensor sum(const Tensor& a, const Shape& dims, bool keepdim = false, Loc loc = Loc::current());
+Tensor mean(const Tensor& a, Loc loc = Loc::current());
+Tensor mean(const Tensor& a, const Shape& dims, bool keepdim = false, Loc loc = Loc::current());
+// Largest value; the gradient goes to the (first) position that holds it.
+Tensor max(const Tensor& a, Loc loc = Loc::current());
+Tensor max(const Tensor& a, int64_t dim, bool keepdim = false, Loc loc = Loc::current());
+// Position of the largest value along `dim` (not differentiable).
+IndexTensor argmax(const Tensor& a, int64_t dim, bool keepdim = false, Loc loc = Loc::current());
+// Sums `grad` down to `shape`: undoes a broadcast. Shared by every broadcasting op's backward.
+Tensor sum_to_shape(const Tensor& grad, const Shape& shape, Loc loc = Loc::current());
+
+// ---- linear algebra (matmul.cpp) — lesson 03 --------------------------------------------
+// torch.matmul: 1-D·1-D dot, 2-D matrix product, and batched products whose batch dims
+// broadcast ([B, n, k] · [k, m], [B, 1, n, k] · [H, k, m], ...).
+Tensor matmul(const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+
+// ---- softmax (softmax.cpp) — lesson 06 ---------------------------------------------------
+// Numerically stable: the max along `dim` is subtracted before exponentiating.
+Tensor softmax(const Tensor& a, int64_t dim, Loc loc = Loc::current());
+Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc = Loc::current());
+
+// ---- joining and splitting (join.cpp) — lesson 04 ----------------------------------------
+Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, Loc loc = Loc::current());
+Tensor stack(const std::vector<Tensor>& tensors, int64_t dim, Loc loc = Loc::current());
+// Views of `split_size` along `dim` (the last one may be shorter).
+std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim,
+                          Loc loc = Loc::current());
+// Views of the given sizes along `dim` (they must add up to its size).
+std::vector<Tensor> split(const Tensor& a, const std::vector<int64_t>& sizes, int64_t dim,
+                          Loc loc = Loc::current());
+// `chunks` equal views along `dim` (torch.chunk; the size must divide evenly).
+std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim, Loc loc = Loc::current());
+
+// ---- indexing and masking (indexing.cpp) — lessons 04, 06 --------------------------------
+// Rows `index` of `a` along `dim`; the backward scatter-adds (an index may repeat).
+Tensor index_select(const Tensor& a, int64_t dim, const IndexTensor& index,
+                    Loc loc = Loc::current());
+// Looks up rows of `weight` [num_embeddings, dim]: the result has shape ids.shape + [dim].
+// Rows for `padding_idx` (if >= 0) receive no gradient, as in torch.nn.functional.embedding.
+Tensor embedding(const Tensor& weight, const IndexTensor& ids, int64_t padding_idx = -1,
+                 Loc loc = Loc::current());
+// Where `mask` is non-zero, the result holds `value` (mask broadcasts to a's shape).
+// Masks are float tensors of 0 and 1; they carry no gradient.
+Tensor masked_fill(const Tensor& a, const Tensor& mask, float value, Loc loc = Loc::current());
+// condition ? a : b, elementwise, everything broadcast together.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+
+// ---- losses (loss.cpp) — lesson 03 -------------------------------------------------------
+inline constexpr int64_t kIgnoreIndex = -100;  // PyTorch's default ignore_index
+// Mean over the targets that are not `ignore_index` of -log softmax(logits)[target].
+// logits [N, C], targets [N] with values in 0..C-1 or ignore_index.
+Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets,
+                     int64_t ignore_index = kIgnoreIndex, Loc loc = Loc::current());
+// The same on log-probabilities (torch.nn.functional.nll_loss).
+Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets,
+                int64_t ignore_index = kIgnoreIndex, Loc loc = Loc::current());
+
+// ---- regularisation (dropout.cpp) — lesson 10 --------------------------------------------
+// Zeroes each element with probability p and scales the rest by 1/(1-p); identity when not
+// training.
+Tensor dropout(const Tensor& a, float p, bool training, Generator& gen, Loc loc = Loc::current());
+Tensor dropout(const Tensor& a, float p, bool training = true, Loc loc = Loc::current());
+
+// ---- operators ----------------------------------------------------------------------------
+// The right operand is wrapped so that its conversion records the caller's line.
+struct At {
+  At(const Tensor& t, Loc where = Loc::current()) : tensor(t), loc(where) {}
+  const Tensor& tensor;
+  Loc loc;
+};
+struct AtScalar {
+  AtScalar(float v, Loc where = Loc::current()) : value(v), loc(where) {}
+  float value;
+  Loc loc;
+};
+inline Tensor operator+(const Tensor& a, At b) { return add(a, b.tensor, b.loc); }
+inline Tensor operator-(const Tensor& a, At b) { return sub(a, b.tensor, b.loc); }
+inline Tensor operator*(const Tensor& a, At b) { return mul(a, b.tensor, b.loc); }
+inline Tensor operator/(const Tensor& a, At b) { return div(a, b.tensor, b.loc); }
+inline Tensor operator+(const Tensor& a, AtScalar b) { return add(a, b.value, b.loc); }
+inline Tensor operator-(const Tensor& a, AtScalar b) { return sub(a, b.value, b.loc); }
+inline Tensor operator*(const Tensor& a, AtScalar b) { return mul(a, b.value, b.loc); }
+inline Tensor operator/(const Tensor& a, AtScalar b) { return div(a, b.value, b.loc); }
+inline Tensor operator+(float a, At b) { return add(b.tensor, a, b.loc); }
+inline Tensor operator-(float a, At b) { return rsub(b.tensor, a, b.loc); }
+inline Tensor operator*(float a, At b) { return mul(b.tensor, a, b.loc); }
+inline Tensor operator/(float a, At b) { return rdiv(b.tensor, a, b.loc); }
+inline Tensor operator-(const Tensor& a) { return neg(a); }
+
+}  // namespace glimpse

@@ -1,0 +1,184 @@
+// Lesson 02: reductions. sum's backward is expand (every input element contributed once);
+// expand's backward is sum — the pair that makes broadcasting differentiable.
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+using detail::check;
+using detail::Node;
+
+namespace {
+
+struct Reduction {
+  std::array<bool, Shape::kMaxDims> reduced{};
+  Shape kept;  // input shape with reduced dims set to 1
+  Shape out;   // the result's shape (kept, or kept without the reduced dims)
+};
+
+Reduction plan_reduction(const Tensor& a, const Shape& dims, bool keepdim, const char* op, Loc loc) {
+  Reduction r;
+  for (int64_t d : dims) r.reduced[normalize_dim(d, a.dim(), op, loc)] = true;
+  r.kept = a.shape();
+  for (int i = 0; i < a.dim(); ++i) {
+    if (r.reduced[i]) r.kept[i] = 1;
+    if (!r.reduced[i] || keepdim) r.out.push_back(r.kept[i]);
+  }
+  return r;
+}
+
+// Sums `a` over the dims marked in `r`; the result is laid out as r.out.
+Tensor sum_kernel(const Tensor& a, const Reduction& r) {
+  Tensor out = zeros(r.out);
+  float* o = out.data();
+  const float* x = a.data();
+  // Walk the input; each element adds into the output cell it reduces to (stride 0 along
+  // reduced dims sends them all to one cell).
+  Shape out_strides = contiguous_strides(r.kept);
+  for (int i = 0; i < a.dim(); ++i)
+    if (r.reduced[i]) out_strides[i] = 0;
+  const Shape* strides[3] = {&a.strides(), &out_strides, nullptr};
+  int64_t base[3] = {0, 0, 0};
+  detail::for_each_offset(a.shape(), strides, base, [&](int64_t ia, int64_t io, int64_t) { o[io] += x[ia]; });
+  return out;
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& a, Loc) {
+  Tensor out = detail::empty(Shape{});
+  if (a.is_contiguous()) {
+    double total = 0.0;  // a double accumulator keeps long sums accurate
+    const float* x = a.data();
+    for (int64_t i = 0, n = a.numel(); i < n; ++i) total += x[i];
+    out.data()[0] = static_cast<float>(total);
+  } else {
+    Reduction all;
+    for (int i = 0; i < a.dim(); ++i) all.reduced[i] = true, all.kept.push_back(1);
+    out.data()[0] = sum_kernel(a, all).data()[0];
+  }
+  // d sum: every element gets the upstream gradient.
+  detail::record(out, "sum", {a}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = g.expand(self.inputs[0].shape());
+  });
+  return out;
+}
+
+Tensor sum(const Tensor& a, const Shape& dims, bool keepdim, Loc loc) {
+  const Reduction r = plan_reduction(a, dims, keepdim, "sum", loc);
+  Tensor out = sum_kernel(a, r);
+  detail::record(out, "sum", {a}, [kept = r.kept](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = g.reshape(kept).expand(self.inputs[0].shape());
+  });
+  return out;
+}
+
+Tensor mean(const Tensor& a, Loc loc) {
+  check(a.numel() > 0, "mean", loc, [] { return std::string("mean of an empty tensor"); });
+  return div(sum(a, loc), static_cast<float>(a.numel()), loc);
+}
+
+Tensor mean(const Tensor& a, const Shape& dims, bool keepdim, Loc loc) {
+  Tensor s = sum(a, dims, keepdim, loc);
+  const int64_t count = a.numel() / std::max<int64_t>(s.numel(), 1);
+  return div(s, static_cast<float>(count), loc);
+}
+
+namespace {
+
+// Position (0..n-1) of the first largest value in each lane.
+std::vector<int64_t> argmax_lanes(const Tensor& c, const detail::Lanes& l) {
+  std::vector<int64_t> idx(l.outer * l.inner);
+  const float* x = c.data();
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t i = 0; i < l.inner; ++i) {
+      const float* lane = x + o * l.n * l.inner + i;
+      int64_t best = 0;
+      for (int64_t k = 1; k < l.n; ++k)
+        if (lane[k * l.inner] > lane[best * l.inner]) best = k;
+      idx[o * l.inner + i] = best;
+    }
+  return idx;
+}
+
+Shape reduced_shape(const Shape& shape, int d, bool keepdim) {
+  Shape s = shape;
+  if (keepdim)
+    s[d] = 1;
+  else
+    s.erase(d);
+  return s;
+}
+
+}  // namespace
+
+Tensor max(const Tensor& a, Loc loc) {
+  check(a.numel() > 0, "max", loc, [] { return std::string("max of an empty tensor"); });
+  const Tensor c = a.contiguous();
+  const float* x = c.data();
+  int64_t best = 0;
+  for (int64_t i = 1, n = c.numel(); i < n; ++i)
+    if (x[i] > x[best]) best = i;
+  Tensor out = full(Shape{}, x[best]);
+  // d max: the gradient flows only to the element that was the max.
+  detail::record(out, "max", {a}, [best](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    Tensor z = zeros(self.inputs[0].shape());
+    z.data()[best] = g.item();
+    gi[0] = z;
+  });
+  return out;
+}
+
+Tensor max(const Tensor& a, int64_t dim, bool keepdim, Loc loc) {
+  const int d = normalize_dim(dim, a.dim(), "max", loc);
+  check(a.shape()[d] > 0, "max", loc, [&] { return fmt::format("max over an empty dim {} of shape {}", d, to_string(a.shape())); });
+  const Tensor c = a.contiguous();
+  const detail::Lanes l = detail::lanes_of(c.shape(), d);
+  std::vector<int64_t> idx = argmax_lanes(c, l);
+  Tensor out = detail::empty(reduced_shape(a.shape(), d, keepdim));
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t i = 0; i < l.inner; ++i)
+      out.data()[o * l.inner + i] = c.data()[(o * l.n + idx[o * l.inner + i]) * l.inner + i];
+  detail::record(out, "max", {a}, [idx = std::move(idx), l](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+    Tensor z = zeros(self.inputs[0].shape());
+    const Tensor gc = g.contiguous();
+    for (int64_t o = 0; o < l.outer; ++o)
+      for (int64_t i = 0; i < l.inner; ++i)
+        z.data()[(o * l.n + idx[o * l.inner + i]) * l.inner + i] = gc.data()[o * l.inner + i];
+    gi[0] = z;
+  });
+  return out;
+}
+
+IndexTensor argmax(const Tensor& a, int64_t dim, bool keepdim, Loc loc) {
+  const int d = normalize_dim(dim, a.dim(), "argmax", loc);
+  check(a.shape()[d] > 0, "argmax", loc, [&] { return fmt::format("argmax over an empty dim {}", d); });
+  const Tensor c = a.contiguous();
+  return IndexTensor(argmax_lanes(c, detail::lanes_of(c.shape(), d)), reduced_shape(a.shape(), d, keepdim));
+}
+
+Tensor sum_to_shape(const Tensor& grad, const Shape& shape, Loc loc) {
+  if (grad.shape() == shape) return grad;
+  const int lead = grad.dim() - shape.size();
+  check(lead >= 0, "sum_to_shape", loc, [&] {
+    return fmt::format("cannot sum shape {} down to {}", to_string(grad.shape()), to_string(shape));
+  });
+  Shape dims;
+  for (int i = 0; i < grad.dim(); ++i) {
+    const int j = i - lead;
+    if (j < 0 || (shape[j] == 1 && grad.shape()[i] != 1)) {
+      dims.push_back(i);
+    } else {
+      check(shape[j] == grad.shape()[i], "sum_to_shape", loc, [&] {
+        return fmt::format("cannot sum shape {} down to {}", to_string(grad.shape()), to_string(shape));
+      });
+    }
+  }
+  return sum(grad, dims, true, loc).reshape(shape, loc);
+}
+
+}  // namespace glimpse

@@ -1,0 +1,90 @@
+// Lesson 06: softmax turns attention scores into weights that are positive and sum to 1.
+//   softmax(x)_i = exp(x_i - m) / Σ_j exp(x_j - m),  m = max_j x_j  (subtracting m avoids overflow)
+// Backward:  dx = y ⊙ (dy - Σ_j dy_j y_j)        for y = softmax(x)
+//            dx = dy - softmax(x) · Σ_j dy_j      for y = log_softmax(x)
+#include <cmath>
+
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+using detail::Lanes;
+using detail::Node;
+
+namespace {
+
+// Applies `per_lane(x, y, n, stride)` to every lane along dim d of contiguous tensors.
+template <class PerLane>
+void for_each_lane(const Lanes& l, const float* x, float* y, PerLane per_lane) {
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t i = 0; i < l.inner; ++i) {
+      const int64_t start = o * l.n * l.inner + i;
+      per_lane(x + start, y + start, l.n, l.inner);
+    }
+}
+
+Tensor softmax_forward(const Tensor& a, int d, bool log_space) {
+  const Tensor c = a.contiguous();
+  Tensor out = detail::empty(a.shape());
+  for_each_lane(detail::lanes_of(c.shape(), d), c.data(), out.data(),
+                [log_space](const float* x, float* y, int64_t n, int64_t s) {
+                  float m = x[0];
+                  for (int64_t k = 1; k < n; ++k) m = std::max(m, x[k * s]);
+                  float total = 0.0f;
+                  for (int64_t k = 0; k < n; ++k) total += std::exp(x[k * s] - m);
+                  if (log_space) {
+                    const float log_total = std::log(total);
+                    for (int64_t k = 0; k < n; ++k) y[k * s] = x[k * s] - m - log_total;
+                  } else {
+                    for (int64_t k = 0; k < n; ++k) y[k * s] = std::exp(x[k * s] - m) / total;
+                  }
+                });
+  return out;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
+  const int d = normalize_dim(dim, a.dim(), "softmax", loc);
+  Tensor out = softmax_forward(a, d, false);
+  detail::record(out, "softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+    const Tensor g = grad.contiguous();
+    Tensor dx = detail::empty(self.shape);
+    const Lanes l = detail::lanes_of(self.shape, d);
+    const float* y = self.data();
+    for (int64_t o = 0; o < l.outer; ++o)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        const int64_t start = o * l.n * l.inner + i, s = l.inner;
+        float dot = 0.0f;  // Σ_j dy_j y_j
+        for (int64_t k = 0; k < l.n; ++k) dot += g.data()[start + k * s] * y[start + k * s];
+        for (int64_t k = 0; k < l.n; ++k)
+          dx.data()[start + k * s] = y[start + k * s] * (g.data()[start + k * s] - dot);
+      }
+    gi[0] = dx;
+  });
+  return out;
+}
+
+Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
+  const int d = normalize_dim(dim, a.dim(), "log_softmax", loc);
+  Tensor out = softmax_forward(a, d, true);
+  detail::record(out, "log_softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+    const Tensor g = grad.contiguous();
+    Tensor dx = detail::empty(self.shape);
+    const Lanes l = detail::lanes_of(self.shape, d);
+    const float* y = self.data();
+    for (int64_t o = 0; o < l.outer; ++o)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        const int64_t start = o * l.n * l.inner + i, s = l.inner;
+        float total = 0.0f;  // Σ_j dy_j
+        for (int64_t k = 0; k < l.n; ++k) total += g.data()[start + k * s];
+        for (int64_t k = 0; k < l.n; ++k)
+          dx.data()[start + k * s] = g.data()[start + k * s] - std::exp(y[start + k * s]) * total;
+      }
+    gi[0] = dx;
+  });
+  return out;
+}
+
+}  // namespace glimpse

@@ -1,0 +1,187 @@
+// Lesson 01: the tape. Forward ops append nodes with increasing ids; backward walks the nodes
+// reachable from the loss in decreasing id order (a valid reverse topological order, because
+// an op's inputs always exist before it does), calls each node's backward once, and sums the
+// gradients that reach a node from several uses.
+#include "autograd/tape.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "autograd/ops.hpp"
+
+namespace glimpse {
+
+namespace detail {
+thread_local bool t_grad_enabled = true;
+}
+using detail::t_grad_enabled;
+
+namespace {
+thread_local std::vector<TapeObserver*> t_observers;
+uint64_t g_visit_epoch = 0;
+}  // namespace
+
+NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { t_grad_enabled = previous_; }
+
+namespace detail {
+bool g_has_observers = false;
+}
+
+void add_tape_observer(TapeObserver* observer) {
+  t_observers.push_back(observer);
+  detail::g_has_observers = true;
+}
+
+void remove_tape_observer(TapeObserver* observer) {
+  std::erase(t_observers, observer);
+  detail::g_has_observers = !t_observers.empty();
+}
+
+namespace detail {
+
+void notify_op(const Tensor& output) {
+  for (TapeObserver* o : t_observers) o->on_op(output);
+}
+
+void record_node(Tensor& output, const char* op, std::vector<Tensor> inputs, BackwardFn backward) {
+  Node* node = output.node();
+  node->op = op;
+  node->requires_grad = true;
+  node->inputs = std::move(inputs);
+  node->backward = std::move(backward);
+  if (g_has_observers) [[unlikely]]
+    notify_op(output);
+}
+
+Node::~Node() {
+  // A long unrolled RNN is a chain of thousands of nodes. Letting each destructor release its
+  // inputs would recurse that deep and overflow the stack, so unlink the chain in a loop:
+  // whenever we hold the last reference to an input, steal its inputs before it dies.
+  if (inputs.empty()) return;
+  std::vector<Tensor> stack = std::move(inputs);
+  while (!stack.empty()) {
+    Tensor t = std::move(stack.back());
+    stack.pop_back();
+    if (t.node_ptr().use_count() == 1) {
+      Node* n = t.node();
+      for (Tensor& in : n->inputs) stack.push_back(std::move(in));
+      n->inputs.clear();
+      n->backward = nullptr;
+    }
+  }
+}
+
+namespace {
+
+// Adds `g` into `slot`. The first gradient is adopted as is; later ones are summed into a new
+// tensor, so a gradient tensor shared with another node is never modified in place.
+void accumulate(Tensor& slot, const Tensor& g) {
+  if (!slot.defined())
+    slot = g;
+  else
+    slot = add(slot, g);
+}
+
+// .grad of a leaf is summed in place across backward passes (PyTorch semantics), so it must be
+// a tensor of its own, not an alias of some gradient that flowed through the graph.
+void accumulate_into_grad(Node& node, const Tensor& g) {
+  if (!node.grad.defined()) {
+    node.grad = g.clone();
+    return;
+  }
+  float* dst = node.grad.data();
+  const Tensor gc = g.contiguous();
+  const float* src = gc.data();
+  const int64_t n = gc.numel();
+  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+}
+
+// Every tensor reachable from `root` through inputs that require grad, latest first. Holding
+// them as Tensors keeps each node alive until the pass ends, even when releasing the graph as
+// we go drops the last other reference to it.
+std::vector<Tensor> tensors_in_backward_order(const Tensor& root) {
+  const uint64_t mark = ++g_visit_epoch;
+  std::vector<Tensor> order;
+  std::vector<Node*> stack{root.node()};
+  order.push_back(root);
+  root.node()->visit_mark = mark;
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    for (const Tensor& in : n->inputs) {
+      Node* m = in.node();
+      if (m->requires_grad && m->visit_mark != mark) {
+        m->visit_mark = mark;
+        stack.push_back(m);
+        order.push_back(in);
+      }
+    }
+  }
+  std::sort(order.begin(), order.end(), [](const Tensor& a, const Tensor& b) { return a.id() > b.id(); });
+  return order;
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc loc) {
+  check(root.requires_grad(), "backward", loc, [] {
+    return std::string(
+        "this tensor does not require grad: no input of the ops that made it has "
+        "requires_grad_(), or it was computed under NoGradGuard");
+  });
+  check(grad.shape() == root.shape(), "backward", loc, [&] {
+    return fmt::format("grad has shape {} but the tensor has shape {}", to_string(grad.shape()),
+                       to_string(root.shape()));
+  });
+  Node* root_node = root.node();
+  check(!root_node->graph_freed, "backward", loc, [] {
+    return std::string(
+        "the graph behind this tensor was already freed by an earlier backward(); pass "
+        "retain_graph = true to the first backward if you need to run it twice");
+  });
+
+  NoGradGuard no_grad;  // gradients are plain values: their computation is not recorded
+  const std::vector<Tensor> order = tensors_in_backward_order(root);
+  root_node->pending_grad = grad;
+  std::vector<Tensor> grad_inputs;
+  for (const Tensor& t : order) {
+    Node* node = t.node();
+    Tensor g = std::move(node->pending_grad);
+    node->pending_grad = Tensor();
+    if (!g.defined()) continue;
+    check(!node->graph_freed, "backward", loc, [&] {
+      return fmt::format(
+          "the graph was already freed at op '{}' (id {}) by an earlier backward(); pass "
+          "retain_graph = true to the first backward if you need to run it twice",
+          node->op, node->id);
+    });
+    const bool is_leaf = !node->backward;  // created by the user, or by an op nobody tracked
+    if (is_leaf || node->retains_grad) accumulate_into_grad(*node, g);
+    if (is_leaf) continue;
+
+    grad_inputs.assign(node->inputs.size(), Tensor());
+    node->backward(*node, g, grad_inputs);
+    if (g_has_observers) [[unlikely]]
+      for (TapeObserver* o : t_observers) o->on_backward_step(t, g, grad_inputs);
+    for (size_t i = 0; i < grad_inputs.size(); ++i) {
+      const Tensor& gi = grad_inputs[i];
+      Node* in = node->inputs[i].node();
+      if (!gi.defined() || !in->requires_grad) continue;
+      check(gi.shape() == in->shape, node->op, loc, [&] {
+        return fmt::format("backward of '{}' produced a gradient of shape {} for input {} of shape {}",
+                           node->op, to_string(gi.shape()), i, to_string(in->shape));
+      });
+      accumulate(in->pending_grad, gi);
+    }
+    if (!retain_graph) {
+      node->inputs.clear();
+      node->backward = nullptr;
+      node->graph_freed = true;
+    }
+  }
+}
+
+}  // namespace detail
+}  // namespace glimpse

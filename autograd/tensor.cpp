@@ -1,0 +1,261 @@
+// Lesson 01/02: the Tensor handle — storage, factories and the autograd entry points.
+#include "autograd/tensor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <new>
+
+#include "autograd/ops.hpp"
+#include "autograd/random.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+namespace detail {
+
+Storage::Storage(int64_t n) : size(n) {
+  // 64-byte alignment lets the matmul kernel use aligned vector loads on fresh buffers.
+  data = static_cast<float*>(::operator new(sizeof(float) * std::max<int64_t>(n, 1),
+                                            std::align_val_t(64)));
+}
+
+Storage::~Storage() { ::operator delete(data, std::align_val_t(64)); }
+
+namespace {
+uint64_t g_next_id = 0;
+}
+
+Tensor empty(const Shape& shape) {
+  auto node = std::make_shared<Node>();
+  node->storage = std::make_shared<Storage>(numel(shape));
+  node->shape = shape;
+  node->strides = contiguous_strides(shape);
+  node->id = ++g_next_id;
+  return Tensor(std::move(node));
+}
+
+Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
+  auto node = std::make_shared<Node>();
+  node->storage = base.node()->storage;
+  node->shape = shape;
+  node->strides = strides;
+  node->offset = offset;
+  node->id = ++g_next_id;
+  return Tensor(std::move(node));
+}
+
+void copy_into(Tensor& dst, const Tensor& src) {
+  const Shape src_strides = broadcast_strides(src.shape(), src.strides(), dst.shape());
+  const Shape* strides[3] = {&dst.strides(), &src_strides, nullptr};
+  int64_t base[3] = {0, 0, 0};
+  float* d = dst.data();
+  const float* s = src.data();
+  for_each_offset(dst.shape(), strides, base, [&](int64_t od, int64_t os, int64_t) { d[od] = s[os]; });
+}
+
+}  // namespace detail
+
+// ---- IndexTensor --------------------------------------------------------------------------
+
+IndexTensor::IndexTensor(std::vector<int64_t> v, Shape s, Loc loc)
+    : values(std::move(v)), shape(s) {
+  detail::check(glimpse::numel(shape) == static_cast<int64_t>(values.size()), "IndexTensor", loc, [&] {
+    return fmt::format("{} values do not fill shape {}", values.size(), to_string(shape));
+  });
+}
+
+IndexTensor::IndexTensor(std::initializer_list<int64_t> v)
+    : values(v), shape{static_cast<int64_t>(v.size())} {}
+
+IndexTensor::IndexTensor(std::vector<int64_t> v)
+    : values(std::move(v)), shape{static_cast<int64_t>(values.size())} {}
+
+// ---- shape queries ------------------------------------------------------------------------
+
+int64_t Tensor::size(int64_t d, Loc loc) const {
+  return shape()[normalize_dim(d, dim(), "size", loc)];
+}
+
+bool Tensor::is_contiguous() const { return glimpse::is_contiguous(shape(), strides()); }
+
+float Tensor::item(Loc loc) const {
+  detail::check(numel() == 1, "item", loc, [&] {
+    return fmt::format("item() needs a tensor with one element, got shape {}", to_string(shape()));
+  });
+  return *data();
+}
+
+float Tensor::at(std::initializer_list<int64_t> index, Loc loc) const {
+  detail::check(static_cast<int>(index.size()) == dim(), "at", loc, [&] {
+    return fmt::format("{} indices given for a tensor of shape {}", index.size(), to_string(shape()));
+  });
+  int64_t off = 0;
+  int d = 0;
+  for (int64_t i : index) {
+    detail::check(i >= 0 && i < shape()[d], "at", loc, [&] {
+      return fmt::format("index {} is out of range for dim {} of shape {}", i, d, to_string(shape()));
+    });
+    off += i * strides()[d++];
+  }
+  return data()[off];
+}
+
+std::vector<float> Tensor::to_vector() const {
+  const Tensor c = contiguous();
+  return std::vector<float>(c.data(), c.data() + c.numel());
+}
+
+// ---- autograd -----------------------------------------------------------------------------
+
+Tensor& Tensor::requires_grad_(bool enabled, Loc loc) {
+  detail::check(!node_->backward, "requires_grad_", loc, [] {
+    return std::string(
+        "only leaf tensors (ones you created, not results of ops that track grad) can change "
+        "requires_grad; use detach() first to make a new leaf");
+  });
+  node_->requires_grad = enabled;
+  return *this;
+}
+
+Tensor Tensor::grad() const { return node_->grad; }
+
+void Tensor::zero_grad() { node_->grad = Tensor(); }
+
+void Tensor::backward(Loc loc) const {
+  detail::check(numel() == 1, "backward", loc, [&] {
+    return fmt::format(
+        "backward() without a gradient needs a scalar (one element), but this tensor has shape "
+        "{}; call backward(grad) with a grad of that shape",
+        to_string(shape()));
+  });
+  detail::run_backward(*this, ones(shape()), false, loc);
+}
+
+void Tensor::backward(const Tensor& grad, bool retain_graph, Loc loc) const {
+  detail::run_backward(*this, grad, retain_graph, loc);
+}
+
+void Tensor::retain_grad(Loc loc) {
+  detail::check(requires_grad(), "retain_grad", loc, [] {
+    return std::string("retain_grad() on a tensor that does not require grad");
+  });
+  node_->retains_grad = true;
+}
+
+Tensor Tensor::detach() const { return detail::make_view(*this, shape(), strides(), offset()); }
+
+bool Tensor::is_leaf() const { return !node_->backward && !node_->graph_freed; }
+
+std::string Tensor::op_name() const { return node_->op ? node_->op : ""; }
+
+std::string Tensor::grad_fn_name() const {
+  if (!node_->requires_grad || !node_->op) return "";
+  // "log_softmax" → "LogSoftmaxBackward"
+  std::string out;
+  bool upper = true;
+  for (const char* c = node_->op; *c; ++c) {
+    if (*c == '_') {
+      upper = true;
+      continue;
+    }
+    out += upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(*c))) : *c;
+    upper = false;
+  }
+  return out + "Backward";
+}
+
+const std::vector<Tensor>& Tensor::inputs() const { return node_->inputs; }
+
+// ---- factories ----------------------------------------------------------------------------
+
+namespace {
+void check_sizes(const Shape& shape, const char* op, Loc loc) {
+  for (int64_t d : shape)
+    detail::check(d >= 0, op, loc, [&] {
+      return fmt::format("negative size in shape {}", to_string(shape));
+    });
+}
+}  // namespace
+
+Tensor full(const Shape& shape, float value, Loc loc) {
+  check_sizes(shape, "full", loc);
+  Tensor t = detail::empty(shape);
+  std::fill_n(t.data(), t.numel(), value);
+  return t;
+}
+Tensor zeros(const Shape& shape, Loc loc) { return full(shape, 0.0f, loc); }
+Tensor ones(const Shape& shape, Loc loc) { return full(shape, 1.0f, loc); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.shape()); }
+Tensor ones_like(const Tensor& t) { return ones(t.shape()); }
+Tensor scalar_tensor(float value) { return full(Shape{}, value); }
+
+Tensor arange(int64_t n, Loc loc) { return arange(0.0f, static_cast<float>(n), 1.0f, loc); }
+
+Tensor arange(float start, float end, float step, Loc loc) {
+  detail::check(step != 0.0f && (end - start) / step >= 0, "arange", loc, [&] {
+    return fmt::format("cannot go from {} to {} in steps of {}", start, end, step);
+  });
+  const auto n = static_cast<int64_t>(std::ceil((end - start) / step));
+  Tensor t = detail::empty(Shape{n});
+  for (int64_t i = 0; i < n; ++i) t.data()[i] = start + step * static_cast<float>(i);
+  return t;
+}
+
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, Loc loc) {
+  check_sizes(shape, "from_vector", loc);
+  detail::check(numel(shape) == static_cast<int64_t>(values.size()), "from_vector", loc, [&] {
+    return fmt::format("{} values cannot fill shape {} ({} elements)", values.size(),
+                       to_string(shape), numel(shape));
+  });
+  Tensor t = detail::empty(shape);
+  std::copy(values.begin(), values.end(), t.data());
+  return t;
+}
+
+Tensor from_vector(const std::vector<float>& values) {
+  return from_vector(values, Shape{static_cast<int64_t>(values.size())});
+}
+
+Tensor randn(const Shape& shape, Generator& gen, Loc loc) {
+  check_sizes(shape, "randn", loc);
+  Tensor t = detail::empty(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = gen.normal();
+  return t;
+}
+Tensor randn(const Shape& shape, Loc loc) { return randn(shape, default_generator(), loc); }
+
+Tensor rand(const Shape& shape, Generator& gen, Loc loc) {
+  check_sizes(shape, "rand", loc);
+  Tensor t = detail::empty(shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = gen.uniform();
+  return t;
+}
+Tensor rand(const Shape& shape, Loc loc) { return rand(shape, default_generator(), loc); }
+
+// ---- methods that forward to the free functions ------------------------------------------
+
+Tensor Tensor::sum(Loc loc) const { return glimpse::sum(*this, loc); }
+Tensor Tensor::sum(const Shape& dims, bool keepdim, Loc loc) const {
+  return glimpse::sum(*this, dims, keepdim, loc);
+}
+Tensor Tensor::mean(Loc loc) const { return glimpse::mean(*this, loc); }
+Tensor Tensor::mean(const Shape& dims, bool keepdim, Loc loc) const {
+  return glimpse::mean(*this, dims, keepdim, loc);
+}
+Tensor Tensor::max(Loc loc) const { return glimpse::max(*this, loc); }
+Tensor Tensor::max(int64_t d, bool keepdim, Loc loc) const {
+  return glimpse::max(*this, d, keepdim, loc);
+}
+Tensor Tensor::matmul(const Tensor& other, Loc loc) const { return glimpse::matmul(*this, other, loc); }
+Tensor Tensor::tanh(Loc loc) const { return glimpse::tanh(*this, loc); }
+Tensor Tensor::sigmoid(Loc loc) const { return glimpse::sigmoid(*this, loc); }
+Tensor Tensor::relu(Loc loc) const { return glimpse::relu(*this, loc); }
+Tensor Tensor::exp(Loc loc) const { return glimpse::exp(*this, loc); }
+Tensor Tensor::log(Loc loc) const { return glimpse::log(*this, loc); }
+Tensor Tensor::softmax(int64_t d, Loc loc) const { return glimpse::softmax(*this, d, loc); }
+Tensor Tensor::log_softmax(int64_t d, Loc loc) const { return glimpse::log_softmax(*this, d, loc); }
+
+}  // namespace glimpse

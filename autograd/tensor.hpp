@@ -1,0 +1,223 @@
+// Tensor: an N-d float32 array that remembers how it was made, so gradients can flow back.
+// Introduced in lesson 01 (derivatives and the tape) and lesson 02 (tensors).
+//
+// A Tensor is a cheap handle: copying a Tensor copies a shared pointer, never the data
+// (like torch.Tensor in Python). Views (reshape, transpose, select, ...) share the storage
+// of the tensor they look into.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "autograd/error.hpp"
+#include "autograd/shape.hpp"
+
+namespace glimpse {
+
+class Tensor;
+class Generator;
+
+namespace detail {
+struct Node;
+
+// A flat float buffer shared by a tensor and all of its views.
+struct Storage {
+  explicit Storage(int64_t size);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  float* data;
+  int64_t size;
+};
+}  // namespace detail
+
+// Integer indices (token ids, class targets, gather positions): PyTorch's LongTensor.
+struct IndexTensor {
+  IndexTensor() = default;
+  IndexTensor(std::vector<int64_t> values, Shape shape, Loc loc = Loc::current());
+  // A 1-D index tensor.
+  IndexTensor(std::initializer_list<int64_t> values);
+  explicit IndexTensor(std::vector<int64_t> values);
+
+  int64_t numel() const { return static_cast<int64_t>(values.size()); }
+  int64_t operator[](int64_t i) const { return values[i]; }
+
+  std::vector<int64_t> values;
+  Shape shape;
+};
+
+class Tensor {
+ public:
+  Tensor() = default;  // an undefined tensor (like an empty torch::Tensor())
+  explicit Tensor(std::shared_ptr<detail::Node> node) : node_(std::move(node)) {}
+
+  bool defined() const { return node_ != nullptr; }
+
+  // ---- shape and layout -------------------------------------------------------------------
+  const Shape& shape() const;
+  const Shape& strides() const;
+  int64_t offset() const;
+  int dim() const { return shape().size(); }
+  int64_t size(int64_t dim, Loc loc = Loc::current()) const;
+  int64_t numel() const { return glimpse::numel(shape()); }
+  bool is_contiguous() const;
+
+  // ---- data -------------------------------------------------------------------------------
+  // Pointer to element (0, 0, ...). Walk it with strides(), or call contiguous() first.
+  float* data();
+  const float* data() const;
+  // Value of a one-element tensor.
+  float item(Loc loc = Loc::current()) const;
+  // One element by its multi-index, e.g. t.at({1, 2}).
+  float at(std::initializer_list<int64_t> index, Loc loc = Loc::current()) const;
+  // All values in row-major order (a copy).
+  std::vector<float> to_vector() const;
+
+  // ---- autograd ---------------------------------------------------------------------------
+  bool requires_grad() const;
+  // Marks a leaf tensor as a parameter whose gradient we want (PyTorch: requires_grad_()).
+  Tensor& requires_grad_(bool enabled = true, Loc loc = Loc::current());
+  // The accumulated gradient (undefined until a backward pass reaches this tensor).
+  Tensor grad() const;
+  void zero_grad();
+  // Gradient of this scalar with respect to every tensor that requires grad.
+  void backward(Loc loc = Loc::current()) const;
+  // Backward from a non-scalar, seeded with `grad` (same shape as this tensor).
+  void backward(const Tensor& grad, bool retain_graph = false, Loc loc = Loc::current()) const;
+  // Keep .grad() on a non-leaf tensor after backward (leaves always keep theirs).
+  void retain_grad(Loc loc = Loc::current());
+  // Same values, cut from the graph: no gradient flows through the result.
+  Tensor detach() const;
+  bool is_leaf() const;
+  // Name of the op that made this tensor ("matmul"), or "" for a tensor you created.
+  std::string op_name() const;
+  // PyTorch's spelling of the same thing: "MatmulBackward" (empty when requires_grad is false).
+  std::string grad_fn_name() const;
+  // The tensors this one was computed from (empty for leaves or after the graph was freed).
+  const std::vector<Tensor>& inputs() const;
+  // Position on the tape: later tensors have larger ids. Stable for a given program.
+  uint64_t id() const;
+
+  // ---- views (share storage, no copy) -----------------------------------------------------
+  Tensor reshape(const Shape& shape, Loc loc = Loc::current()) const;
+  Tensor view(const Shape& shape, Loc loc = Loc::current()) const;
+  Tensor flatten(Loc loc = Loc::current()) const;
+  Tensor transpose(int64_t dim0, int64_t dim1, Loc loc = Loc::current()) const;
+  Tensor t(Loc loc = Loc::current()) const;  // transpose of a 2-D tensor
+  Tensor permute(const Shape& dims, Loc loc = Loc::current()) const;
+  Tensor select(int64_t dim, int64_t index, Loc loc = Loc::current()) const;
+  Tensor slice(int64_t dim, int64_t start, int64_t end, int64_t step = 1,
+               Loc loc = Loc::current()) const;
+  Tensor narrow(int64_t dim, int64_t start, int64_t length, Loc loc = Loc::current()) const;
+  Tensor unsqueeze(int64_t dim, Loc loc = Loc::current()) const;
+  Tensor squeeze(int64_t dim, Loc loc = Loc::current()) const;
+  Tensor squeeze(Loc loc = Loc::current()) const;  // drops every size-1 dim
+  Tensor expand(const Shape& shape, Loc loc = Loc::current()) const;
+  Tensor contiguous(Loc loc = Loc::current()) const;
+  Tensor clone(Loc loc = Loc::current()) const;
+
+  // ---- common ops as methods (same as the free functions in ops.hpp) ---------------------
+  Tensor sum(Loc loc = Loc::current()) const;
+  Tensor sum(const Shape& dims, bool keepdim = false, Loc loc = Loc::current()) const;
+  Tensor mean(Loc loc = Loc::current()) const;
+  Tensor mean(const Shape& dims, bool keepdim = false, Loc loc = Loc::current()) const;
+  Tensor max(Loc loc = Loc::current()) const;
+  Tensor max(int64_t dim, bool keepdim = false, Loc loc = Loc::current()) const;
+  Tensor matmul(const Tensor& other, Loc loc = Loc::current()) const;
+  Tensor tanh(Loc loc = Loc::current()) const;
+  Tensor sigmoid(Loc loc = Loc::current()) const;
+  Tensor relu(Loc loc = Loc::current()) const;
+  Tensor exp(Loc loc = Loc::current()) const;
+  Tensor log(Loc loc = Loc::current()) const;
+  Tensor softmax(int64_t dim, Loc loc = Loc::current()) const;
+  Tensor log_softmax(int64_t dim, Loc loc = Loc::current()) const;
+
+  // The node behind the handle: for the tape, the tracer and the kernels.
+  detail::Node* node() const { return node_.get(); }
+  const std::shared_ptr<detail::Node>& node_ptr() const { return node_; }
+
+ private:
+  std::shared_ptr<detail::Node> node_;
+};
+
+namespace detail {
+
+// What an op's backward does: given the gradient of its output, fill the gradient of each input
+// (leave an entry undefined when that input needs none). `self` is the op's output node, which
+// holds the inputs, so most backward lambdas need to capture nothing.
+using BackwardFn =
+    std::function<void(const Node& self, const Tensor& grad_output, std::span<Tensor> grad_inputs)>;
+
+struct Node {
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  ~Node();  // tears the graph behind it down without recursion
+
+  std::shared_ptr<Storage> storage;
+  Shape shape;
+  Shape strides;
+  int64_t offset = 0;
+
+  bool requires_grad = false;
+  bool retains_grad = false;
+  bool graph_freed = false;  // set when backward released this node's saved inputs
+  uint64_t id = 0;
+  uint64_t visit_mark = 0;   // used by backward's graph walk
+
+  const char* op = nullptr;  // nullptr: a leaf created by the user
+  std::vector<Tensor> inputs;
+  BackwardFn backward;
+
+  Tensor grad;          // .grad of a leaf, or of a non-leaf that retains its grad
+  Tensor pending_grad;  // gradients summed here while a backward pass is running
+
+  float* data() const { return storage->data + offset; }
+};
+
+}  // namespace detail
+
+// ---- inline accessors ---------------------------------------------------------------------
+inline const Shape& Tensor::shape() const { return node_->shape; }
+inline const Shape& Tensor::strides() const { return node_->strides; }
+inline int64_t Tensor::offset() const { return node_->offset; }
+inline float* Tensor::data() { return node_->data(); }
+inline const float* Tensor::data() const { return node_->data(); }
+inline bool Tensor::requires_grad() const { return node_ && node_->requires_grad; }
+inline uint64_t Tensor::id() const { return node_->id; }
+
+// ---- factories ----------------------------------------------------------------------------
+Tensor zeros(const Shape& shape, Loc loc = Loc::current());
+Tensor ones(const Shape& shape, Loc loc = Loc::current());
+Tensor full(const Shape& shape, float value, Loc loc = Loc::current());
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+// A 0-d tensor holding one value.
+Tensor scalar_tensor(float value);
+// 0, 1, ..., n-1 and start, start+step, ... (< end), as 1-D tensors.
+Tensor arange(int64_t n, Loc loc = Loc::current());
+Tensor arange(float start, float end, float step = 1.0f, Loc loc = Loc::current());
+// Copies `values` into a tensor of `shape` (a 1-D tensor when no shape is given).
+Tensor from_vector(const std::vector<float>& values, const Shape& shape, Loc loc = Loc::current());
+Tensor from_vector(const std::vector<float>& values);
+// Normal(0, 1) and Uniform[0, 1) samples from a seedable generator (see random.hpp).
+Tensor randn(const Shape& shape, Generator& gen, Loc loc = Loc::current());
+Tensor randn(const Shape& shape, Loc loc = Loc::current());
+Tensor rand(const Shape& shape, Generator& gen, Loc loc = Loc::current());
+Tensor rand(const Shape& shape, Loc loc = Loc::current());
+
+namespace detail {
+// A new contiguous tensor of `shape` whose values are not initialised.
+Tensor empty(const Shape& shape);
+// A new tensor (a fresh node on the tape) that looks into `base`'s storage.
+Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset);
+// Copies `src` (broadcast to dst's shape) into the possibly strided view `dst`.
+void copy_into(Tensor& dst, const Tensor& src);
+}  // namespace detail
+
+}  // namespace glimpse
