@@ -1,0 +1,79 @@
+// Lesson 03: modules own named parameters and children.
+#include "nn/module.hpp"
+
+#include <algorithm>
+
+namespace glimpse::nn {
+
+namespace {
+thread_local std::vector<StepObserver*> t_step_observers;
+}
+
+namespace detail {
+bool g_has_step_observers = false;
+int64_t g_current_step = -1;
+void emit_step(StepRecord record) {
+  for (StepObserver* o : t_step_observers) o->on_step(record);
+}
+}  // namespace detail
+
+void add_step_observer(StepObserver* observer) {
+  t_step_observers.push_back(observer);
+  detail::g_has_step_observers = true;
+}
+
+void remove_step_observer(StepObserver* observer) {
+  std::erase(t_step_observers, observer);
+  detail::g_has_step_observers = !t_step_observers.empty();
+}
+
+Tensor Module::register_parameter(const std::string& name, Tensor value) {
+  value.requires_grad_(true);
+  parameters_.emplace_back(name, std::move(value));
+  return parameters_.back().second;
+}
+
+std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> out;
+  for (const auto& [name, p] : parameters_) out.emplace_back(name, p);
+  for (const auto& [child_name, child] : children_)
+    for (auto& [name, p] : child->named_parameters()) out.emplace_back(child_name + "." + name, p);
+  return out;
+}
+
+std::vector<Tensor> Module::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& [name, p] : named_parameters()) out.push_back(p);
+  return out;
+}
+
+std::vector<std::pair<std::string, const Module*>> Module::named_modules() const {
+  std::vector<std::pair<std::string, const Module*>> out{{"", this}};
+  for (const auto& [child_name, child] : children_)
+    for (auto& [name, m] : child->named_modules()) out.emplace_back(name.empty() ? child_name : child_name + "." + name, m);
+  return out;
+}
+
+std::string Module::path_of(const Module* m) const {
+  for (auto& [name, mod] : named_modules())
+    if (mod == m) return name;
+  return "";
+}
+
+std::string Module::name_of(const Tensor& parameter) const {
+  for (auto& [name, p] : named_parameters())
+    if (p.node() == parameter.node()) return name;
+  return "";
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  for (auto& [name, child] : children_) child->train(on);
+}
+
+void Module::zero_grad() {
+  for (auto& [name, p] : parameters_) p.zero_grad();
+  for (auto& [name, child] : children_) child->zero_grad();
+}
+
+}  // namespace glimpse::nn

@@ -1,0 +1,108 @@
+// Module: a layer or a model — named parameters plus named child modules, like torch.nn.Module.
+// Introduced in lesson 03 (a first network).
+//
+// Parameters and children are registered in order with names, so
+// named_parameters() yields dotted paths ("decoder.attention.W.weight") in a stable order that
+// checkpoints and the tracer reuse.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "autograd/ops.hpp"
+#include "autograd/tensor.hpp"
+
+namespace glimpse::nn {
+
+class Module;
+
+// ---- step hooks: how recurrent and attention modules show their work to the tracer ---------
+// One time step of one module: e.g. GRUCell step 3 with {"h": ..., "r": ..., "z": ..., "n": ...},
+// or an attention step with {"weights": ..., "context": ...}.
+struct StepRecord {
+  const Module* module = nullptr;  // who emitted it (its path comes from the observer's model)
+  std::string kind;                // "GRUCell", "BahdanauAttention", ...
+  int64_t step = -1;               // time step, when the caller has set one (see StepScope)
+  std::vector<std::pair<std::string, Tensor>> values;
+};
+
+class StepObserver {
+ public:
+  virtual ~StepObserver() = default;
+  virtual void on_step(const StepRecord& record) = 0;
+};
+
+void add_step_observer(StepObserver* observer);
+void remove_step_observer(StepObserver* observer);
+namespace detail {
+extern bool g_has_step_observers;
+void emit_step(StepRecord record);
+// The time step that layers announce while they unroll (so cells can tag their records).
+extern int64_t g_current_step;
+}  // namespace detail
+
+// Layers that unroll a cell set the current time step for the duration of one step.
+class StepScope {
+ public:
+  explicit StepScope(int64_t step) : previous_(detail::g_current_step) { detail::g_current_step = step; }
+  ~StepScope() { detail::g_current_step = previous_; }
+  StepScope(const StepScope&) = delete;
+  StepScope& operator=(const StepScope&) = delete;
+
+ private:
+  int64_t previous_;
+};
+
+// ---- Module --------------------------------------------------------------------------------
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // Every parameter, with its dotted path, in registration order (depth first).
+  std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+  std::vector<Tensor> parameters() const;
+  // Direct and indirect children with their dotted paths ("" is this module itself).
+  std::vector<std::pair<std::string, const Module*>> named_modules() const;
+  // The dotted path of `m` inside this module, or "" if it is not part of it.
+  std::string path_of(const Module* m) const;
+  // The dotted name of a parameter tensor (same storage node), or "" if it is not one of ours.
+  std::string name_of(const Tensor& parameter) const;
+
+  // Training mode switches dropout on; evaluation mode switches it off.
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+
+  // Forgets every parameter's .grad (call before each backward).
+  void zero_grad();
+
+  // The class name, for printing and tracing ("GRUCell").
+  virtual std::string kind() const = 0;
+
+ protected:
+  // Registers a parameter (marks it requires_grad) and returns it.
+  Tensor register_parameter(const std::string& name, Tensor value);
+  // Registers a child module and returns it.
+  template <class M>
+  std::shared_ptr<M> register_module(const std::string& name, std::shared_ptr<M> module) {
+    children_.emplace_back(name, module);
+    return module;
+  }
+  // Records one step for the tracer; costs one branch when nobody is tracing.
+  void emit_step(std::vector<std::pair<std::string, Tensor>> values) const {
+    if (detail::g_has_step_observers) [[unlikely]]
+      detail::emit_step(StepRecord{this, kind(), detail::g_current_step, std::move(values)});
+  }
+
+ private:
+  std::vector<std::pair<std::string, Tensor>> parameters_;
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
+  bool training_ = true;
+};
+
+}  // namespace glimpse::nn
