@@ -1,0 +1,86 @@
+// What every lesson shares: the common flags (--seed, --steps, --out), a progress line for long
+// training, and the closing "what to open" list. Lesson code stays the story; this is plumbing.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace glimpse::lessons {
+
+// Flags every lesson takes. Each lesson adds its own sizes on top.
+struct CommonFlags {
+  uint64_t seed = 0;
+  int64_t steps = 0;  // set by the lesson to its default before parsing
+  std::string out;    // folder for traces and pictures
+  bool quiet = false;
+  bool smoke = false;  // tiny sizes and step counts: the test suite's quick check
+};
+
+// Adds --seed, --steps, --out and --quiet to `app` with the lesson's defaults.
+inline void add_common_flags(CLI::App& app, CommonFlags& flags) {
+  app.add_option("--seed", flags.seed, "random seed: the same seed gives the same numbers")->capture_default_str();
+  app.add_option("--steps", flags.steps, "training steps")->capture_default_str();
+  app.add_option("--out", flags.out, "folder for the trace files this lesson writes")->capture_default_str();
+  app.add_flag("--quiet", flags.quiet, "no progress line (for scripts and tests)");
+  app.add_flag("--smoke", flags.smoke, "run with tiny step counts (what the test suite does)");
+}
+
+// Creates the output folder (and says so if it cannot).
+inline std::filesystem::path prepare_out_dir(const std::string& out) {
+  std::filesystem::path dir(out);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot create output folder '{}': {}", out, ec.message()));
+  return dir;
+}
+
+// One line that rewrites itself: step, loss, steps per second and time left.
+class Progress {
+ public:
+  Progress(int64_t total, bool quiet) : total_(total), quiet_(quiet), start_(Clock::now()) {}
+
+  void update(int64_t step, float loss) {
+    const double elapsed = seconds();
+    if (quiet_ || (step + 1 < total_ && elapsed - last_print_ < 0.1)) return;
+    last_print_ = elapsed;
+    const double rate = (step + 1) / std::max(elapsed, 1e-9);
+    const double eta = (total_ - step - 1) / std::max(rate, 1e-9);
+    fmt::print(stderr, "\r  step {:>6}/{:<6} loss {:8.4f}  {:7.1f} steps/s  ETA {:5.1f}s ", step + 1, total_, loss, rate, eta);
+    if (step + 1 == total_) fmt::print(stderr, "\n");
+    std::fflush(stderr);
+  }
+
+  double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  int64_t total_;
+  bool quiet_;
+  Clock::time_point start_;
+  double last_print_ = -1.0;
+};
+
+// The lesson's last words: what it found is printed by the lesson; this lists the files to open.
+inline void print_files_to_open(const std::vector<std::pair<std::string, std::string>>& files) {
+  fmt::print("\nOpen these files:\n");
+  for (const auto& [path, what] : files) fmt::print("  {:<44} {}\n", path, what);
+}
+
+// Runs a lesson's body and turns any error into a clear message and exit code 1.
+template <class Body>
+int run_lesson(Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "\nerror: {}\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace glimpse::lessons
