@@ -9,6 +9,7 @@
 #include <new>
 
 #include "autograd/ops.hpp"
+#include "autograd/pool.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tape.hpp"
 
@@ -16,21 +17,22 @@ namespace glimpse {
 
 namespace detail {
 
+// Buffers, storages and nodes come from a pool of recycled blocks (pool.hpp): a tensor of a
+// few floats then costs a few list operations instead of three mallocs. Blocks are 64-byte
+// aligned, so the matmul kernel can use aligned vector loads on fresh buffers.
 Storage::Storage(int64_t n) : size(n) {
-  // 64-byte alignment lets the matmul kernel use aligned vector loads on fresh buffers.
-  data = static_cast<float*>(::operator new(sizeof(float) * std::max<int64_t>(n, 1),
-                                            std::align_val_t(64)));
+  data = static_cast<float*>(pool_allocate(sizeof(float) * std::max<int64_t>(n, 1)));
 }
 
-Storage::~Storage() { ::operator delete(data, std::align_val_t(64)); }
+Storage::~Storage() { pool_free(data, sizeof(float) * std::max<int64_t>(size, 1)); }
 
 namespace {
 uint64_t g_next_id = 0;
 }
 
 Tensor empty(const Shape& shape) {
-  auto node = std::make_shared<Node>();
-  node->storage = std::make_shared<Storage>(numel(shape));
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>());
+  node->storage = std::allocate_shared<Storage>(PoolAllocator<Storage>(), numel(shape));
   node->shape = shape;
   node->strides = contiguous_strides(shape);
   node->id = ++g_next_id;
@@ -38,7 +40,7 @@ Tensor empty(const Shape& shape) {
 }
 
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
-  auto node = std::make_shared<Node>();
+  auto node = std::allocate_shared<Node>(PoolAllocator<Node>());
   node->storage = base.node()->storage;
   node->shape = shape;
   node->strides = strides;
