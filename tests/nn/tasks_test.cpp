@@ -1,0 +1,302 @@
+// Synthetic tasks: right answers, right alignments, lengths in range, same seed → same data.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "nn/tasks.hpp"
+#include "nn/vocab.hpp"
+
+using namespace glimpse;
+using namespace glimpse::nn;
+
+namespace {
+
+// Every aligned target token must equal the source token it points at (for tasks whose target
+// copies source tokens).
+void expect_copied_alignment(const Example& ex) {
+  ASSERT_EQ(ex.alignment.size(), ex.target.size());
+  for (size_t i = 0; i < ex.target.size(); ++i) {
+    ASSERT_GE(ex.alignment[i], 0);
+    ASSERT_LT(ex.alignment[i], static_cast<int64_t>(ex.source.size()));
+    EXPECT_EQ(ex.target[i], ex.source[ex.alignment[i]]) << "target position " << i;
+  }
+}
+
+// Each token of a task's examples is in the task's declared token lists.
+void expect_tokens_declared(const Task& task, const std::vector<Example>& examples) {
+  Vocab src(task.source_tokens());
+  Vocab tgt(task.target_tokens());
+  for (const Example& ex : examples) {
+    for (const auto& t : ex.source) EXPECT_TRUE(src.contains(t)) << task.name() << ": " << t;
+    for (const auto& t : ex.target) EXPECT_TRUE(tgt.contains(t)) << task.name() << ": " << t;
+  }
+}
+
+std::vector<Example> draw(const Task& task, int64_t n, uint64_t seed) {
+  Generator gen(seed);
+  return generate(task, n, gen);
+}
+
+bool same(const std::vector<Example>& a, const std::vector<Example>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].source != b[i].source || a[i].target != b[i].target ||
+        a[i].alignment != b[i].alignment || a[i].query_position != b[i].query_position)
+      return false;
+  return true;
+}
+
+}  // namespace
+
+TEST(Tasks, CopyReverseSortGiveTheRightAnswer) {
+  CopyTask copy(3, 8, 5);
+  ReverseTask reverse(3, 8, 5);
+  SortTask sort(3, 8, 5);
+  for (const Example& ex : draw(copy, 200, 1)) {
+    EXPECT_EQ(ex.target, ex.source);
+    for (size_t i = 0; i < ex.alignment.size(); ++i) EXPECT_EQ(ex.alignment[i], static_cast<int64_t>(i));
+  }
+  for (const Example& ex : draw(reverse, 200, 1)) {
+    std::vector<std::string> r(ex.source.rbegin(), ex.source.rend());
+    EXPECT_EQ(ex.target, r);
+    const auto n = static_cast<int64_t>(ex.source.size());
+    for (int64_t i = 0; i < n; ++i) EXPECT_EQ(ex.alignment[i], n - 1 - i);
+  }
+  for (const Example& ex : draw(sort, 200, 1)) {
+    std::vector<std::string> s = ex.source;
+    std::sort(s.begin(), s.end());
+    EXPECT_EQ(ex.target, s);
+    expect_copied_alignment(ex);
+    // A permutation, and stable: equal letters keep their source order.
+    std::vector<int64_t> a = ex.alignment;
+    std::sort(a.begin(), a.end());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], static_cast<int64_t>(i));
+    for (size_t i = 1; i < ex.target.size(); ++i)
+      if (ex.target[i] == ex.target[i - 1]) {
+        EXPECT_LT(ex.alignment[i - 1], ex.alignment[i]);
+      }
+  }
+}
+
+TEST(Tasks, SymbolTasksUseEveryLengthAndSymbolInRange) {
+  ReverseTask task(5, 10, 10);
+  std::set<size_t> lengths;
+  std::set<std::string> symbols;
+  for (const Example& ex : draw(task, 2000, 7)) {
+    lengths.insert(ex.source.size());
+    symbols.insert(ex.source.begin(), ex.source.end());
+  }
+  EXPECT_EQ(lengths, (std::set<size_t>{5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(symbols.size(), 10u);
+  EXPECT_EQ(task.source_tokens().front(), "a");
+  EXPECT_EQ(task.source_tokens().back(), "j");
+}
+
+TEST(Tasks, SameSeedSameExamplesOtherSeedOtherExamples) {
+  for (const std::string& name : task_names()) {
+    auto task = make_task(name, 1, 15);
+    EXPECT_TRUE(same(draw(*task, 50, 3), draw(*task, 50, 3))) << name;
+    EXPECT_FALSE(same(draw(*task, 50, 3), draw(*task, 50, 4))) << name;
+  }
+}
+
+TEST(Tasks, EveryTaskRespectsItsLengthRangeAndDeclaresItsTokens) {
+  struct Case {
+    std::string name;
+    int64_t min, max;
+  };
+  for (const Case& c : {Case{"copy", 11, 20}, Case{"reverse", 2, 4}, Case{"sort", 7, 7},
+                        Case{"dates", 9, 10}, Case{"dates", 6, 6}, Case{"translation", 5, 5},
+                        Case{"translation", 16, 31}, Case{"coreference", 13, 15}}) {
+    auto task = make_task(c.name, c.min, c.max);
+    std::vector<Example> examples = draw(*task, 300, 11);
+    for (const Example& ex : examples) {
+      EXPECT_GE(static_cast<int64_t>(ex.source.size()), c.min) << c.name;
+      EXPECT_LE(static_cast<int64_t>(ex.source.size()), c.max) << c.name;
+      EXPECT_EQ(ex.alignment.size(), ex.target.size()) << c.name;
+      for (int64_t a : ex.alignment) EXPECT_LT(a, static_cast<int64_t>(ex.source.size())) << c.name;
+    }
+    expect_tokens_declared(*task, examples);
+  }
+}
+
+TEST(Tasks, ImpossibleOrInvalidRangesAreErrors) {
+  EXPECT_THROW(ReverseTask(0, 5), Error);
+  EXPECT_THROW(ReverseTask(6, 5), Error);
+  EXPECT_THROW(ReverseTask(5, 10, 27), Error);
+  EXPECT_THROW(DateTask(11, 20), Error);
+  EXPECT_THROW(CoreferenceTask(3, 10), Error);
+  EXPECT_THROW(make_task("nonsense", 1, 5), Error);
+  try {
+    DateTask(11, 20);
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("6 to 10"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Tasks, GenerateExcludingNeverRepeatsAHeldOutSource) {
+  ReverseTask task(2, 3, 3);  // only 9 + 27 = 36 possible sources: collisions are certain
+  Generator gen(5);
+  std::vector<Example> test_set = generate(task, 10, gen);
+  std::vector<Example> train = generate_excluding(task, 500, gen, test_set);
+  std::set<std::vector<std::string>> held_out;
+  for (const Example& ex : test_set) held_out.insert(ex.source);
+  for (const Example& ex : train) EXPECT_EQ(held_out.count(ex.source), 0u);
+  EXPECT_EQ(train.size(), 500u);
+}
+
+// ---- dates ---------------------------------------------------------------------------------
+
+TEST(Dates, EveryFormatOfOneDate) {
+  const std::vector<std::string> iso = {"2", "0", "2", "3", "-", "0", "4", "-", "0", "7"};
+  const std::vector<std::vector<std::string>> sources = {
+      {"april", "7", "th", "2", "0", "2", "3"},
+      {"7", "apr", "2", "0", "2", "3"},
+      {"the", "seventh", "of", "april", "2", "0", "2", "3"},
+      {"april", "7", ",", "2", "0", "2", "3"},
+      {"0", "4", "/", "0", "7", "/", "2", "0", "2", "3"},
+      {"7", ".", "4", ".", "2", "0", "2", "3"}};
+  const std::vector<std::vector<int64_t>> alignments = {
+      {3, 4, 5, 6, -1, 0, 0, -1, 1, 1},        {2, 3, 4, 5, -1, 1, 1, -1, 0, 0},
+      {4, 5, 6, 7, -1, 3, 3, -1, 1, 1},        {3, 4, 5, 6, -1, 0, 0, -1, 1, 1},
+      {6, 7, 8, 9, -1, 0, 1, -1, 3, 4},        {4, 5, 6, 7, -1, 2, 2, -1, 0, 0}};
+  for (int64_t f = 0; f < DateTask::kNumFormats; ++f) {
+    Example ex = DateTask::make(2023, 4, 7, f);
+    EXPECT_EQ(ex.source, sources[f]) << "format " << f;
+    EXPECT_EQ(ex.target, iso) << "format " << f;
+    EXPECT_EQ(ex.alignment, alignments[f]) << "format " << f;
+  }
+}
+
+TEST(Dates, OrdinalsSuffixesAndTwoWordDays) {
+  Example ex = DateTask::make(1999, 12, 21, 2);
+  EXPECT_EQ(ex.source, (std::vector<std::string>{"the", "twenty", "first", "of", "december", "1", "9", "9", "9"}));
+  EXPECT_EQ(ex.target, (std::vector<std::string>{"1", "9", "9", "9", "-", "1", "2", "-", "2", "1"}));
+  EXPECT_EQ(ex.alignment, (std::vector<int64_t>{5, 6, 7, 8, -1, 4, 4, -1, 1, 2}));
+  EXPECT_EQ(DateTask::make(2000, 1, 30, 2).source[1], "thirtieth");
+  EXPECT_EQ(DateTask::make(2000, 1, 12, 2).source[1], "twelfth");
+  EXPECT_EQ(DateTask::make(2000, 1, 11, 0).source[3], "th");
+  EXPECT_EQ(DateTask::make(2000, 1, 1, 0).source[2], "st");
+  EXPECT_EQ(DateTask::make(2000, 1, 22, 0).source[3], "nd");
+  EXPECT_EQ(DateTask::make(2000, 1, 31, 0).source[3], "st");
+  EXPECT_EQ(DateTask::make(2000, 1, 23, 0).source[3], "rd");
+  // 7.11.2023 is the 7th of November (day first), 11/07/2023 is the 7th of November (month first).
+  EXPECT_EQ(DateTask::make(2023, 11, 7, 5).source, (std::vector<std::string>{"7", ".", "1", "1", ".", "2", "0", "2", "3"}));
+  EXPECT_EQ(DateTask::make(2023, 11, 7, 4).source, (std::vector<std::string>{"1", "1", "/", "0", "7", "/", "2", "0", "2", "3"}));
+}
+
+TEST(Dates, InvalidDatesAreErrors) {
+  EXPECT_THROW(DateTask::make(2023, 2, 29, 0), Error);  // not a leap year
+  EXPECT_NO_THROW(DateTask::make(2024, 2, 29, 0));
+  EXPECT_NO_THROW(DateTask::make(2000, 2, 29, 0));      // divisible by 400
+  EXPECT_THROW(DateTask::make(1900, 2, 29, 0), Error);  // divisible by 100
+  EXPECT_THROW(DateTask::make(2023, 13, 1, 0), Error);
+  EXPECT_THROW(DateTask::make(2023, 1, 1, 6), Error);
+}
+
+TEST(Dates, SampledDatesAreValidAndAligned) {
+  DateTask task;
+  for (const Example& ex : draw(task, 500, 9)) {
+    ASSERT_EQ(ex.target.size(), 10u);
+    EXPECT_EQ(ex.target[4], "-");
+    EXPECT_EQ(ex.target[7], "-");
+    EXPECT_EQ(ex.alignment[4], -1);
+    // Year digits are copied from the source.
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(ex.target[i], ex.source[ex.alignment[i]]);
+    const int month = std::stoi(ex.target[5] + ex.target[6]);
+    const int day = std::stoi(ex.target[8] + ex.target[9]);
+    EXPECT_GE(month, 1);
+    EXPECT_LE(month, 12);
+    EXPECT_GE(day, 1);
+    EXPECT_LE(day, 31);
+  }
+}
+
+// ---- translation ---------------------------------------------------------------------------
+
+TEST(Translation, WordByWordWithAdjectivesAfterNounsAndAdverbsAfterVerbs) {
+  TranslationTask task(5, 31);
+  const auto& dict = TranslationTask::dictionary();
+  auto translate = [&](const std::string& en) {
+    for (const auto& [e, f] : dict)
+      if (e == en) return f;
+    return std::string("?");
+  };
+  auto is_adverb = [](const std::string& w) {
+    return w == "often" || w == "sometimes" || w == "always" || w == "rarely";
+  };
+  auto is_adjective = [](const std::string& w) {
+    for (const char* a : {"big", "small", "red", "black", "old", "green", "happy", "white"})
+      if (w == a) return true;
+    return false;
+  };
+  bool saw_crossing = false;
+  for (const Example& ex : draw(task, 500, 2)) {
+    ASSERT_EQ(ex.target.size(), ex.source.size());  // one French word per English word
+    std::vector<int64_t> a = ex.alignment;
+    std::sort(a.begin(), a.end());
+    for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i], static_cast<int64_t>(i));  // a permutation
+    for (size_t i = 0; i < ex.target.size(); ++i)
+      EXPECT_EQ(ex.target[i], translate(ex.source[ex.alignment[i]]));
+    for (size_t i = 1; i < ex.target.size(); ++i) {
+      if (ex.alignment[i] < ex.alignment[i - 1]) saw_crossing = true;
+      // An adjective follows its noun: the nearest earlier non-adjective is the noun, which
+      // stood after the adjective in English.
+      if (is_adjective(ex.source[ex.alignment[i]])) {
+        size_t j = i - 1;
+        while (is_adjective(ex.source[ex.alignment[j]])) --j;
+        EXPECT_GT(ex.alignment[j], ex.alignment[i]) << join_tokens(ex.source);
+      }
+      // An adverb follows its verb, which came right after it in English.
+      if (is_adverb(ex.source[ex.alignment[i]])) {
+        EXPECT_EQ(ex.alignment[i - 1], ex.alignment[i] + 1) << join_tokens(ex.source);
+      }
+    }
+  }
+  EXPECT_TRUE(saw_crossing);
+}
+
+TEST(Translation, AdjectiveAndAdverbMoveInOneSentence) {
+  // "the big cat often sees a dog" → "le chat grand voit souvent un chien"
+  TranslationTask task(7, 7);
+  const std::vector<std::string> adverbs = {"often", "sometimes", "always", "rarely"};
+  int found = 0;
+  for (const Example& ex : draw(task, 3000, 4)) {
+    // At length 7 an adverb in position 3 means: det adjective noun adverb verb det noun.
+    if (std::find(adverbs.begin(), adverbs.end(), ex.source[3]) == adverbs.end()) continue;
+    EXPECT_EQ(ex.alignment, (std::vector<int64_t>{0, 2, 1, 4, 3, 5, 6})) << join_tokens(ex.source);
+    ++found;
+  }
+  EXPECT_GT(found, 0);
+}
+
+// ---- coreference ---------------------------------------------------------------------------
+
+TEST(Coreference, ItRefersToTheAnimalWhenTiredAndToThePlaceWhenWide) {
+  CoreferenceTask task;
+  const auto& animate = CoreferenceTask::animate_adjectives();
+  const auto& place = CoreferenceTask::place_adjectives();
+  int animate_count = 0;
+  int place_count = 0;
+  std::set<int64_t> referent_positions;
+  for (const Example& ex : draw(task, 500, 6)) {
+    ASSERT_EQ(ex.target.size(), 1u);
+    ASSERT_EQ(ex.alignment.size(), 1u);
+    EXPECT_EQ(ex.source[ex.query_position], "it");
+    EXPECT_EQ(ex.source[ex.alignment[0]], ex.target[0]);
+    referent_positions.insert(ex.alignment[0]);
+    const std::string& adjective = ex.source.back();
+    const bool about_animate = std::find(animate.begin(), animate.end(), adjective) != animate.end();
+    const bool about_place = std::find(place.begin(), place.end(), adjective) != place.end();
+    ASSERT_TRUE(about_animate != about_place) << adjective;
+    const std::vector<std::string> places = {"street", "road", "river", "bridge", "field", "square"};
+    const bool referent_is_place = std::find(places.begin(), places.end(), ex.target[0]) != places.end();
+    EXPECT_EQ(referent_is_place, about_place) << join_tokens(ex.source);
+    animate_count += about_animate;
+    place_count += about_place;
+  }
+  EXPECT_GT(animate_count, 150);
+  EXPECT_GT(place_count, 150);
+  EXPECT_GE(referent_positions.size(), 4u);  // the referent is not always in the same place
+}
