@@ -147,7 +147,11 @@ Tensor add(const Tensor& a, float s, Loc) {
   return out;
 }
 
-Tensor sub(const Tensor& a, float s, Loc loc) { return add(a, -s, loc); }
+Tensor sub(const Tensor& a, float s, Loc) {
+  Tensor out = map_unary(a, [s](float x) { return x - s; });
+  detail::record(out, "sub", {a}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
+  return out;
+}
 
 Tensor rsub(const Tensor& a, float s, Loc) {
   Tensor out = map_unary(a, [s](float x) { return s - x; });
