@@ -1,0 +1,106 @@
+// bench-seq2seq B T H E V STEPS [THREADS]: one training step of a GRU encoder-decoder with
+// Bahdanau attention, teacher forcing and Adam (lr 1e-3) — the exact model of
+// ../shared/anchors/seq2seq_libtorch.cpp, built from Glimpse's modules — timed after 3 warm-up
+// steps. Prints "... X.XXX ms/step loss=..." like the anchor, so compare.sh can read both.
+// Issue 6: the training step should beat libtorch's at the lessons' sizes.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <glimpse.hpp>
+
+#include "nn/bahdanau_attention.hpp"
+#include "nn/embedding.hpp"
+#include "nn/gru_cell.hpp"
+#include "nn/linear.hpp"
+#include "nn/optim.hpp"
+
+using namespace glimpse;
+
+namespace {
+
+// The anchor's modules, registered under the anchor's names.
+struct Seq2Seq : nn::Module {
+  std::shared_ptr<nn::Embedding> enc_emb, dec_emb;
+  std::shared_ptr<nn::GRUCell> enc_cell, dec_cell;
+  std::shared_ptr<nn::BahdanauAttention> attn;
+  std::shared_ptr<nn::Linear> out;
+  Seq2Seq(int64_t H, int64_t E, int64_t V) {
+    enc_emb = register_module("enc_emb", std::make_shared<nn::Embedding>(V, E));
+    dec_emb = register_module("dec_emb", std::make_shared<nn::Embedding>(V, E));
+    enc_cell = register_module("enc_cell", std::make_shared<nn::GRUCell>(E, H));
+    dec_cell = register_module("dec_cell", std::make_shared<nn::GRUCell>(E + H, H));
+    attn = register_module("attn", std::make_shared<nn::BahdanauAttention>(H, H, H));
+    out = register_module("out", std::make_shared<nn::Linear>(2 * H, V));
+  }
+  std::string kind() const override { return "Seq2Seq"; }
+};
+
+IndexTensor random_tokens(int64_t rows, int64_t cols, int64_t vocab, Generator& gen) {
+  std::vector<int64_t> ids(static_cast<size_t>(rows * cols));
+  for (auto& id : ids) id = gen.integer(vocab);
+  return IndexTensor(ids, Shape{rows, cols});
+}
+
+// Columns [from, from + count) of a [B, T] index tensor, flattened row-major.
+IndexTensor columns(const IndexTensor& ids, int64_t from, int64_t count) {
+  const int64_t rows = ids.shape[0], cols = ids.shape[1];
+  std::vector<int64_t> out;
+  for (int64_t b = 0; b < rows; ++b)
+    for (int64_t t = from; t < from + count; ++t) out.push_back(ids.values[b * cols + t]);
+  return IndexTensor(out, Shape{rows, count});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 7) {
+    std::fprintf(stderr, "usage: bench-seq2seq B T H E V STEPS [THREADS]\n");
+    return 2;
+  }
+  const int64_t B = atoll(argv[1]), T = atoll(argv[2]), H = atoll(argv[3]), E = atoll(argv[4]),
+                V = atoll(argv[5]), STEPS = atoll(argv[6]);
+  const int64_t THREADS = argc > 7 ? atoll(argv[7]) : 1;  // Glimpse runs on one thread
+  manual_seed(0);
+  Seq2Seq model(H, E, V);
+  nn::Adam opt(model.parameters(), {.lr = 1e-3f});
+  Generator gen(0);
+  const IndexTensor src = random_tokens(B, T, V, gen), tgt = random_tokens(B, T + 1, V, gen);
+  const IndexTensor dec_in = columns(tgt, 0, T);
+  const IndexTensor dec_out = columns(tgt, 1, T);
+
+  auto step = [&] {
+    Tensor e = model.enc_emb->forward(src);  // [B, T, E]
+    Tensor h = zeros({B, H});
+    std::vector<Tensor> hs;
+    for (int64_t t = 0; t < T; ++t) {
+      h = model.enc_cell->forward(e.select(1, t), h);
+      hs.push_back(h);
+    }
+    Tensor states = stack(hs, 1);  // [B, T, H]
+    Tensor keys = model.attn->project_keys(states);
+    Tensor d = model.dec_emb->forward(dec_in);
+    std::vector<Tensor> logits;
+    for (int64_t t = 0; t < T; ++t) {
+      auto [context, weights] = model.attn->forward(h, states, keys);
+      h = model.dec_cell->forward(cat({d.select(1, t), context}, 1), h);
+      logits.push_back(model.out->forward(cat({h, context}, 1)));
+    }
+    Tensor loss = cross_entropy(stack(logits, 1).reshape({-1, V}), IndexTensor(dec_out.values));
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    return loss.item();
+  };
+
+  for (int i = 0; i < 3; ++i) step();
+  const auto t0 = std::chrono::steady_clock::now();
+  float loss = 0.0f;
+  for (int64_t i = 0; i < STEPS; ++i) loss = step();
+  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / STEPS;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("glimpse B=%ld T=%ld H=%ld E=%ld V=%ld threads=%ld: %.3f ms/step loss=%.4f peak_rss=%.1fMB\n", B, T, H,
+              E, V, THREADS, dt * 1e3, loss, usage.ru_maxrss / 1024.0);
+}
