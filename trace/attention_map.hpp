@@ -1,0 +1,35 @@
+// Attention maps: the weights a module recorded over a sequence, gathered into one
+// target × source grid per module (and per head) — the matrix behind every heatmap and
+// alignment picture. Introduced in lesson 06 (attention), read closely in lesson 07.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "trace/recording.hpp"
+
+namespace glimpse::trace {
+
+struct AttentionMap {
+  int64_t sequence = 0;  // Sequence::index
+  std::string module;    // dotted path of the attention module
+  std::string kind;
+  int64_t head = -1;     // -1 for single-head attention (or the average over heads)
+  std::vector<std::string> rows;     // one label per query (target) position
+  std::vector<std::string> columns;  // one label per key (source) position
+  std::vector<std::vector<float>> weights;  // rows × columns; each row sums to 1
+
+  int64_t row_count() const { return static_cast<int64_t>(rows.size()); }
+  int64_t column_count() const { return static_cast<int64_t>(columns.size()); }
+};
+
+// Every attention map in `sequence`, in the order the modules first ran. A module's steps
+// are stacked as rows: a per-step "weights" of shape [S] (or [1, S]) gives one row per step;
+// a whole-sequence [T, S] gives T rows; [H, T, S] gives one map per head, and so does a
+// "head_weights" value (multi-head attention's per-head weights beside their average). Weights
+// recorded only in part (TraceOptions::max_values) are left out, and so is a map identical to
+// an earlier one (a decoder passing on its attention module's weights).
+std::vector<AttentionMap> attention_maps(const Sequence& sequence);
+
+}  // namespace glimpse::trace

@@ -1,0 +1,87 @@
+// Lesson 01: trace files appear whole or not at all.
+#include "trace/output_folder.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace glimpse::trace {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A temporary name beside `file` that no other writer (thread or process) uses.
+fs::path temporary_for(const fs::path& file) {
+  static std::atomic<unsigned> counter{0};
+  return file.parent_path() /
+         fmt::format(".{}.tmp-{}-{}", file.filename().string(), static_cast<long>(::getpid()), counter++);
+}
+
+}  // namespace
+
+void write_file_atomically(const fs::path& file, const std::string& contents, Loc loc) {
+  const fs::path tmp = temporary_for(file);
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    throw Error("trace", fmt::format("cannot write '{}': {}", file.string(), std::strerror(errno)), loc);
+  const size_t written = std::fwrite(contents.data(), 1, contents.size(), f);
+  const int write_errno = errno;
+  const bool flushed = std::fflush(f) == 0;
+  const bool closed = std::fclose(f) == 0;
+  if (written != contents.size() || !flushed || !closed) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw Error("trace", fmt::format("cannot write '{}': {}", file.string(), std::strerror(write_errno ? write_errno : EIO)),
+                loc);
+  }
+  std::error_code ec;
+  fs::rename(tmp, file, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw Error("trace", fmt::format("cannot write '{}': {}", file.string(), ec.message()), loc);
+  }
+}
+
+OutputFolder::OutputFolder(fs::path path, Loc loc) : path_(std::move(path)) {
+  if (path_.empty()) throw Error("trace", "no trace folder given (an empty path)", loc);
+  std::error_code ec;
+  fs::create_directories(path_, ec);
+  if (ec || !fs::is_directory(path_))
+    throw Error("trace",
+                fmt::format("cannot create trace folder '{}': {}", path_.string(),
+                            ec ? ec.message() : std::string("a file with that name is in the way")),
+                loc);
+  // Find out now, with a clear message, if the folder exists but cannot be written to.
+  const fs::path probe = temporary_for(path_ / "probe");
+  std::FILE* f = std::fopen(probe.c_str(), "wb");
+  if (!f)
+    throw Error("trace", fmt::format("cannot write to trace folder '{}': {}", path_.string(), std::strerror(errno)),
+                loc);
+  std::fclose(f);
+  fs::remove(probe, ec);
+}
+
+void OutputFolder::write(const std::string& name, const std::string& contents, const std::string& description,
+                         Loc loc) {
+  write_file_atomically(path_ / name, contents, loc);
+  files_.emplace_back(name, description);
+}
+
+void OutputFolder::write_index(const std::string& title, Loc loc) {
+  size_t width = 0;
+  for (const auto& [name, description] : files_) width = std::max(width, name.size());
+  std::string text = title + "\n\n";
+  for (const auto& [name, description] : files_) text += fmt::format("{:<{}}  {}\n", name, width, description);
+  if (!notes_.empty()) text += "\n";
+  for (const std::string& n : notes_) text += n + "\n";
+  write_file_atomically(path_ / "index.txt", text, loc);
+}
+
+}  // namespace glimpse::trace
