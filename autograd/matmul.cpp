@@ -2,6 +2,8 @@
 // views, and the kernel reads a transposed operand in place, so backward copies nothing.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "autograd/kernels/gemm.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
@@ -46,6 +48,15 @@ Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in, Loc loc) {
   Shape batch_b(std::span<const int64_t>(b.shape().begin(), db - 2));
   Shape strides_a(std::span<const int64_t>(a.strides().begin(), da - 2));
   Shape strides_b(std::span<const int64_t>(b.strides().begin(), db - 2));
+  bool batch_ok = true;  // batch dims broadcast like any elementwise op's dims
+  for (int i = 1; i <= std::min(batch_a.size(), batch_b.size()); ++i) {
+    const int64_t x = batch_a[batch_a.size() - i], y = batch_b[batch_b.size() - i];
+    batch_ok = batch_ok && (x == y || x == 1 || y == 1);
+  }
+  check(batch_ok, "matmul", loc, [&] {
+    return fmt::format("shapes {} and {} cannot be multiplied: batch dims {} and {} cannot be broadcast",
+                       to_string(a.shape()), to_string(b.shape()), to_string(batch_a), to_string(batch_b));
+  });
   const Shape batch = broadcast_shapes(batch_a, batch_b, "matmul", loc);
   Shape out_shape = batch;
   out_shape.push_back(m, loc);
@@ -73,7 +84,14 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
     return fmt::format("both operands need at least 1 dim, got shapes {} and {}", to_string(a.shape()),
                        to_string(b.shape()));
   });
+  // Checked here, on the caller's shapes, before 1-D operands are promoted.
+  const int64_t ka = a.shape()[a.dim() - 1], kb = b.shape()[b.dim() == 1 ? 0 : b.dim() - 2];
+  check(ka == kb, "matmul", loc, [&] {
+    return fmt::format("shapes {} and {} cannot be multiplied: inner sizes {} and {} differ", to_string(a.shape()),
+                       to_string(b.shape()), ka, kb);
+  });
   // 1-D operands are promoted to matrices and the added dim removed afterwards (torch.matmul).
+  if (a.dim() == 1 && b.dim() == 1) return matmul(a.unsqueeze(0), b.unsqueeze(-1), loc).reshape(Shape{}, loc);
   if (a.dim() == 1) return matmul(a.unsqueeze(0), b, loc).squeeze(-2);
   if (b.dim() == 1) return matmul(a, b.unsqueeze(-1), loc).squeeze(-1);
   Tensor out = batched_matmul(a, b, loc);
