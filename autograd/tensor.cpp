@@ -154,7 +154,8 @@ bool Tensor::is_leaf() const { return !node_->backward && !node_->graph_freed; }
 std::string Tensor::op_name() const { return node_->op ? node_->op : ""; }
 
 std::string Tensor::grad_fn_name() const {
-  if (!node_->requires_grad || !node_->op) return "";
+  // A leaf has no grad_fn, even when an op made its values (ones({2, 3}).t().requires_grad_()).
+  if (!node_->requires_grad || !node_->op || is_leaf()) return "";
   // "log_softmax" → "LogSoftmaxBackward"
   std::string out;
   bool upper = true;
