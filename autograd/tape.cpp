@@ -131,6 +131,9 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
         "this tensor does not require grad: no input of the ops that made it has "
         "requires_grad_(), or it was computed under NoGradGuard");
   });
+  check(grad.defined(), "backward", loc, [&] {
+    return fmt::format("grad is an undefined tensor; pass one of shape {}", to_string(root.shape()));
+  });
   check(grad.shape() == root.shape(), "backward", loc, [&] {
     return fmt::format("grad has shape {} but the tensor has shape {}", to_string(grad.shape()),
                        to_string(root.shape()));
