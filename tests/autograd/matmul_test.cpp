@@ -1,0 +1,272 @@
+// Tests for autograd/matmul.cpp and autograd/kernels/gemm.cpp: the readable kernel is the
+// reference; the blocked kernel, the dispatching `gemm` and the matmul op must agree with it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "autograd/kernels/gemm.hpp"
+#include "autograd_test_util.hpp"
+
+using namespace glimpse;
+using glimpse::test::gradcheck;
+using glimpse::test::randn_leaf;
+using glimpse::test::strided_randn_leaf;
+using glimpse::test::values_near;
+using Inputs = std::vector<Tensor>;
+
+namespace {
+
+// C = A·B for 2-D tensors of any layout, by the textbook triple loop over .at().
+Tensor naive_matmul_2d(const Tensor& a, const Tensor& b) {
+  const int64_t m = a.shape()[0], k = a.shape()[1], n = b.shape()[1];
+  std::vector<float> c(static_cast<size_t>(m * n));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double acc = 0.0;
+      for (int64_t p = 0; p < k; ++p) acc += static_cast<double>(a.at({i, p})) * b.at({p, j});
+      c[i * n + j] = static_cast<float>(acc);
+    }
+  return from_vector(c, {m, n});
+}
+
+// |x - y| <= tol * max(1, |y|) for every element; names the first that differs.
+::testing::AssertionResult all_close(const std::vector<float>& x, const std::vector<float>& y, float tol) {
+  if (x.size() != y.size()) return ::testing::AssertionFailure() << "sizes differ: " << x.size() << " vs " << y.size();
+  for (size_t i = 0; i < x.size(); ++i)
+    if (!(std::fabs(x[i] - y[i]) <= tol * std::max(1.0f, std::fabs(y[i]))))
+      return ::testing::AssertionFailure() << "element " << i << ": " << x[i] << " vs " << y[i];
+  return ::testing::AssertionSuccess();
+}
+
+std::vector<float> random_values(int64_t n, Generator& gen) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = gen.uniform(-1.0f, 1.0f);
+  return v;
+}
+
+}  // namespace
+
+// ---- forward values -----------------------------------------------------------------------
+
+TEST(MatmulForward, TwoByHand) {
+  const Tensor a = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
+  const Tensor b = from_vector({7, 8, 9, 10, 11, 12}, {3, 2});
+  EXPECT_TRUE(values_near(matmul(a, b), {2, 2}, {58, 64, 139, 154}));
+  EXPECT_TRUE(values_near(a.matmul(b), {2, 2}, {58, 64, 139, 154}));
+  EXPECT_TRUE(values_near(matmul(b, a), {3, 3}, {39, 54, 69, 49, 68, 87, 59, 82, 105}));
+}
+
+TEST(MatmulForward, VectorCases) {
+  const Tensor u = from_vector({1, 2, 3});
+  const Tensor v = from_vector({4, 5, 6});
+  EXPECT_TRUE(values_near(matmul(u, v), Shape{}, {32}));  // dot product: a 0-d tensor
+  const Tensor m = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
+  EXPECT_TRUE(values_near(matmul(m, u), {2}, {14, 32}));
+  EXPECT_TRUE(values_near(matmul(from_vector({1, 1}), m), {3}, {5, 7, 9}));
+  // Batched matrix times a vector, and a vector times a batch.
+  const Tensor bm = arange(12).reshape({2, 2, 3});
+  EXPECT_TRUE(values_near(matmul(bm, u), {2, 2}, {8, 26, 44, 62}));
+  EXPECT_TRUE(values_near(matmul(from_vector({1, -1}), bm), {2, 3}, {-3, -3, -3, -3, -3, -3}));
+}
+
+TEST(MatmulForward, TransposedOperandsAreReadInPlace) {
+  Generator gen(61);
+  const Tensor a = randn({5, 7}, gen);
+  const Tensor b = randn({4, 7}, gen);
+  const Tensor c = randn({5, 4}, gen);
+  EXPECT_TRUE(test::tensors_near(matmul(a, b.t()), naive_matmul_2d(a, b.t()), 1e-5f));
+  EXPECT_TRUE(test::tensors_near(matmul(a.t(), c), naive_matmul_2d(a.t(), c), 1e-5f));
+  EXPECT_TRUE(test::tensors_near(matmul(c.t(), a), naive_matmul_2d(c.t(), a), 1e-5f));
+  EXPECT_TRUE(test::tensors_near(matmul(b, a.t()), naive_matmul_2d(b, a.t()), 1e-5f));
+  // Slices with a row stride larger than their width, and a step that forces a copy.
+  const Tensor wide = randn({6, 10}, gen);
+  EXPECT_TRUE(test::tensors_near(matmul(wide.narrow(1, 2, 5), a.t().narrow(0, 0, 5)),
+                                 naive_matmul_2d(wide.narrow(1, 2, 5), a.t().narrow(0, 0, 5)), 1e-5f));
+  EXPECT_TRUE(test::tensors_near(matmul(wide.slice(1, 0, 10, 2), a), naive_matmul_2d(wide.slice(1, 0, 10, 2), a), 1e-5f));
+  // An expanded (stride 0) operand.
+  const Tensor row = randn({1, 7}, gen);
+  EXPECT_TRUE(test::tensors_near(matmul(row.expand({3, 7}), b.t()), naive_matmul_2d(row.expand({3, 7}), b.t()), 1e-5f));
+}
+
+TEST(MatmulForward, BatchedWithBroadcastBatchDims) {
+  Generator gen(62);
+  const Tensor a = randn({2, 1, 3, 4}, gen);
+  const Tensor b = randn({5, 4, 2}, gen);
+  const Tensor c = matmul(a, b);
+  ASSERT_TRUE((c.shape() == Shape{2, 5, 3, 2}));
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 5; ++j)
+      EXPECT_TRUE(test::tensors_near(c.select(0, i).select(0, j),
+                                     naive_matmul_2d(a.select(0, i).select(0, 0), b.select(0, j)), 1e-5f))
+          << "batch " << i << ", " << j;
+  // [B, n, k] · [k, m]: the matrix is shared by the whole batch.
+  const Tensor x = randn({3, 2, 4}, gen);
+  const Tensor w = randn({4, 5}, gen);
+  const Tensor y = matmul(x, w);
+  ASSERT_TRUE((y.shape() == Shape{3, 2, 5}));
+  for (int64_t i = 0; i < 3; ++i)
+    EXPECT_TRUE(test::tensors_near(y.select(0, i), naive_matmul_2d(x.select(0, i), w), 1e-5f));
+  // Transposed batch operands (views).
+  const Tensor bt = randn({5, 2, 4}, gen).transpose(-1, -2);
+  const Tensor d = matmul(a, bt);
+  for (int64_t j = 0; j < 5; ++j)
+    EXPECT_TRUE(test::tensors_near(d.select(0, 1).select(0, j),
+                                   naive_matmul_2d(a.select(0, 1).select(0, 0), bt.select(0, j)), 1e-5f));
+}
+
+TEST(MatmulForward, LargeProductsMatchTheReference) {
+  // Big enough for the fast path (OpenBLAS or the blocked kernel) to take over.
+  Generator gen(63);
+  const Tensor a = randn({70, 50}, gen);
+  const Tensor b = randn({50, 90}, gen);
+  EXPECT_TRUE(test::tensors_near(matmul(a, b), naive_matmul_2d(a, b), 1e-4f));
+  const Tensor at = randn({50, 70}, gen).t();
+  const Tensor bt = randn({90, 50}, gen).t();
+  EXPECT_TRUE(test::tensors_near(matmul(at, bt), naive_matmul_2d(at, bt), 1e-4f));
+}
+
+TEST(MatmulForward, EmptyInnerDimGivesZeros) {
+  const Tensor c = matmul(zeros({2, 0}), zeros({0, 3}));
+  EXPECT_TRUE(values_near(c, {2, 3}, {0, 0, 0, 0, 0, 0}));
+}
+
+// ---- kernels ------------------------------------------------------------------------------
+
+struct GemmCase {
+  int64_t m, n, k;
+  bool ta, tb;
+  float beta;
+};
+
+class GemmKernels : public ::testing::TestWithParam<GemmCase> {};
+
+TEST_P(GemmKernels, BlockedAndDispatchMatchReference) {
+  const GemmCase p = GetParam();
+  Generator gen(static_cast<uint64_t>(p.m * 1000 + p.n * 10 + p.k));
+  // Leading dims a bit larger than needed, so row strides are exercised too.
+  const int64_t lda = (p.ta ? p.m : p.k) + 3, ldb = (p.tb ? p.k : p.n) + 2, ldc = p.n + 1;
+  const std::vector<float> a = random_values((p.ta ? p.k : p.m) * lda, gen);
+  const std::vector<float> b = random_values((p.tb ? p.n : p.k) * ldb, gen);
+  const std::vector<float> c0 = random_values(p.m * ldc, gen);
+  const detail::MatrixRef ra{a.data(), lda, p.ta}, rb{b.data(), ldb, p.tb};
+  std::vector<float> ref = c0, blocked = c0, fast = c0;
+  detail::gemm_reference(p.m, p.n, p.k, ra, rb, p.beta, ref.data(), ldc);
+  detail::gemm_blocked(p.m, p.n, p.k, ra, rb, p.beta, blocked.data(), ldc);
+  detail::gemm(p.m, p.n, p.k, ra, rb, p.beta, fast.data(), ldc);
+  EXPECT_TRUE(all_close(blocked, ref, 1e-4f)) << "blocked";
+  EXPECT_TRUE(all_close(fast, ref, 1e-4f)) << "gemm (" << detail::gemm_backend() << ")";
+  // The padding column of C (j = n) is never written.
+  for (int64_t i = 0; i < p.m; ++i) {
+    EXPECT_EQ(blocked[i * ldc + p.n], c0[i * ldc + p.n]);
+    EXPECT_EQ(fast[i * ldc + p.n], c0[i * ldc + p.n]);
+  }
+}
+
+TEST(GemmKernels, ReferenceByHand) {
+  const std::vector<float> a = {1, 2, 3, 4, 5, 6};     // 2×3
+  const std::vector<float> b = {7, 8, 9, 10, 11, 12};  // 3×2
+  std::vector<float> c = {1, 1, 1, 1};
+  detail::gemm_reference(2, 2, 3, {a.data(), 3, false}, {b.data(), 2, false}, 0.0f, c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{58, 64, 139, 154}));
+  c = {1, 1, 1, 1};
+  detail::gemm_reference(2, 2, 3, {a.data(), 3, false}, {b.data(), 2, false}, 2.0f, c.data(), 2);
+  EXPECT_EQ(c, (std::vector<float>{60, 66, 141, 156}));
+  // Aᵀ (3×2 stored as 2×3) times itself read as a 2×3: AᵀA is 3×3.
+  std::vector<float> ata(9);
+  detail::gemm_reference(3, 3, 2, {a.data(), 3, true}, {a.data(), 3, false}, 0.0f, ata.data(), 3);
+  EXPECT_EQ(ata, (std::vector<float>{17, 22, 27, 22, 29, 36, 27, 36, 45}));
+  EXPECT_TRUE(std::string(detail::gemm_backend()) == "openblas" ||
+              std::string(detail::gemm_backend()) == "glimpse-blocked");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sizes, GemmKernels,
+    ::testing::Values(GemmCase{1, 1, 1, false, false, 0.0f}, GemmCase{3, 5, 7, false, false, 0.0f},
+                      GemmCase{3, 5, 7, true, true, 1.0f}, GemmCase{4, 16, 8, false, true, 0.0f},
+                      GemmCase{17, 33, 9, true, false, 0.5f}, GemmCase{70, 90, 50, false, false, 0.0f},
+                      GemmCase{70, 90, 50, true, false, 0.0f}, GemmCase{70, 90, 50, false, true, 1.0f},
+                      GemmCase{70, 90, 50, true, true, 0.0f}, GemmCase{65, 17, 300, false, false, 0.0f},
+                      GemmCase{130, 31, 257, true, true, -1.0f}),
+    [](const auto& info) {
+      const GemmCase& p = info.param;
+      return fmt::format("m{}n{}k{}{}{}{}", p.m, p.n, p.k, p.ta ? "_At" : "", p.tb ? "_Bt" : "",
+                         p.beta != 0.0f ? "_beta" : "");
+    });
+
+// ---- gradients ----------------------------------------------------------------------------
+
+TEST(MatmulGrad, TwoDims) {
+  Generator gen(64);
+  const Tensor a = randn_leaf({3, 4}, gen);
+  const Tensor b = randn_leaf({4, 2}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {a, b}));
+}
+
+TEST(MatmulGrad, VectorCases) {
+  Generator gen(65);
+  const Tensor u = randn_leaf({4}, gen);
+  const Tensor v = randn_leaf({4}, gen);
+  const Tensor m = randn_leaf({3, 4}, gen);
+  const Tensor bm = randn_leaf({2, 4, 3}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {u, v}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {m, u}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1].t()); }, {u, m}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {u, bm}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[1].transpose(-1, -2), x[0]); }, {u, bm}));
+}
+
+TEST(MatmulGrad, BatchedWithBroadcastBatchDims) {
+  Generator gen(66);
+  const Tensor a = randn_leaf({2, 1, 3, 4}, gen);
+  const Tensor b = randn_leaf({5, 4, 2}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {a, b}));
+  const Tensor x3 = randn_leaf({3, 2, 4}, gen);
+  const Tensor w = randn_leaf({4, 5}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {x3, w}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[1].t(), x[0].transpose(1, 2)); }, {x3, w}));
+}
+
+TEST(MatmulGrad, StridedLeaves) {
+  Generator gen(67);
+  const Tensor a = strided_randn_leaf({3, 4}, gen);  // column-major view with an offset
+  const Tensor b = strided_randn_leaf({4, 5}, gen);
+  ASSERT_FALSE(a.is_contiguous());
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {a, b}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[1].t(), x[0].t()); }, {a, b}));
+  const Tensor c = strided_randn_leaf({2, 3, 4}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {c, b}));
+}
+
+TEST(MatmulGrad, OnlyOneSideRequiresGrad) {
+  Generator gen(68);
+  const Tensor a = randn_leaf({3, 4}, gen);
+  const Tensor b = randn({4, 2}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {a, b}));
+  EXPECT_FALSE(b.grad().defined());
+}
+
+TEST(MatmulGrad, ByHand) {
+  Tensor a = from_vector({1, 2, 3, 4}, {2, 2});
+  Tensor b = from_vector({5, 6, 7, 8}, {2, 2});
+  a.requires_grad_();
+  b.requires_grad_();
+  Tensor c = matmul(a, b);
+  EXPECT_EQ(c.grad_fn_name(), "MatmulBackward");
+  c.sum().backward();
+  // dA = 1·Bᵀ: row sums of B; dB = Aᵀ·1: column sums of A.
+  EXPECT_TRUE(values_near(a.grad(), {2, 2}, {11, 15, 11, 15}));
+  EXPECT_TRUE(values_near(b.grad(), {2, 2}, {4, 4, 6, 6}));
+}
+
+TEST(MatmulGrad, LargeProductGradientMatchesReference) {
+  // dA = G·Bᵀ through the fast path, checked against the naive product.
+  Generator gen(69);
+  Tensor a = randn({70, 50}, gen);
+  Tensor b = randn({50, 90}, gen);
+  a.requires_grad_();
+  b.requires_grad_();
+  const Tensor g = randn({70, 90}, gen);
+  matmul(a, b).backward(g);
+  EXPECT_TRUE(test::tensors_near(a.grad(), naive_matmul_2d(g, b.t()), 1e-4f));
+  EXPECT_TRUE(test::tensors_near(b.grad(), naive_matmul_2d(a.t(), g), 1e-4f));
+}

@@ -1,0 +1,211 @@
+// Tests for autograd/reduce.cpp: sum, mean, max, argmax and sum_to_shape.
+#include <gtest/gtest.h>
+
+#include "autograd_test_util.hpp"
+
+using namespace glimpse;
+using glimpse::test::gradcheck;
+using glimpse::test::randn_leaf;
+using glimpse::test::strided_randn_leaf;
+using glimpse::test::values_near;
+using Inputs = std::vector<Tensor>;
+
+namespace {
+// 0..n-1 shaped as `shape`, with distinct values (no ties for max).
+Tensor iota(const Shape& shape) { return arange(numel(shape)).reshape(shape); }
+
+// Distinct values in a random order, scaled, as a leaf: max has a unique winner with a margin
+// much larger than the finite-difference step.
+Tensor distinct_leaf(const Shape& shape, uint64_t seed, bool strided = false) {
+  Generator gen(seed);
+  const int64_t n = numel(shape);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[i] = 0.25f * static_cast<float>(i) - 1.0f;
+  for (int64_t i = n - 1; i > 0; --i) std::swap(v[i], v[gen.integer(i + 1)]);
+  if (!strided) return test::leaf(from_vector(v, shape));
+  Tensor x = test::strided_leaf(shape, 0, 1, gen);
+  NoGradGuard no_grad;
+  Tensor src = from_vector(v, shape);
+  detail::copy_into(x, src);
+  return x;
+}
+}  // namespace
+
+// ---- forward ------------------------------------------------------------------------------
+
+TEST(SumForward, AllAndOverDims) {
+  const Tensor a = iota({2, 3});  // [[0,1,2],[3,4,5]]
+  EXPECT_TRUE(values_near(sum(a), Shape{}, {15}));
+  EXPECT_TRUE(values_near(a.sum(), Shape{}, {15}));
+  EXPECT_TRUE(values_near(sum(a, {0}), {3}, {3, 5, 7}));
+  EXPECT_TRUE(values_near(sum(a, {1}), {2}, {3, 12}));
+  EXPECT_TRUE(values_near(sum(a, {-1}, true), {2, 1}, {3, 12}));
+  EXPECT_TRUE(values_near(sum(a, {0, 1}), Shape{}, {15}));
+  EXPECT_TRUE(values_near(sum(a, {0, 1}, true), {1, 1}, {15}));
+}
+
+TEST(SumForward, ThreeDims) {
+  const Tensor a = iota({2, 3, 4});
+  EXPECT_TRUE(values_near(sum(a, {1}), {2, 4}, {12, 15, 18, 21, 48, 51, 54, 57}));
+  EXPECT_TRUE(values_near(sum(a, {0, 2}), {3}, {60, 92, 124}));
+  EXPECT_TRUE(values_near(sum(a, {2}, true), {2, 3, 1}, {6, 22, 38, 54, 70, 86}));
+}
+
+TEST(SumForward, StridedInput) {
+  const Tensor a = iota({2, 3}).t();  // [[0,3],[1,4],[2,5]]
+  ASSERT_FALSE(a.is_contiguous());
+  EXPECT_TRUE(values_near(sum(a), Shape{}, {15}));
+  EXPECT_TRUE(values_near(sum(a, {0}), {2}, {3, 12}));
+  EXPECT_TRUE(values_near(sum(a, {1}), {3}, {3, 5, 7}));
+  const Tensor every_other = iota({6}).slice(0, 1, 6, 2);  // 1, 3, 5
+  EXPECT_TRUE(values_near(sum(every_other), Shape{}, {9}));
+}
+
+TEST(SumForward, LongSumsStayAccurate) {
+  // 1e6 copies of 0.1: a float accumulator would drift visibly.
+  const Tensor a = full({1000000}, 0.1f);
+  EXPECT_NEAR(sum(a).item(), 100000.0f, 1.0f);
+}
+
+TEST(MeanForward, AllAndOverDims) {
+  const Tensor a = iota({2, 3});
+  EXPECT_TRUE(values_near(mean(a), Shape{}, {2.5f}));
+  EXPECT_TRUE(values_near(a.mean(), Shape{}, {2.5f}));
+  EXPECT_TRUE(values_near(mean(a, {0}), {3}, {1.5f, 2.5f, 3.5f}));
+  EXPECT_TRUE(values_near(a.mean({1}, true), {2, 1}, {1, 4}));
+}
+
+TEST(MaxForward, AllAndOverDims) {
+  const Tensor a = from_vector({1, 7, 3, 9, 2, 4}, {2, 3});
+  EXPECT_TRUE(values_near(max(a), Shape{}, {9}));
+  EXPECT_TRUE(values_near(a.max(), Shape{}, {9}));
+  EXPECT_TRUE(values_near(max(a, 0), {3}, {9, 7, 4}));
+  EXPECT_TRUE(values_near(max(a, 1), {2}, {7, 9}));
+  EXPECT_TRUE(values_near(a.max(-1, true), {2, 1}, {7, 9}));
+  EXPECT_TRUE(values_near(max(a.t(), 0), {2}, {7, 9}));
+}
+
+TEST(MaxForward, NegativeValues) {
+  const Tensor a = from_vector({-5, -2, -9});
+  EXPECT_TRUE(values_near(max(a), Shape{}, {-2}));
+  EXPECT_TRUE(values_near(max(a, 0), Shape{}, {-2}));
+}
+
+TEST(Argmax, PositionsAlongDim) {
+  const Tensor a = from_vector({1, 7, 3, 9, 2, 4}, {2, 3});
+  IndexTensor rows = argmax(a, 1);
+  EXPECT_EQ(rows.values, (std::vector<int64_t>{1, 0}));
+  EXPECT_TRUE(rows.shape == Shape{2});
+  IndexTensor cols = argmax(a, 0, true);
+  EXPECT_EQ(cols.values, (std::vector<int64_t>{1, 0, 1}));
+  EXPECT_TRUE((cols.shape == Shape{1, 3}));
+  // Ties go to the first position.
+  EXPECT_EQ(argmax(from_vector({3, 5, 5, 1}), 0).values, (std::vector<int64_t>{1}));
+  EXPECT_EQ(argmax(a.t(), 0).values, (std::vector<int64_t>{1, 0}));
+}
+
+TEST(SumToShape, UndoesBroadcasts) {
+  const Tensor g = iota({2, 3, 4});
+  EXPECT_TRUE(values_near(sum_to_shape(g, {4}), {4}, {60, 66, 72, 78}));
+  EXPECT_TRUE(values_near(sum_to_shape(g, {3, 1}), {3, 1}, {60, 92, 124}));
+  EXPECT_TRUE(values_near(sum_to_shape(g, {2, 1, 1}), {2, 1, 1}, {66, 210}));
+  EXPECT_TRUE(values_near(sum_to_shape(g, Shape{}), Shape{}, {276}));
+  EXPECT_TRUE(values_near(sum_to_shape(g, {1, 3, 4}), {1, 3, 4},
+                          {12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32, 34}));
+  // The same shape comes back untouched.
+  EXPECT_EQ(sum_to_shape(g, {2, 3, 4}).node(), g.node());
+}
+
+// ---- gradients ----------------------------------------------------------------------------
+
+TEST(SumGrad, AllAndOverDims) {
+  Generator gen(41);
+  const Tensor a = randn_leaf({2, 3, 4}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(x[0]); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(x[0], {1}); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(x[0], {0, 2}); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(x[0], {-1}, true); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(x[0], {0, 1, 2}, true); }, {a}));
+}
+
+TEST(SumGrad, StridedInput) {
+  Generator gen(42);
+  const Tensor a = strided_randn_leaf({3, 2, 4}, gen);
+  ASSERT_FALSE(a.is_contiguous());
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(x[0]); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(x[0], {1}); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(x[0], {0}, true); }, {a}));
+}
+
+TEST(SumGrad, OfBroadcastProduct) {
+  Generator gen(43);
+  const Tensor a = randn_leaf({3, 1, 4}, gen);
+  const Tensor b = randn_leaf({2, 4}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum(mul(x[0], x[1]), {1}); }, {a, b}));
+}
+
+TEST(SumGrad, ByHand) {
+  Tensor a = ones({2, 3});
+  a.requires_grad_();
+  sum(a, {1}).backward(from_vector({2, 5}));
+  EXPECT_TRUE(values_near(a.grad(), {2, 3}, {2, 2, 2, 5, 5, 5}));
+}
+
+TEST(MeanGrad, AllAndOverDims) {
+  Generator gen(44);
+  const Tensor a = randn_leaf({2, 3, 4}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return mean(x[0]); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return mean(x[0], {1}); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return mean(x[0], {0, 2}, true); }, {a}));
+  const Tensor s = strided_randn_leaf({4, 3}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return mean(x[0], {0}); }, {s}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return mean(x[0]); }, {s}));
+}
+
+TEST(MeanGrad, ByHand) {
+  Tensor a = ones({4});
+  a.requires_grad_();
+  mean(a).backward();
+  EXPECT_TRUE(values_near(a.grad(), {4}, {0.25f, 0.25f, 0.25f, 0.25f}));
+}
+
+TEST(MaxGrad, AllElements) {
+  const Tensor a = distinct_leaf({3, 4}, 45);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return max(x[0]); }, {a}));
+  const Tensor s = distinct_leaf({3, 4}, 46, true);
+  ASSERT_FALSE(s.is_contiguous());
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return max(x[0]); }, {s}));
+}
+
+TEST(MaxGrad, AlongDims) {
+  const Tensor a = distinct_leaf({3, 4, 2}, 47);
+  for (int64_t d : {0, 1, 2, -1}) {
+    EXPECT_TRUE(gradcheck([d](const Inputs& x) { return max(x[0], d); }, {a})) << "dim " << d;
+    EXPECT_TRUE(gradcheck([d](const Inputs& x) { return max(x[0], d, true); }, {a})) << "dim " << d;
+  }
+  const Tensor s = distinct_leaf({3, 4, 2}, 48, true);
+  ASSERT_FALSE(s.is_contiguous());
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return max(x[0], 1); }, {s}));
+}
+
+TEST(MaxGrad, ByHandGoesToTheWinner) {
+  Tensor a = from_vector({1, 7, 3, 9, 2, 4}, {2, 3});
+  a.requires_grad_();
+  max(a).backward();
+  EXPECT_TRUE(values_near(a.grad(), {2, 3}, {0, 0, 0, 1, 0, 0}));
+  a.zero_grad();
+  max(a, 0).backward(from_vector({10, 20, 30}));
+  EXPECT_TRUE(values_near(a.grad(), {2, 3}, {0, 20, 0, 10, 0, 30}));
+  // Ties: the first maximum takes the gradient.
+  Tensor t = from_vector({5, 5, 1});
+  t.requires_grad_();
+  max(t).backward();
+  EXPECT_TRUE(values_near(t.grad(), {3}, {1, 0, 0}));
+}
+
+TEST(SumToShape, IsDifferentiable) {
+  Generator gen(49);
+  const Tensor a = randn_leaf({2, 3, 4}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum_to_shape(x[0], {3, 1}); }, {a}));
+  EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum_to_shape(x[0], {4}); }, {a}));
+}
