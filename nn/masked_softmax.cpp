@@ -1,0 +1,49 @@
+// Lesson 06: masked softmax — padding gets weight 0, and a fully masked row gets zeros, not NaN.
+#include "nn/masked_softmax.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "autograd/tape.hpp"
+
+namespace glimpse::nn {
+
+Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Loc loc) {
+  const int d = normalize_dim(dim, shape.size(), "masked_softmax", loc);
+  const Shape full = broadcast_shapes(shape, mask.shape(), "masked_softmax", loc);
+  glimpse::detail::check(full == shape, "masked_softmax", loc, [&] {
+    return fmt::format("mask of shape {} must broadcast to the scores' shape {}", to_string(mask.shape()),
+                       to_string(shape));
+  });
+  NoGradGuard no_grad;
+  const Tensor m = mask.expand(shape).contiguous();
+  Shape reduced = shape;
+  reduced[d] = 1;
+  Tensor out = zeros(reduced);
+  const glimpse::detail::Lanes l = glimpse::detail::lanes_of(shape, d);
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t i = 0; i < l.inner; ++i) {
+      bool all_masked = true;
+      for (int64_t k = 0; k < l.n && all_masked; ++k) all_masked = m.data()[(o * l.n + k) * l.inner + i] != 0.0f;
+      out.data()[o * l.inner + i] = all_masked ? 1.0f : 0.0f;
+    }
+  return out;
+}
+
+Tensor masked_softmax(const Tensor& scores, const Tensor& mask, int64_t dim, Loc loc) {
+  if (!mask.defined()) return softmax(scores, dim, loc);
+  glimpse::detail::check(!mask.requires_grad(), "masked_softmax", loc,
+                [] { return std::string("the mask must not require grad (masks are 0/1 constants)"); });
+  const Tensor empty_rows = fully_masked_rows(mask, scores.shape(), dim, loc);
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor filled = masked_fill(scores, mask, -inf, loc);  // exp(-inf) = 0: no weight, no gradient
+  bool any_empty = false;
+  for (int64_t i = 0; i < empty_rows.numel(); ++i) any_empty = any_empty || empty_rows.data()[i] != 0.0f;
+  if (!any_empty) return softmax(filled, dim, loc);
+  // A row of -inf would give NaN: give softmax finite zeros there, then zero its weights.
+  filled = masked_fill(filled, empty_rows, 0.0f, loc);
+  return masked_fill(softmax(filled, dim, loc), empty_rows, 0.0f, loc);
+}
+
+}  // namespace glimpse::nn
