@@ -1,0 +1,36 @@
+// Scaled dot-product attention: every query scores every key, the scores become weights, and the
+// weights average the values. Introduced in lesson 09 (self-attention); the multi-head attention
+// and the Transformer of lesson 10 are built on it.
+//
+//   scores  = q · kᵀ / √d                    q [..., T, d], k [..., S, d]  → [..., T, S]
+//   weights = softmax over S of the scores, masked positions set to 0 (see masked_softmax.hpp)
+//   context = weights · v                    v [..., S, d_v]               → [..., T, d_v]
+//
+// The mask is a float tensor broadcastable to [..., T, S] with 1 = masked out (not allowed) and
+// 0 = may attend, like PyTorch's boolean attn_mask with True = not allowed. A query whose whole
+// row is masked gets all-zero weights and a zero context (PyTorch would give NaN).
+#pragma once
+
+#include "autograd/ops.hpp"
+#include "autograd/random.hpp"
+#include "autograd/tensor.hpp"
+
+namespace glimpse::nn {
+
+// What every attention in Glimpse returns: the weights are an output, never hidden.
+struct AttentionOutput {
+  Tensor context;  // the weighted average of the values, one per query
+  Tensor weights;  // how much each query looked at each key; each unmasked row sums to 1
+};
+
+// Leading (batch, head) dims of q, k and v broadcast as in matmul. `mask` may be undefined.
+// With dropout_p > 0 the weights are dropped out (and rescaled) before they average the values,
+// as in PyTorch's training mode; the returned weights are the ones before dropout, so they still
+// sum to 1 (PyTorch's MultiheadAttention returns them after dropout). Pass dropout_p = 0 in
+// evaluation.
+AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                             const Tensor& mask = Tensor(), float dropout_p = 0.0f,
+                                             Generator& gen = default_generator(),
+                                             Loc loc = Loc::current());
+
+}  // namespace glimpse::nn
