@@ -45,11 +45,45 @@ void notify_op(const Tensor& output) {
   for (TapeObserver* o : t_observers) o->on_op(output);
 }
 
-void record_node(Tensor& output, const char* op, std::vector<Tensor> inputs, BackwardFn backward) {
+namespace {
+
+// Every recorded op keeps its inputs in a std::vector; a forward pass of thousands of small ops
+// would malloc one and free it again in backward. Instead, released lists (emptied, capacity
+// kept) wait here for the next op. Only an optimisation: any list may be freed instead.
+struct SpareInputLists {
+  std::vector<std::vector<Tensor>> lists;
+  ~SpareInputLists();
+};
+thread_local SpareInputLists t_spare;
+thread_local bool t_spare_gone = false;  // set at thread exit; later releases just free
+SpareInputLists::~SpareInputLists() { t_spare_gone = true; }
+
+std::vector<Tensor> take_input_list() {
+  if (t_spare_gone || t_spare.lists.empty()) return {};
+  std::vector<Tensor> list = std::move(t_spare.lists.back());
+  t_spare.lists.pop_back();
+  return list;
+}
+
+// Releases the tensors in `list` and keeps its buffer for take_input_list; `list` ends empty.
+void release_input_list(std::vector<Tensor>& list) {
+  list.clear();
+  if (list.capacity() == 0 || t_spare_gone || t_spare.lists.size() >= 65536) {
+    std::vector<Tensor>().swap(list);
+    return;
+  }
+  t_spare.lists.push_back(std::move(list));
+  list = std::vector<Tensor>();
+}
+
+}  // namespace
+
+void record_node(Tensor& output, const char* op, std::span<const Tensor> inputs, BackwardFn backward) {
   Node* node = output.node();
   node->op = op;
   node->requires_grad = true;
-  node->inputs = std::move(inputs);
+  node->inputs = take_input_list();
+  node->inputs.assign(inputs.begin(), inputs.end());
   node->backward = std::move(backward);
   if (g_has_observers) [[unlikely]]
     notify_op(output);
@@ -59,7 +93,10 @@ Node::~Node() {
   // A long unrolled RNN is a chain of thousands of nodes. Letting each destructor release its
   // inputs would recurse that deep and overflow the stack, so unlink the chain in a loop:
   // whenever we hold the last reference to an input, steal its inputs before it dies.
-  if (inputs.empty()) return;
+  if (inputs.empty()) {
+    release_input_list(inputs);
+    return;
+  }
   std::vector<Tensor> stack = std::move(inputs);
   while (!stack.empty()) {
     Tensor t = std::move(stack.back());
@@ -67,10 +104,11 @@ Node::~Node() {
     if (t.node_ptr().use_count() == 1) {
       Node* n = t.node();
       for (Tensor& in : n->inputs) stack.push_back(std::move(in));
-      n->inputs.clear();
+      release_input_list(n->inputs);
       n->backward = nullptr;
     }
   }
+  release_input_list(stack);
 }
 
 namespace {
@@ -98,30 +136,28 @@ void accumulate_into_grad(Node& node, const Tensor& g) {
   for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
 }
 
-// Every tensor reachable from `root` through inputs that require grad, latest first. Holding
-// them as Tensors keeps each node alive until the pass ends, even when releasing the graph as
-// we go drops the last other reference to it.
-std::vector<Tensor> tensors_in_backward_order(const Tensor& root) {
-  const uint64_t mark = ++g_visit_epoch;
-  std::vector<Tensor> order;
-  std::vector<Node*> stack{root.node()};
-  order.push_back(root);
-  root.node()->visit_mark = mark;
-  while (!stack.empty()) {
-    Node* n = stack.back();
-    stack.pop_back();
-    for (const Tensor& in : n->inputs) {
-      Node* m = in.node();
-      if (m->requires_grad && m->visit_mark != mark) {
-        m->visit_mark = mark;
-        stack.push_back(m);
-        order.push_back(in);
-      }
-    }
+// The nodes waiting for their gradient, kept as a heap whose top is the latest (largest id).
+// Every consumer of a node was made after it, so by the time a node is on top, all the
+// gradients it will receive have been summed into it. Holding Tensors keeps the nodes alive
+// while they wait, even when releasing the graph drops the last other reference.
+class PendingNodes {
+ public:
+  bool empty() const { return heap_.empty(); }
+  void push(const Tensor& t) {
+    heap_.push_back(t);
+    std::push_heap(heap_.begin(), heap_.end(), earlier);
   }
-  std::sort(order.begin(), order.end(), [](const Tensor& a, const Tensor& b) { return a.id() > b.id(); });
-  return order;
-}
+  Tensor pop_latest() {
+    std::pop_heap(heap_.begin(), heap_.end(), earlier);
+    Tensor t = std::move(heap_.back());
+    heap_.pop_back();
+    return t;
+  }
+
+ private:
+  static bool earlier(const Tensor& a, const Tensor& b) { return a.id() < b.id(); }
+  std::vector<Tensor> heap_;
+};
 
 }  // namespace
 
@@ -146,10 +182,14 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
   });
 
   NoGradGuard no_grad;  // gradients are plain values: their computation is not recorded
-  const std::vector<Tensor> order = tensors_in_backward_order(root);
+  const uint64_t mark = ++g_visit_epoch;  // a node is pushed once per pass: when first marked
+  PendingNodes pending;
   root_node->pending_grad = grad;
+  root_node->visit_mark = mark;
+  pending.push(root);
   std::vector<Tensor> grad_inputs;
-  for (const Tensor& t : order) {
+  while (!pending.empty()) {
+    const Tensor t = pending.pop_latest();
     Node* node = t.node();
     Tensor g = std::move(node->pending_grad);
     node->pending_grad = Tensor();
@@ -177,9 +217,13 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
                            node->op, to_string(gi.shape()), i, to_string(in->shape));
       });
       accumulate(in->pending_grad, gi);
+      if (in->visit_mark != mark) {
+        in->visit_mark = mark;
+        pending.push(node->inputs[i]);
+      }
     }
     if (!retain_graph) {
-      node->inputs.clear();
+      release_input_list(node->inputs);
       node->backward = nullptr;
       node->graph_freed = true;
     }

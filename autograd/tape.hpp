@@ -61,7 +61,7 @@ inline bool any_requires_grad(std::span<const Tensor> inputs) {
 }
 
 // Puts `output` on the tape as the result of `op`: it keeps its inputs and its backward.
-void record_node(Tensor& output, const char* op, std::vector<Tensor> inputs, BackwardFn backward);
+void record_node(Tensor& output, const char* op, std::span<const Tensor> inputs, BackwardFn backward);
 
 // Names `output` as the result of `op` (shown by the tracer and by grad_fn).
 inline void name_op(Tensor& output, const char* op) {
@@ -76,7 +76,8 @@ inline void name_op(Tensor& output, const char* op) {
 template <class Backward>
 void record(Tensor& output, const char* op, std::initializer_list<Tensor> inputs, Backward&& backward) {
   if (any_requires_grad(std::span<const Tensor>(inputs.begin(), inputs.size())))
-    record_node(output, op, std::vector<Tensor>(inputs), BackwardFn(std::forward<Backward>(backward)));
+    record_node(output, op, std::span<const Tensor>(inputs.begin(), inputs.size()),
+                BackwardFn(std::forward<Backward>(backward)));
   else
     name_op(output, op);
 }
