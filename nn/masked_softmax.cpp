@@ -17,7 +17,7 @@ Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Lo
                        to_string(shape));
   });
   NoGradGuard no_grad;
-  const Tensor m = mask.expand(shape).contiguous();
+  const Tensor m = mask.shape() == shape && mask.is_contiguous() ? mask : mask.expand(shape).contiguous();
   Shape reduced = shape;
   reduced[d] = 1;
   Tensor out = zeros(reduced);
