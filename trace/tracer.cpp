@@ -70,7 +70,7 @@ void Tracer::begin_sequence_ids(const std::vector<int64_t>& source, const std::v
 void Tracer::start_sequence(std::vector<std::string> source, std::vector<std::string> target) {
   const int64_t index = recording_.sequences_seen++;
   have_sequence_ = true;
-  seen_steps_.clear();
+  step_ranges_.clear();
   keep_sequence_ = options_.max_sequences > 0 &&
                    (options_.every_sequence <= 1 || index % options_.every_sequence == 0);
   if (!keep_sequence_) return;
@@ -131,11 +131,17 @@ void Tracer::on_step(const nn::StepRecord& record) {
     if (it == module_paths_.end()) return;  // a module that is not part of the traced model
     path = it->second;
   }
-  // A module running the same step again means the model started on a new sequence.
-  if (!have_sequence_ || !seen_steps_.emplace(path, record.step).second) {
+  // A module running a step it already ran means the model started on a new sequence.
+  auto range = step_ranges_.find(path);
+  if (!have_sequence_ || (range != step_ranges_.end() && range->second.first <= record.step &&
+                          record.step <= range->second.second)) {
     start_sequence({}, {});
-    seen_steps_.emplace(path, record.step);
+    range = step_ranges_.end();
   }
+  if (range == step_ranges_.end())
+    step_ranges_[path] = {record.step, record.step};
+  else
+    range->second = {std::min(range->second.first, record.step), std::max(range->second.second, record.step)};
   if (!keep_sequence_ || !is_traced(path) || !options_.steps.contains(record.step)) return;
   Sequence& sequence = recording_.sequences.back();
   if (static_cast<int64_t>(sequence.steps.size()) >= options_.max_steps_per_sequence) {

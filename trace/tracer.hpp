@@ -11,12 +11,12 @@
 //
 // Tracing only ever copies values: it never changes what the model computes, and it keeps no
 // tensor (so no graph) alive. With no tracer attached, each op and each step pays one branch.
+// A tracer sees the thread that created it (the tape's observers are per thread).
 #pragma once
 
 #include <cstdint>
 #include <limits>
 #include <map>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -82,7 +82,8 @@ class Tracer final : public TapeObserver, public nn::StepObserver {
 
   // Starts a new sequence whose steps read these tokens (step t of a source-side module reads
   // source[t], of a target-side module target[t]). Without this call a new sequence starts
-  // whenever a module repeats a time step, and steps have no tokens.
+  // whenever a module runs a time step it already ran (forwards or backwards), and steps have
+  // no tokens.
   void begin_sequence(std::vector<std::string> source, std::vector<std::string> target = {});
   // The same, with token ids looked up in TraceOptions::vocabulary.
   void begin_sequence_ids(const std::vector<int64_t>& source, const std::vector<int64_t>& target = {});
@@ -126,7 +127,9 @@ class Tracer final : public TapeObserver, public nn::StepObserver {
   // The current sequence.
   bool have_sequence_ = false;
   bool keep_sequence_ = false;
-  std::set<std::pair<std::string, int64_t>> seen_steps_;
+  // Per module, the range of steps it ran in this sequence: a step inside it again means a
+  // new pass. (Ranges, not sets of steps: memory stays bounded over an endless sequence.)
+  std::map<std::string, std::pair<int64_t, int64_t>> step_ranges_;
 
   // The graph being recorded: tape id → node id in recording_.graph.
   bool graph_open_ = true;

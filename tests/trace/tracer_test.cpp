@@ -143,6 +143,18 @@ TEST(Tracer, StartsANewSequenceWhenAStepRepeats) {
   EXPECT_EQ(tracer.recording().sequences[0].steps.size(), tracer.recording().sequences[1].steps.size());
 }
 
+TEST(Tracer, ABidirectionalLayerIsOneSequencePerPass) {
+  Generator gen(6);
+  nn::GRU gru(2, 3, true, gen);  // the reverse cell runs steps 3, 2, 1, 0
+  const Tensor x = randn({1, 4, 2}, gen);
+  trace::Tracer tracer(gru);
+  gru(x);
+  ASSERT_EQ(tracer.recording().sequences.size(), 1u);
+  EXPECT_EQ(tracer.recording().sequences[0].steps.size(), 8u);
+  gru(x);
+  EXPECT_EQ(tracer.recording().sequences.size(), 2u);
+}
+
 TEST(Tracer, StepsPerSequenceAndValuesPerTensorAreCapped) {
   TinySeq2seq m;
   const nn::Batch batch = m.batch({TinySeq2seq::example()});

@@ -86,11 +86,3 @@ TEST(WriteTrace, ABadFolderIsAnErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find(bad.string()), std::string::npos) << e.what();
   }
 }
-
-TEST(Render, ABrokenDotTextIsReported) {
-  if (!trace::graphviz_available()) GTEST_SKIP() << "built without Graphviz";
-  EXPECT_NE(trace::dot_parse_error("digraph { a -> }"), "");
-  EXPECT_EQ(trace::dot_parse_error("digraph { a -> b }"), "");
-  EXPECT_THROW(trace::render_svg("digraph { a -> "), Error);
-  EXPECT_THROW(trace::render_svg("digraph { a [label=<<TABLE><TR></TABLE>>] }"), Error);
-}
