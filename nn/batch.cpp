@@ -24,6 +24,7 @@ Batch make_batch(std::span<const Example> examples, const Vocab& source_vocab,
   }
 
   Batch batch;
+  batch.ignore_index = ignore_index;
   std::vector<int64_t> source(B * S, Vocab::kPad);
   std::vector<float> source_mask(B * S, 0.0f);
   std::vector<int64_t> input(B * T, Vocab::kPad);

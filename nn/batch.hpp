@@ -29,6 +29,7 @@ struct Batch {
   IndexTensor decoder_target;          // [B, T] target + <eos>, then ignore_index
   Tensor target_mask;                  // [B, T] 1 where decoder_target is real (incl. <eos>)
   std::vector<int64_t> target_lengths; // B lengths of target + <eos>
+  int64_t ignore_index = kIgnoreIndex; // the value padding decoder_target (pass it to the loss)
   // Which examples the rows are: indices into the list the batch was made from.
   std::vector<int64_t> example_indices;
 
