@@ -26,7 +26,7 @@ constexpr SizeClass size_class(std::size_t bytes) {
     const std::size_t lines = bytes <= 64 ? 1 : (bytes + 63) / 64;
     return {static_cast<int>(lines - 1), lines * 64};
   }
-  const int p = std::bit_width(bytes - 1);      // 2^(p-1) < bytes <= 2^p, p >= 9
+  const int p = std::bit_width(bytes - 1);             // 2^(p-1) < bytes <= 2^p, p >= 9
   const std::size_t step = std::size_t{1} << (p - 3);  // a quarter of 2^(p-1)
   const std::size_t q = (bytes + step - 1) / step;     // 5, 6, 7 or 8 quarters
   return {4 + 4 * (p - 9) + static_cast<int>(q - 5), q * step};
@@ -41,22 +41,29 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
+// Plain data, so that reaching this thread's lists is one TLS address computation (a
+// thread_local with a destructor is reached through an initialisation check on every use).
 struct FreeLists {
-  std::array<FreeBlock*, kClasses> head{};
-  std::size_t cached_bytes = 0;
-  ~FreeLists();
+  std::array<FreeBlock*, kClasses> head;
+  std::size_t cached_bytes;
 };
+constinit thread_local FreeLists t_lists{};
+// Set when this thread's cached blocks were released at thread exit: tensors freed later (by
+// static destructors) go straight back to the system.
+constinit thread_local bool t_lists_gone = false;
 
-thread_local FreeLists t_lists;
-// Set when this thread's lists were destroyed at thread exit: tensors freed later (by static
-// destructors) go straight back to the system.
-thread_local bool t_lists_gone = false;
-
-FreeLists::~FreeLists() {
-  for (FreeBlock*& h : head)
-    while (h) system_free(std::exchange(h, h->next));
-  t_lists_gone = true;
-}
+// Gives this thread's cached blocks back to the system when the thread ends. Armed (its
+// destructor registered) the first time the thread caches a block.
+struct ReleaseAtThreadExit {
+  bool armed = false;
+  ~ReleaseAtThreadExit() {
+    for (FreeBlock*& h : t_lists.head)
+      while (h) system_free(std::exchange(h, h->next));
+    t_lists.cached_bytes = 0;
+    t_lists_gone = true;
+  }
+};
+thread_local ReleaseAtThreadExit t_release;
 
 }  // namespace
 
@@ -68,24 +75,27 @@ void pool_free(void* block, std::size_t) { system_free(block); }
 #else
 
 void* pool_allocate(std::size_t bytes) {
-  if (bytes > kLargestPooled || t_lists_gone) return system_allocate(bytes);
+  if (bytes > kLargestPooled || t_lists_gone) [[unlikely]]
+    return system_allocate(bytes);
   const SizeClass c = size_class(bytes);
-  FreeLists& lists = t_lists;
-  if (FreeBlock* block = lists.head[c.index]) {
-    lists.head[c.index] = block->next;
-    lists.cached_bytes -= c.bytes;
+  if (FreeBlock* block = t_lists.head[c.index]) {
+    t_lists.head[c.index] = block->next;
+    t_lists.cached_bytes -= c.bytes;
     return block;
   }
   return system_allocate(c.bytes);
 }
 
 void pool_free(void* block, std::size_t bytes) {
-  if (bytes > kLargestPooled || t_lists_gone) return system_free(block);
+  if (bytes > kLargestPooled || t_lists_gone) [[unlikely]]
+    return system_free(block);
   const SizeClass c = size_class(bytes);
-  FreeLists& lists = t_lists;
-  if (lists.cached_bytes + c.bytes > kMostCachedPerThread) return system_free(block);
-  lists.head[c.index] = new (block) FreeBlock{lists.head[c.index]};
-  lists.cached_bytes += c.bytes;
+  if (t_lists.cached_bytes + c.bytes > kMostCachedPerThread) [[unlikely]]
+    return system_free(block);
+  if (t_lists.cached_bytes == 0) [[unlikely]]
+    t_release.armed = true;
+  t_lists.head[c.index] = new (block) FreeBlock{t_lists.head[c.index]};
+  t_lists.cached_bytes += c.bytes;
 }
 
 #endif
