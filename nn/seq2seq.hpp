@@ -1,0 +1,198 @@
+// Sequence to sequence: an Encoder reads the source, a decoder writes the target token by token.
+// Introduced in lesson 05 (the fixed-vector bottleneck: Decoder) and lesson 06 (attention:
+// AttentionDecoder); lesson 07 reads the AttentionDecoder's weights as alignments.
+//
+//   Encoder          embedding → GRU (optionally bidirectional) → one state per source token
+//                    h_1..h_S [B, S, E] and a final state [B, E] (E = H, or 2H bidirectional).
+//   Decoder          (Cho et al. 2014) sees the source only through the final state c = h_S:
+//                        s_t = GRU([emb(y_{t-1}); c], s_{t-1}),  logits_t = out([s_t; c])
+//                    Everything the source says must squeeze through one vector of size E.
+//   AttentionDecoder (Bahdanau et al. 2015) recomputes c at every step from *all* states:
+//                        c_t, α_t = attention(s_{t-1}, h_1..h_S)     (padding gets weight 0)
+//                        s_t = GRU([emb(y_{t-1}); c_t], s_{t-1}),  logits_t = out([s_t; c_t])
+//                    — the model of /work/shared/anchors/seq2seq_torch.py.
+// Both decoders start from s_0 = the encoder's final state (so their hidden size is E) and share
+// one interface, Seq2seqDecoder, so lessons 05 and 06 swap one for the other and change nothing
+// else: the only difference between them is whether c is fixed or attended.
+//
+// Masks: Batch::source_mask has 1 for real tokens. The encoder uses it so padding does not change
+// the GRU state (its final state is the state after the last real token), and turns it into
+// attention's convention (1 = padding, see nn/attention_mask.hpp) for the decoder.
+//
+// Every decoder step runs inside StepScope(t), so the tracer sees each step's GRU gates,
+// attention weights and logits tagged with the target position t.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "autograd/random.hpp"
+#include "nn/bahdanau_attention.hpp"
+#include "nn/batch.hpp"
+#include "nn/embedding.hpp"
+#include "nn/gru_cell.hpp"
+#include "nn/linear.hpp"
+#include "nn/module.hpp"
+#include "nn/rnn.hpp"
+
+namespace glimpse::nn {
+
+// What the encoder hands to a decoder.
+struct EncoderOutput {
+  Tensor states;        // [B, S, E]: the state after each source token (padding: carried over)
+  Tensor final;         // [B, E]: the state after the last real token (both directions, side by side)
+  Tensor padding_mask;  // [B, S]: 1 = padding (attention's convention); undefined when none given
+};
+
+class Encoder : public Module {
+ public:
+  // Children "embedding" (<pad> = id 0 stays a zero vector) and "gru".
+  Encoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, bool bidirectional = false,
+          Generator& gen = default_generator(), Loc loc = Loc::current());
+
+  // source [B, S] ids; source_mask [B, S] with 1 = real token (optional: no padding).
+  EncoderOutput forward(const IndexTensor& source, const Tensor& source_mask = Tensor(),
+                        Loc loc = Loc::current()) const;
+
+  std::string kind() const override { return "Encoder"; }
+  // E: the size of each state and of the final state (2·hidden_size when bidirectional).
+  int64_t output_size() const { return output_size_; }
+  bool bidirectional() const { return gru_->bidirectional(); }
+
+ private:
+  std::shared_ptr<Embedding> embedding_;
+  std::shared_ptr<GRU> gru_;
+  int64_t output_size_;
+};
+
+// What a decoder reads from the source at every step, prepared once per batch.
+struct DecoderMemory {
+  Tensor states;        // [B, S, E] encoder states
+  Tensor final;         // [B, E] encoder final state: the decoder's s_0 (and Decoder's fixed c)
+  Tensor padding_mask;  // [B, S] 1 = padding, or undefined
+  Tensor keys;          // [B, S, A] attention's U·h_j, computed once (undefined for Decoder)
+};
+
+// One decoder step's results.
+struct DecoderStep {
+  Tensor logits;     // [B, V] scores for the next token
+  Tensor hidden;     // [B, E] the new state s_t
+  Tensor context;    // [B, E] what the decoder saw of the source: c (Decoder) or c_t (attention)
+  Tensor attention;  // [B, S] weights over the source positions; undefined for Decoder
+};
+
+// A whole teacher-forced (or partly free-running) pass.
+struct DecoderOutput {
+  Tensor logits;     // [B, T, V]
+  Tensor attention;  // [B, T, S]; undefined for Decoder
+};
+
+// The interface both decoders implement (lesson 05 vs lesson 06).
+class Seq2seqDecoder : public Module {
+ public:
+  // Per-batch preparation: copies the encoder output, and (attention) projects the keys.
+  virtual DecoderMemory prepare(const EncoderOutput& encoded, Loc loc = Loc::current()) const = 0;
+  // Embeds token ids of any shape (ids.shape + [embedding_dim]).
+  virtual Tensor embed(const IndexTensor& ids, Loc loc = Loc::current()) const = 0;
+  // One step from the embedded previous token [B, embedding_dim] and state s_{t-1} [B, E].
+  virtual DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
+                           Loc loc = Loc::current()) const = 0;
+  virtual bool has_attention() const = 0;
+  int64_t vocab_size() const { return vocab_size_; }
+  int64_t hidden_size() const { return hidden_size_; }
+
+  // Runs T = decoder_input.shape[1] steps from s_0 = memory.final. Step 0 reads decoder_input[:, 0]
+  // (<sos>); each later step reads the true previous token (teacher forcing) with probability
+  // `teacher_forcing_ratio`, else the model's own previous prediction (argmax), decided once per
+  // step for the whole batch by `gen`. Ratio 1 (the default) never needs `gen`; a ratio below 1
+  // without a generator is an error.
+  DecoderOutput forward(const IndexTensor& decoder_input, const DecoderMemory& memory,
+                        float teacher_forcing_ratio = 1.0f, Generator* gen = nullptr,
+                        Loc loc = Loc::current()) const;
+
+ protected:
+  Seq2seqDecoder(int64_t vocab_size, int64_t hidden_size) : vocab_size_(vocab_size), hidden_size_(hidden_size) {}
+  // Checks the sizes common to both decoders' step().
+  void check_step(const char* who, const Tensor& embedded, int64_t embedding_dim, const Tensor& hidden,
+                  const DecoderMemory& memory, Loc loc) const;
+
+ private:
+  int64_t vocab_size_;
+  int64_t hidden_size_;
+};
+
+// The decoder without attention: the fixed-vector bottleneck (Cho et al. 2014).
+// Children "embedding", "cell" (GRUCell(embedding_dim + E, E)), "out" (Linear(2E, V)).
+class Decoder : public Seq2seqDecoder {
+ public:
+  // hidden_size must equal the encoder's output_size().
+  Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, Generator& gen = default_generator(),
+          Loc loc = Loc::current());
+
+  DecoderMemory prepare(const EncoderOutput& encoded, Loc loc = Loc::current()) const override;
+  Tensor embed(const IndexTensor& ids, Loc loc = Loc::current()) const override;
+  DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
+                   Loc loc = Loc::current()) const override;
+  bool has_attention() const override { return false; }
+  std::string kind() const override { return "Decoder"; }
+
+ private:
+  std::shared_ptr<Embedding> embedding_;
+  std::shared_ptr<GRUCell> cell_;
+  std::shared_ptr<Linear> out_;
+};
+
+// The decoder with Bahdanau attention. Children "embedding", "attention"
+// (BahdanauAttention(E, E, attention_dim)), "cell" (GRUCell(embedding_dim + E, E)), "out" (Linear(2E, V)).
+class AttentionDecoder : public Seq2seqDecoder {
+ public:
+  // hidden_size must equal the encoder's output_size(); attention_dim = A (0: same as hidden_size).
+  AttentionDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, int64_t attention_dim = 0,
+                   Generator& gen = default_generator(), Loc loc = Loc::current());
+
+  DecoderMemory prepare(const EncoderOutput& encoded, Loc loc = Loc::current()) const override;
+  Tensor embed(const IndexTensor& ids, Loc loc = Loc::current()) const override;
+  DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
+                   Loc loc = Loc::current()) const override;
+  bool has_attention() const override { return true; }
+  std::string kind() const override { return "AttentionDecoder"; }
+
+  const BahdanauAttention& attention() const { return *attention_; }
+
+ private:
+  std::shared_ptr<Embedding> embedding_;
+  std::shared_ptr<BahdanauAttention> attention_;
+  std::shared_ptr<GRUCell> cell_;
+  std::shared_ptr<Linear> out_;
+};
+
+// Encoder + decoder, as one module: parameters "encoder.…" and "decoder.…"
+// ("decoder.attention.W.weight").
+class Seq2seq : public Module {
+ public:
+  Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder, Loc loc = Loc::current());
+
+  // Encodes `source` and prepares the decoder's memory.
+  DecoderMemory encode(const IndexTensor& source, const Tensor& source_mask = Tensor(),
+                       Loc loc = Loc::current()) const;
+  // Logits [B, T, V] (and attention [B, T, S]) for a batch, teacher-forced with the given ratio.
+  DecoderOutput forward(const Batch& batch, float teacher_forcing_ratio = 1.0f, Generator* gen = nullptr,
+                        Loc loc = Loc::current()) const;
+  // Mean cross-entropy over the batch's real target tokens (padding is ignore_index).
+  Tensor loss(const Batch& batch, float teacher_forcing_ratio = 1.0f, Generator* gen = nullptr,
+              Loc loc = Loc::current()) const;
+
+  std::string kind() const override { return "Seq2seq"; }
+  const Encoder& encoder() const { return *encoder_; }
+  const Seq2seqDecoder& decoder() const { return *decoder_; }
+
+ private:
+  std::shared_ptr<Encoder> encoder_;
+  std::shared_ptr<Seq2seqDecoder> decoder_;
+};
+
+// logits [B, T, V] and targets [B, T] (ignore_index where padded) → mean cross-entropy.
+Tensor sequence_cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index = kIgnoreIndex,
+                              Loc loc = Loc::current());
+
+}  // namespace glimpse::nn
