@@ -1,0 +1,167 @@
+// Lessons 05-06: greedy decoding and beam search.
+#include "nn/decoding.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "autograd/tape.hpp"
+#include "nn/vocab.hpp"
+
+namespace glimpse::nn {
+
+using glimpse::detail::check;
+
+GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, const Tensor& source_mask,
+                           int64_t max_length, Loc loc) {
+  check(max_length >= 1, "greedy_decode", loc,
+        [&] { return fmt::format("max_length is {}, must be at least 1", max_length); });
+  NoGradGuard no_grad;
+  const Seq2seqDecoder& decoder = model.decoder();
+  const DecoderMemory memory = model.encode(source, source_mask, loc);
+  const int64_t B = source.shape[0];
+
+  GreedyOutput out;
+  out.sequences.resize(static_cast<size_t>(B));
+  std::vector<bool> done(static_cast<size_t>(B), false);
+  std::vector<std::vector<int64_t>> steps;  // the argmax of every step, [T][B]
+  std::vector<Tensor> attention;
+  IndexTensor previous(std::vector<int64_t>(static_cast<size_t>(B), Vocab::kSos), {B});
+  Tensor hidden = memory.final;
+  for (int64_t t = 0; t < max_length; ++t) {
+    StepScope scope(t);
+    const DecoderStep s = decoder.step(decoder.embed(previous, loc), hidden, memory, loc);
+    hidden = s.hidden;
+    if (s.attention.defined()) attention.push_back(s.attention);
+    previous = argmax(s.logits, 1, false, loc);  // the model's own guess is the next input
+    steps.push_back(previous.values);
+    for (int64_t b = 0; b < B; ++b) {
+      if (done[b]) continue;
+      if (previous[b] == Vocab::kEos) done[b] = true;
+      else out.sequences[b].push_back(previous[b]);
+    }
+    if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
+  }
+
+  const auto T = static_cast<int64_t>(steps.size());
+  std::vector<int64_t> tokens(static_cast<size_t>(B * T), Vocab::kPad);
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t t = 0; t < T; ++t) {
+      tokens[b * T + t] = steps[t][b];
+      if (steps[t][b] == Vocab::kEos) break;  // <pad> after the row's <eos>
+    }
+  }
+  out.tokens = IndexTensor(std::move(tokens), {B, T}, loc);
+  if (!attention.empty()) out.attention = stack(attention, 1, loc);
+  return out;
+}
+
+namespace {
+
+struct Beam {
+  std::vector<int64_t> tokens;
+  float log_prob = 0.0f;
+  std::vector<std::vector<float>> attention;
+};
+
+struct Candidate {
+  float log_prob;
+  int64_t beam;
+  int64_t token;
+};
+
+// The memory for `n` copies of the one source (one row per alive hypothesis).
+DecoderMemory repeat_rows(const DecoderMemory& m, int64_t n, Loc loc) {
+  const IndexTensor rows(std::vector<int64_t>(static_cast<size_t>(n), 0), {n});
+  auto repeat = [&](const Tensor& t) { return t.defined() ? index_select(t, 0, rows, loc) : Tensor(); };
+  return {repeat(m.states), repeat(m.final), repeat(m.padding_mask), repeat(m.keys)};
+}
+
+Hypothesis finish(Beam beam, bool finished, bool length_normalize) {
+  Hypothesis h;
+  h.log_prob = beam.log_prob;
+  h.finished = finished;
+  const auto length = static_cast<float>(beam.tokens.size() + (finished ? 1 : 0));
+  h.score = length_normalize && length > 0 ? beam.log_prob / length : beam.log_prob;
+  h.tokens = std::move(beam.tokens);
+  h.attention = std::move(beam.attention);
+  return h;
+}
+
+}  // namespace
+
+std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source, BeamOptions options,
+                                    Loc loc) {
+  check(!source.empty(), "beam_search", loc, [] { return std::string("the source is empty"); });
+  check(options.width >= 1 && options.max_length >= 1, "beam_search", loc, [&] {
+    return fmt::format("width ({}) and max_length ({}) must be at least 1", options.width, options.max_length);
+  });
+  NoGradGuard no_grad;
+  const Seq2seqDecoder& decoder = model.decoder();
+  const auto S = static_cast<int64_t>(source.size());
+  const DecoderMemory memory = model.encode(IndexTensor(source, {1, S}, loc), Tensor(), loc);
+  const int64_t k = options.width;
+  const int64_t V = decoder.vocab_size();
+
+  std::vector<Beam> alive(1);
+  std::vector<Hypothesis> finished;
+  std::vector<int64_t> previous = {Vocab::kSos};
+  Tensor hidden = memory.final;  // [alive, E]
+  for (int64_t t = 0; t < options.max_length && !alive.empty(); ++t) {
+    StepScope scope(t);
+    const auto n = static_cast<int64_t>(alive.size());
+    const DecoderStep s =
+        decoder.step(decoder.embed(IndexTensor(previous, {n}), loc), hidden, repeat_rows(memory, n, loc), loc);
+    const std::vector<float> log_p = log_softmax(s.logits, 1, loc).to_vector();  // [n, V]
+    const std::vector<float> weights = s.attention.defined() ? s.attention.to_vector() : std::vector<float>();
+
+    // Every one-token extension of every alive hypothesis, most probable first.
+    std::vector<Candidate> candidates;
+    candidates.reserve(static_cast<size_t>(n * V));
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t v = 0; v < V; ++v) candidates.push_back({alive[b].log_prob + log_p[b * V + v], b, v});
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Candidate& x, const Candidate& y) { return x.log_prob > y.log_prob; });
+
+    // The k best: those ending in <eos> are finished, the others stay alive. Below the top k,
+    // more non-<eos> candidates refill the beam so it keeps k alive hypotheses.
+    std::vector<Beam> next;
+    std::vector<int64_t> parents;
+    for (int64_t r = 0; r < static_cast<int64_t>(candidates.size()); ++r) {
+      if (static_cast<int64_t>(next.size()) == k && r >= k) break;
+      const Candidate& c = candidates[r];
+      const bool is_eos = c.token == Vocab::kEos;
+      if (is_eos && r >= k) continue;
+      if (!is_eos && static_cast<int64_t>(next.size()) == k) continue;
+      Beam beam{alive[c.beam].tokens, c.log_prob, alive[c.beam].attention};
+      if (!weights.empty()) beam.attention.emplace_back(weights.begin() + c.beam * S, weights.begin() + (c.beam + 1) * S);
+      if (is_eos) {
+        finished.push_back(finish(std::move(beam), true, options.length_normalize));
+      } else {
+        beam.tokens.push_back(c.token);
+        next.push_back(std::move(beam));
+        parents.push_back(c.beam);
+      }
+    }
+    if (static_cast<int64_t>(finished.size()) >= k || next.empty()) {
+      alive.clear();
+      break;
+    }
+    hidden = index_select(s.hidden, 0, IndexTensor(parents), loc);
+    previous.clear();
+    for (const Beam& beam : next) previous.push_back(beam.tokens.back());
+    alive = std::move(next);
+  }
+  // Hypotheses still alive at max_length are returned unfinished if fewer than k finished.
+  for (Beam& beam : alive) {
+    if (static_cast<int64_t>(finished.size()) >= k) break;
+    finished.push_back(finish(std::move(beam), false, options.length_normalize));
+  }
+  std::stable_sort(finished.begin(), finished.end(),
+                   [](const Hypothesis& x, const Hypothesis& y) { return x.score > y.score; });
+  if (static_cast<int64_t>(finished.size()) > k) finished.resize(static_cast<size_t>(k));
+  return finished;
+}
+
+}  // namespace glimpse::nn
