@@ -73,6 +73,9 @@ std::string dot_quote(std::string_view text) {
 }
 
 std::string html_escape(std::string_view text) {
+  // Graphviz rejects an empty <B></B> or <FONT></FONT> in HTML labels; a no-break space keeps
+  // the cell (a step with no token, say) valid and empty-looking.
+  if (text.empty()) return "&#160;";
   std::string out;
   for (char c : text) {
     switch (c) {

@@ -1,0 +1,161 @@
+// Shared by lessons 05 and 06 (and 07, 08): train an encoder-decoder on a task with known answers,
+// then measure exact-sequence accuracy by source length — the experiment of Bahdanau et al.'s
+// Figure 2, in miniature. Only the decoder differs between the lessons.
+#pragma once
+
+#include <glimpse.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/clip_grad.hpp"
+#include "nn/decoding.hpp"
+#include "nn/lr_scheduler.hpp"
+#include "nn/optim.hpp"
+#include "nn/seq2seq.hpp"
+#include "nn/tasks.hpp"
+#include "support/lesson.hpp"
+
+namespace glimpse::lessons {
+
+struct Seq2seqFlags {
+  std::string task = "reverse";
+  int64_t min_length = 4;    // training sources are min..max long
+  int64_t max_length = 12;
+  int64_t test_max_length = 16;  // tested up to here: the last lengths were never seen in training
+  int64_t hidden = 64;
+  int64_t embedding = 16;
+  int64_t batch = 32;
+  float lr = 5e-3f;
+  int64_t test_per_length = 100;
+};
+
+inline void add_seq2seq_flags(CLI::App& app, Seq2seqFlags& f) {
+  app.add_option("--task", f.task, "task: copy, reverse, sort, dates, translation")->capture_default_str();
+  app.add_option("--min-length", f.min_length, "shortest training source")->capture_default_str();
+  app.add_option("--max-length", f.max_length, "longest training source")->capture_default_str();
+  app.add_option("--test-max-length", f.test_max_length, "longest tested source (beyond training: unseen lengths)")
+      ->capture_default_str();
+  app.add_option("--hidden", f.hidden, "GRU hidden size (the size of the fixed context vector)")->capture_default_str();
+  app.add_option("--embedding", f.embedding, "token embedding size")->capture_default_str();
+  app.add_option("--batch", f.batch, "sequences per training step")->capture_default_str();
+  app.add_option("--lr", f.lr, "Adam learning rate")->capture_default_str();
+  app.add_option("--test-per-length", f.test_per_length, "held-out sequences per source length")->capture_default_str();
+}
+
+// A trained model with the vocabularies it reads and writes.
+struct TrainedSeq2seq {
+  std::shared_ptr<nn::Seq2seq> model;
+  nn::Vocab source_vocab, target_vocab;
+  std::vector<float> losses;  // one per step
+  double seconds = 0;
+};
+
+// Trains an encoder-decoder, with Bahdanau attention or without, on `f.task`. The same seed
+// gives the same data and the same initial weights for both kinds, so only the decoder differs.
+inline TrainedSeq2seq train_seq2seq(bool attention, const Seq2seqFlags& f, const CommonFlags& common,
+                                    const std::string& label) {
+  const auto task = nn::make_task(f.task, f.min_length, f.max_length);
+  TrainedSeq2seq out{nullptr, nn::Vocab(task->source_tokens()), nn::Vocab(task->target_tokens()), {}, 0};
+  Generator data_gen(common.seed);
+  nn::Batcher batcher(nn::generate(*task, std::max<int64_t>(common.steps * f.batch / 4, 1000), data_gen),
+                      out.source_vocab, out.target_vocab, f.batch, common.seed);
+  Generator init(common.seed + 1);
+  auto encoder = std::make_shared<nn::Encoder>(out.source_vocab.size(), f.embedding, f.hidden, false, init);
+  std::shared_ptr<nn::Seq2seqDecoder> decoder;
+  if (attention)
+    decoder = std::make_shared<nn::AttentionDecoder>(out.target_vocab.size(), f.embedding, f.hidden, 0, init);
+  else
+    decoder = std::make_shared<nn::Decoder>(out.target_vocab.size(), f.embedding, f.hidden, init);
+  out.model = std::make_shared<nn::Seq2seq>(encoder, decoder);
+
+  nn::Adam adam(out.model->parameters(), {.lr = f.lr});
+  nn::StepLR schedule(adam, std::max<int64_t>(common.steps / 3, 1), 0.5f);
+  if (!common.quiet) fmt::print(stderr, "Training {} ({} steps of {} sequences):\n", label, common.steps, f.batch);
+  Progress progress(common.steps, common.quiet);
+  for (int64_t step = 0; step < common.steps; ++step) {
+    const nn::Batch batch = batcher.next();
+    adam.zero_grad();
+    Tensor loss = out.model->loss(batch);
+    loss.backward();
+    nn::clip_grad_norm(out.model->parameters(), 1.0f);
+    adam.step();
+    schedule.step();
+    out.losses.push_back(loss.item());
+    progress.update(step, out.losses.back());
+  }
+  out.seconds = progress.seconds();
+  out.model->eval();
+  return out;
+}
+
+struct LengthAccuracy {
+  int64_t length = 0;
+  double exact = 0;   // fraction of sequences decoded exactly right
+  double tokens = 0;  // fraction of target positions right (up to the shorter length)
+  bool trained = false;  // this length occurs in the training data
+};
+
+// Greedy decoding on `f.test_per_length` fresh sequences of every length from 1 to
+// f.test_max_length that the task can produce.
+inline std::vector<LengthAccuracy> accuracy_by_length(const TrainedSeq2seq& t, const Seq2seqFlags& f,
+                                                      uint64_t seed) {
+  std::vector<LengthAccuracy> rows;
+  Generator gen(seed + 1000);  // not the training data's generator
+  for (int64_t length = 1; length <= f.test_max_length; ++length) {
+    std::unique_ptr<nn::Task> task;
+    try {
+      task = nn::make_task(f.task, length, length);
+    } catch (const Error&) {
+      continue;  // this task cannot make sources of this length
+    }
+    const std::vector<nn::Example> examples = nn::generate(*task, f.test_per_length, gen);
+    const nn::Batch batch = nn::make_batch(examples, t.source_vocab, t.target_vocab);
+    const nn::GreedyOutput out = nn::greedy_decode(*t.model, batch.source, batch.source_mask, batch.target_len() + 5);
+    LengthAccuracy row{length, 0, 0, length >= f.min_length && length <= f.max_length};
+    int64_t positions = 0, right = 0;
+    for (size_t i = 0; i < examples.size(); ++i) {
+      const std::vector<std::string> decoded = t.target_vocab.decode(out.sequences[i]);
+      row.exact += decoded == examples[i].target;
+      for (size_t k = 0; k < examples[i].target.size(); ++k) right += k < decoded.size() && decoded[k] == examples[i].target[k];
+      positions += static_cast<int64_t>(examples[i].target.size());
+    }
+    row.exact /= static_cast<double>(examples.size());
+    row.tokens = static_cast<double>(right) / static_cast<double>(std::max<int64_t>(positions, 1));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// A text bar of `fraction` (0..1) in `width` cells.
+inline std::string bar(double fraction, int width = 20) {
+  const int full = static_cast<int>(fraction * width + 0.5);
+  std::string s;
+  for (int i = 0; i < width; ++i) s += i < full ? "█" : "·";
+  return s;
+}
+
+// The accuracy-by-length table; with `compare`, two columns side by side.
+inline std::string format_length_table(const std::vector<LengthAccuracy>& a, const std::string& a_name,
+                                       const std::vector<LengthAccuracy>* b = nullptr, const std::string& b_name = "") {
+  std::string s = fmt::format("{:>6}  {:<34}", "length", a_name + ": exact (tokens)");
+  if (b) s += fmt::format("  {:<34}", b_name + ": exact (tokens)");
+  s += "\n";
+  for (size_t i = 0; i < a.size(); ++i) {
+    s += fmt::format("{:>5}{} {} {:5.1f}% ({:5.1f}%)", a[i].length, a[i].trained ? " " : "*", bar(a[i].exact, 12),
+                     100 * a[i].exact, 100 * a[i].tokens);
+    if (b) s += fmt::format("   {} {:5.1f}% ({:5.1f}%)", bar((*b)[i].exact, 12), 100 * (*b)[i].exact, 100 * (*b)[i].tokens);
+    s += "\n";
+  }
+  s += "  * a length never seen in training\n";
+  return s;
+}
+
+inline std::string length_table_tsv(const std::vector<LengthAccuracy>& rows, const std::string& model) {
+  std::string s = "model\tlength\tseen_in_training\texact_accuracy\ttoken_accuracy\n";
+  for (const auto& r : rows) s += fmt::format("{}\t{}\t{}\t{:.4f}\t{:.4f}\n", model, r.length, r.trained ? 1 : 0, r.exact, r.tokens);
+  return s;
+}
+
+}  // namespace glimpse::lessons
