@@ -1,0 +1,45 @@
+// EXERCISE (lesson 06): write masked_softmax: attention must never look at padding.
+// This is your copy of nn/masked_softmax.cpp with the exercise part removed. Build the lessons against
+// it with  cmake -B build -DGLIMPSE_EXERCISES=masked_softmax  and check it with  ctest --test-dir build -L exercise.
+// The reference solution is nn/masked_softmax.cpp: peek only when stuck.
+//
+// Lesson 06: masked softmax — padding gets weight 0, and a fully masked row gets zeros, not NaN.
+#include "nn/masked_softmax.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "autograd/tape.hpp"
+
+namespace glimpse::nn {
+
+Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Loc loc) {
+  const int d = normalize_dim(dim, shape.size(), "masked_softmax", loc);
+  const Shape full = broadcast_shapes(shape, mask.shape(), "masked_softmax", loc);
+  glimpse::detail::check(full == shape, "masked_softmax", loc, [&] {
+    return fmt::format("mask of shape {} must broadcast to the scores' shape {}", to_string(mask.shape()),
+                       to_string(shape));
+  });
+  NoGradGuard no_grad;
+  const Tensor m = mask.shape() == shape && mask.is_contiguous() ? mask : mask.expand(shape).contiguous();
+  Shape reduced = shape;
+  reduced[d] = 1;
+  Tensor out = zeros(reduced);
+  const glimpse::detail::Lanes l = glimpse::detail::lanes_of(shape, d);
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t i = 0; i < l.inner; ++i) {
+      bool all_masked = true;
+      for (int64_t k = 0; k < l.n && all_masked; ++k) all_masked = m.data()[(o * l.n + k) * l.inner + i] != 0.0f;
+      out.data()[o * l.inner + i] = all_masked ? 1.0f : 0.0f;
+    }
+  return out;
+}
+
+Tensor masked_softmax(const Tensor& scores, const Tensor& mask, int64_t dim, Loc loc) {
+  // TODO(exercise): write this yourself. The equations are in the header and in
+  // docs/lessons/06_attention.md; `ctest --test-dir build -L exercise` checks your version.
+  throw glimpse::Error("exercise", "masked_softmax (padding gets weight 0; a fully masked row gets zeros, not NaN) is not written yet (exercises/, see docs/exercises.md)", loc);
+}
+
+}  // namespace glimpse::nn
