@@ -1,0 +1,51 @@
+// Lesson 10: the Transformer encoder block, composed of modules that are composed of autograd ops.
+#include "nn/transformer_encoder_layer.hpp"
+
+#include <fmt/format.h>
+
+namespace glimpse::nn {
+
+TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward,
+                                                 float dropout, bool norm_first, float layer_norm_eps,
+                                                 Generator& gen, Loc loc)
+    : norm_first_(norm_first) {
+  glimpse::detail::check(dim_feedforward > 0, "TransformerEncoderLayer", loc,
+                         [&] { return fmt::format("dim_feedforward must be positive, got {}", dim_feedforward); });
+  // Registered in PyTorch's order, so named_parameters() lists them as its state_dict does.
+  self_attn_ = register_module("self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout, gen, loc));
+  linear1_ = register_module("linear1", std::make_shared<Linear>(d_model, dim_feedforward, true, gen, loc));
+  dropout_ = register_module("dropout", std::make_shared<Dropout>(dropout, gen, loc));
+  linear2_ = register_module("linear2", std::make_shared<Linear>(dim_feedforward, d_model, true, gen, loc));
+  norm1_ = register_module("norm1", std::make_shared<LayerNorm>(d_model, layer_norm_eps, true, loc));
+  norm2_ = register_module("norm2", std::make_shared<LayerNorm>(d_model, layer_norm_eps, true, loc));
+  dropout1_ = register_module("dropout1", std::make_shared<Dropout>(dropout, gen, loc));
+  dropout2_ = register_module("dropout2", std::make_shared<Dropout>(dropout, gen, loc));
+}
+
+Tensor TransformerEncoderLayer::feed_forward(const Tensor& x, Loc loc) const {
+  return linear2_->forward(dropout_->forward(relu(linear1_->forward(x, loc), loc), loc), loc);
+}
+
+TransformerEncoderLayerOutput TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask,
+                                                               const Tensor& src_key_padding_mask, Loc loc) const {
+  const int64_t d_model = self_attn_->embed_dim();
+  glimpse::detail::check(src.dim() == 3 && src.size(2) == d_model, "TransformerEncoderLayer", loc, [&] {
+    return fmt::format("expected src [B, T, {}] (batch first), got {}", d_model, to_string(src.shape()));
+  });
+  Tensor x = src;
+  MultiheadAttentionOutput attn;
+  if (norm_first_) {
+    const Tensor normed = norm1_->forward(x, loc);
+    attn = self_attn_->forward(normed, normed, normed, src_key_padding_mask, src_mask, loc);
+    x = add(x, dropout1_->forward(attn.context, loc), loc);
+    x = add(x, dropout2_->forward(feed_forward(norm2_->forward(x, loc), loc), loc), loc);
+  } else {
+    attn = self_attn_->forward(x, x, x, src_key_padding_mask, src_mask, loc);
+    x = norm1_->forward(add(x, dropout1_->forward(attn.context, loc), loc), loc);
+    x = norm2_->forward(add(x, dropout2_->forward(feed_forward(x, loc), loc), loc), loc);
+  }
+  emit_step({{"output", x}, {"weights", attn.weights}});
+  return {x, attn.weights, attn.head_weights};
+}
+
+}  // namespace glimpse::nn

@@ -1,0 +1,104 @@
+// Lesson 10: the Transformer encoder block against torch.nn.TransformerEncoderLayer.
+#include "nn/transformer_encoder_layer.hpp"
+
+#include <gtest/gtest.h>
+
+#include "attention_fixture.hpp"
+#include "nn/attention_mask.hpp"
+#include "nn/state.hpp"
+
+using namespace glimpse;
+
+namespace {
+
+void check_against_fixture(bool norm_first) {
+  SCOPED_TRACE(norm_first ? "pre-norm" : "post-norm");
+  auto f = test::load_fixture(norm_first ? "transformer_encoder_layer_pre_norm" : "transformer_encoder_layer_post_norm");
+  Generator gen(1);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, norm_first, 1e-5f, gen);
+  nn::load_state(layer, test::fixture_params(f));
+  layer.eval();
+  Tensor src = test::leaf(f.at("src"));
+  const auto out = layer(src, Tensor(), f.at("key_padding_mask"));
+  EXPECT_TRUE(test::all_close(out.output, f.at("output")));
+  EXPECT_TRUE(test::all_close(out.weights, f.at("weights")));
+  test::fixture_loss(f, {{"output", out.output}}).backward();
+  EXPECT_TRUE(test::close_at_scale(src.grad(), f.at("grad.src")));
+  for (auto& [name, p] : layer.named_parameters())
+    EXPECT_TRUE(test::close_at_scale(p.grad(), f.at("grad.param." + name))) << name;
+}
+
+}  // namespace
+
+TEST(TransformerEncoderLayer, ParameterNamesMatchPyTorchsStateDict) {
+  Generator gen(1);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.1f, false, 1e-5f, gen);
+  std::vector<std::string> names;
+  for (auto& [name, p] : layer.named_parameters()) names.push_back(name + to_string(p.shape()));
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "self_attn.in_proj_weight[24, 8]", "self_attn.in_proj_bias[24]",
+                       "self_attn.out_proj.weight[8, 8]", "self_attn.out_proj.bias[8]", "linear1.weight[16, 8]",
+                       "linear1.bias[16]", "linear2.weight[8, 16]", "linear2.bias[8]", "norm1.weight[8]",
+                       "norm1.bias[8]", "norm2.weight[8]", "norm2.bias[8]"}));
+}
+
+TEST(TransformerEncoderLayer, PostNormMatchesPyTorch) { check_against_fixture(false); }
+TEST(TransformerEncoderLayer, PreNormMatchesPyTorch) { check_against_fixture(true); }
+
+TEST(TransformerEncoderLayer, PaddingDoesNotLeakIntoRealPositions) {
+  Generator gen(2);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, false, 1e-5f, gen);
+  const Tensor src = randn({1, 4, 8}, gen);
+  const Tensor kpm = nn::padding_mask({2}, 4);
+  const auto a = layer(src, Tensor(), kpm);
+  Tensor changed = src.clone();
+  for (int64_t j = 0; j < 8; ++j) changed.data()[3 * 8 + j] += 5.0f;  // a padding position
+  const auto b = layer(changed, Tensor(), kpm);
+  for (int64_t t = 0; t < 2; ++t)
+    for (int64_t j = 0; j < 8; ++j) EXPECT_EQ(a.output.at({0, t, j}), b.output.at({0, t, j}));
+}
+
+TEST(TransformerEncoderLayer, CausalMaskKeepsEarlyPositionsBlindToLaterOnes) {
+  Generator gen(3);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, true, 1e-5f, gen);
+  const Tensor src = randn({1, 4, 8}, gen);
+  const auto a = layer(src, nn::causal_mask(4));
+  Tensor changed = src.clone();
+  for (int64_t j = 0; j < 8; ++j) changed.data()[3 * 8 + j] -= 2.0f;  // the last position
+  const auto b = layer(changed, nn::causal_mask(4));
+  for (int64_t t = 0; t < 3; ++t)
+    for (int64_t j = 0; j < 8; ++j) EXPECT_EQ(a.output.at({0, t, j}), b.output.at({0, t, j}));
+}
+
+TEST(TransformerEncoderLayer, Gradcheck) {
+  Generator gen(4);
+  for (bool norm_first : {false, true}) {
+    SCOPED_TRACE(norm_first ? "pre-norm" : "post-norm");
+    nn::TransformerEncoderLayer layer(4, 2, 6, 0.0f, norm_first, 1e-5f, gen);
+    const Tensor kpm = nn::padding_mask({3, 2}, 3);
+    EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return layer(in[0], Tensor(), kpm).output; },
+                                {test::leaf(randn({2, 3, 4}, gen))}));
+  }
+}
+
+TEST(TransformerEncoderLayer, DropoutOnlyInTraining) {
+  Generator gen(5);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.3f, false, 1e-5f, gen);
+  const Tensor src = randn({2, 3, 8}, gen);
+  const auto train = layer(src);
+  layer.eval();
+  const auto e1 = layer(src), e2 = layer(src);
+  EXPECT_EQ(e1.output.to_vector(), e2.output.to_vector());
+  EXPECT_NE(train.output.to_vector(), e1.output.to_vector());
+}
+
+TEST(TransformerEncoderLayer, ErrorsNameTheModuleAndShape) {
+  nn::TransformerEncoderLayer layer(8, 2, 16);
+  try {
+    layer(zeros({2, 3, 6}));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "TransformerEncoderLayer");
+    EXPECT_NE(std::string(e.what()).find("[2, 3, 6]"), std::string::npos) << e.what();
+  }
+}
