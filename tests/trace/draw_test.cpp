@@ -40,4 +40,5 @@ TEST(Draw, Colours) {
 TEST(Draw, Escaping) {
   EXPECT_EQ(dot_quote("say \"hi\"\\\nbye"), "\"say \\\"hi\\\"\\\\\\nbye\"");
   EXPECT_EQ(html_escape("<eos> & \"x\""), "&lt;eos&gt; &amp; &quot;x&quot;");
+  EXPECT_EQ(html_escape(""), "&#160;");  // Graphviz rejects an empty <B></B>
 }

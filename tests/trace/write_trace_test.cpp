@@ -86,3 +86,14 @@ TEST(WriteTrace, ABadFolderIsAnErrorNamingIt) {
     EXPECT_NE(std::string(e.what()).find(bad.string()), std::string::npos) << e.what();
   }
 }
+
+TEST(WriteTrace, StepsWithoutTokensStillRender) {
+  if (!trace::graphviz_available()) GTEST_SKIP() << "built without Graphviz";
+  TinySeq2seq m;
+  trace::Tracer tracer(*m.model, {.record_graph = false});
+  m.model->loss(m.batch({TinySeq2seq::example()}));  // no begin_sequence: no tokens
+  TempFolder tmp("no_tokens");
+  const auto files = trace::write_trace(tracer.recording(), tmp.path());
+  EXPECT_TRUE(fs::is_regular_file(tmp.path() / "hidden_000.svg"));
+  EXPECT_TRUE(fs::is_regular_file(tmp.path() / "attention_000.svg"));
+}
