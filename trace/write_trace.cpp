@@ -13,16 +13,11 @@
 
 namespace glimpse::trace {
 
-namespace {
-
-// Writes `stem`.dot and, when wanted and possible, `stem`.svg.
 void write_picture(OutputFolder& out, const std::string& stem, const std::string& dot, const std::string& what,
                    bool svg, Loc loc) {
   out.write(stem + ".dot", dot, what + " (Graphviz DOT)", loc);
-  if (svg) out.write(stem + ".svg", render_svg(dot, loc), what + " (picture)", loc);
+  if (svg && graphviz_available()) out.write(stem + ".svg", render_svg(dot, loc), what + " (picture)", loc);
 }
-
-}  // namespace
 
 std::vector<std::pair<std::string, std::string>> write_trace(const Recording& recording,
                                                              const std::filesystem::path& folder,

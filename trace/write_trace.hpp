@@ -27,6 +27,13 @@ struct WriteOptions {
   int64_t max_svg_graph_nodes = 600;    // bigger computation graphs get a .dot only (slow layout)
 };
 
+class OutputFolder;
+
+// Writes `stem`.dot and, when `svg` is set and Graphviz is available, `stem`.svg, both listed in
+// the folder's index as showing `what`. For lessons drawing pictures of their own.
+void write_picture(OutputFolder& out, const std::string& stem, const std::string& dot, const std::string& what,
+                   bool svg = true, Loc loc = Loc::current());
+
 // Writes the files and returns (file name, what it shows) for each, as listed in index.txt.
 // Throws glimpse::Error naming the folder or file that could not be created or written.
 std::vector<std::pair<std::string, std::string>> write_trace(const Recording& recording,

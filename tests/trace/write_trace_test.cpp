@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "trace/output_folder.hpp"
 #include "trace/render.hpp"
 #include "trace/tracer.hpp"
 #include "trace_fixture.hpp"
@@ -96,4 +97,14 @@ TEST(WriteTrace, StepsWithoutTokensStillRender) {
   const auto files = trace::write_trace(tracer.recording(), tmp.path());
   EXPECT_TRUE(fs::is_regular_file(tmp.path() / "hidden_000.svg"));
   EXPECT_TRUE(fs::is_regular_file(tmp.path() / "attention_000.svg"));
+}
+
+TEST(WriteTrace, WritePictureForALessonsOwnDrawing) {
+  TempFolder tmp("picture");
+  trace::OutputFolder out(tmp.path());
+  trace::write_picture(out, "mine", "digraph { a -> b }", "a lesson's own picture");
+  ASSERT_GE(out.files().size(), 1u);
+  EXPECT_EQ(out.files()[0].first, "mine.dot");
+  EXPECT_EQ(out.files()[0].second, "a lesson's own picture (Graphviz DOT)");
+  EXPECT_EQ(fs::is_regular_file(tmp.path() / "mine.svg"), trace::graphviz_available());
 }
