@@ -204,11 +204,11 @@ std::string grid_as_svg(const Grid& g, const Points& points, const std::string& 
     }
   }
   const auto to_px = [&](float v) { return (v + g.extent) / (2 * g.extent) * static_cast<float>(size); };
+  svg += "<g stroke=\"white\" stroke-width=\"0.7\">\n";
   for (size_t i = 0; i < points.xs.size(); ++i)
-    svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"{}\" stroke=\"white\" stroke-width=\"0.7\"/>\n",
-                       to_px(points.xs[i]), top + size - to_px(points.ys[i]),
-                       points.y[static_cast<int64_t>(i)] == 0 ? "#1f5fa8" : "#c8501e");
-  svg += "</svg>\n";
+    svg += fmt::format("<circle cx=\"{:.0f}\" cy=\"{:.0f}\" r=\"3\" fill=\"{}\"/>\n", to_px(points.xs[i]),
+                       top + size - to_px(points.ys[i]), points.y[static_cast<int64_t>(i)] == 0 ? "#1f5fa8" : "#c8501e");
+  svg += "</g>\n</svg>\n";
   return svg;
 }
 

@@ -12,13 +12,16 @@
 #include <glimpse.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <memory>
+#include <type_traits>
 
 #include "nn/clip_grad.hpp"
 #include "nn/embedding.hpp"
 #include "nn/gru_cell.hpp"
 #include "nn/linear.hpp"
+#include "nn/lstm_cell.hpp"
 #include "nn/module.hpp"
 #include "nn/optim.hpp"
 #include "nn/rnn_cell.hpp"
@@ -55,7 +58,18 @@ struct MemoryTask {
 };
 
 // ---- the model: embed each token, run a cell over the sequence, classify the last state -----
-// Cell is nn::RNNCell or nn::GRUCell: the rest of the model is the same.
+// Cell is nn::RNNCell or nn::GRUCell (or nn::LSTMCell with --lstm): the rest of the model is the
+// same. The state a cell carries is h, or for the LSTM the pair (h, c).
+template <class Cell>
+auto initial_state(int64_t batch, int64_t hidden) {
+  if constexpr (std::is_same_v<Cell, nn::LSTMCell>)
+    return nn::LSTMState{zeros({batch, hidden}), zeros({batch, hidden})};
+  else
+    return zeros({batch, hidden});
+}
+const Tensor& hidden_of(const Tensor& h) { return h; }
+const Tensor& hidden_of(const nn::LSTMState& state) { return state.h; }
+
 template <class Cell>
 struct Reader : nn::Module {
   std::shared_ptr<nn::Embedding> embed;
@@ -77,14 +91,14 @@ struct Reader : nn::Module {
   Output forward(const IndexTensor& tokens) const {
     const int64_t batch = tokens.shape[0], steps = tokens.shape[1];
     const Tensor x = embed->forward(tokens);     // [B, T, E]
-    Tensor h = zeros({batch, cell->hidden_size()});
+    auto state = initial_state<Cell>(batch, cell->hidden_size());  // h = 0
     Output out;
     for (int64_t t = 0; t < steps; ++t) {
       nn::StepScope step(t);                      // tells the tracer which time step this is
-      h = cell->forward(x.select(1, t), h);       // the recurrence: same cell, same weights, every step
-      out.states.push_back(h);
+      state = cell->forward(x.select(1, t), state);  // the recurrence: same cell, same weights, every step
+      out.states.push_back(hidden_of(state));
     }
-    out.logits = head->forward(h);                // only the last state is read
+    out.logits = head->forward(hidden_of(state));  // only the last state is read
     nn::StepScope last(steps - 1);
     emit_step({{"logits", out.logits}});          // so the trace shows what it predicts
     return out;
@@ -93,16 +107,24 @@ struct Reader : nn::Module {
   std::string kind() const override { return name; }
 };
 
-// Both models side by side, so one tracer sees them as "rnn" and "gru".
-struct TwoReaders : nn::Module {
+// The models side by side, so one tracer sees them as "rnn", "gru" (and "lstm").
+struct Readers : nn::Module {
   std::shared_ptr<Reader<nn::RNNCell>> rnn;
   std::shared_ptr<Reader<nn::GRUCell>> gru;
-  TwoReaders(int64_t vocab, int64_t embedding, int64_t hidden, int64_t classes, Generator& gen)
+  std::shared_ptr<Reader<nn::LSTMCell>> lstm;  // only with --lstm
+  Readers(int64_t vocab, int64_t embedding, int64_t hidden, int64_t classes, bool with_lstm, Generator& gen)
       : rnn(register_module("rnn", std::make_shared<Reader<nn::RNNCell>>("RNN reader", vocab, embedding, hidden,
                                                                         classes, gen))),
         gru(register_module("gru", std::make_shared<Reader<nn::GRUCell>>("GRU reader", vocab, embedding, hidden,
-                                                                        classes, gen))) {}
-  std::string kind() const override { return "TwoReaders"; }
+                                                                        classes, gen))) {
+    if (with_lstm)
+      lstm = register_module("lstm", std::make_shared<Reader<nn::LSTMCell>>("LSTM reader", vocab, embedding, hidden,
+                                                                            classes, gen));
+  }
+  std::vector<std::string> names() const {
+    return lstm ? std::vector<std::string>{"RNN", "GRU", "LSTM"} : std::vector<std::string>{"RNN", "GRU"};
+  }
+  std::string kind() const override { return "Readers"; }
 };
 
 int64_t parameter_count(const nn::Module& m) {
@@ -170,15 +192,39 @@ std::vector<float> gradient_by_step(Model& model, const MemoryTask::Batch& batch
 // The share of the last step's gradient that reaches step 0.
 float reaching_step_0(const std::vector<float>& norms) { return norms.front() / std::max(norms.back(), 1e-30f); }
 
-// What one distance N taught us.
+// Everything we measure about one model for one N.
+struct Result {
+  float accuracy = 0;
+  std::vector<float> losses;                  // every training step
+  std::vector<float> grad_before, grad_after;  // ‖∂loss/∂h_t‖ for t = 0 .. N-1
+};
+
+// Gradients before training, training, accuracy on the test set, gradients after.
+template <class Model>
+Result measure(const std::string& name, Model& model, const MemoryTask& task, const Settings& settings,
+               const MemoryTask::Batch& probe, const MemoryTask::Batch& test) {
+  Result r;
+  r.grad_before = gradient_by_step(model, probe);
+  if (!settings.quiet) fmt::print("   N = {}, {}\n", settings.max_length, name);
+  std::fflush(stdout);
+  r.losses = train(model, task, settings);
+  r.accuracy = accuracy(model, test);
+  r.grad_after = gradient_by_step(model, probe);
+  return r;
+}
+
+// What one distance N taught us: one Result per model (RNN, GRU, then LSTM with --lstm).
 struct Run {
   int64_t distance = 0;
-  float rnn_accuracy = 0, gru_accuracy = 0;
-  std::vector<float> rnn_losses, gru_losses;
-  std::vector<float> rnn_grad_before, gru_grad_before, rnn_grad_after, gru_grad_after;
+  std::vector<Result> results;
 };
 
 std::string percent(float a) { return fmt::format("{:.1f}%", 100 * a); }
+
+std::string to_lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 }  // namespace
 
@@ -193,6 +239,7 @@ int main(int argc, char** argv) {
     std::vector<int64_t> distances = {10, 20, 40};
     int64_t hidden = 32, embedding = 8, batch = 32, min_length = 2, trace_length = 20, test_size = 500;
     float lr = 0.005f;
+    bool with_lstm = false;
     MemoryTask task;
     lessons::add_common_flags(app, flags);
     app.add_option("--distances", distances, "the N's: remember the first letter across N steps")->capture_default_str()->check(CLI::Range(2, 1000));
@@ -204,6 +251,7 @@ int main(int argc, char** argv) {
     app.add_option("--letters", task.letters, "size of the alphabet (guessing is right 1 time in letters)")->capture_default_str()->check(CLI::Range(2, 26));
     app.add_option("--test-size", test_size, "new sequences scored for each N")->capture_default_str()->check(CLI::Range(1, 100000));
     app.add_option("--trace-length", trace_length, "length of the sequence traced step by step")->capture_default_str()->check(CLI::Range(3, 200));
+    app.add_flag("--lstm", with_lstm, "also train an LSTM (lesson 4's exercise: write LSTMCell yourself)");
     CLI11_PARSE(app, argc, argv);
     std::sort(distances.begin(), distances.end());
     if (flags.smoke) {
@@ -235,60 +283,66 @@ int main(int argc, char** argv) {
     // 2. Two models that differ only in their cell.
     {
       Generator gen(flags.seed);
-      TwoReaders sizes(task.letters, embedding, hidden, task.letters, gen);
-      fmt::print("2. Two models, the same but for the cell: Embedding({}) → cell with {} hidden units → Linear → {} "
+      const Readers sizes(task.letters, embedding, hidden, task.letters, with_lstm, gen);
+      fmt::print("2. Models that differ only in their cell: Embedding({}) → cell with {} hidden units → Linear → {} "
                  "classes.\n"
                  "   RNN  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                           {:>5} parameters\n"
-                 "   GRU  gates r, z; candidate n; h' = (1 - z)·n + z·h: z ≈ 1 keeps h     {:>5} parameters\n\n",
+                 "   GRU  gates r, z; candidate n; h' = (1 - z)·n + z·h: z ≈ 1 keeps h     {:>5} parameters\n",
                  embedding, hidden, task.letters, parameter_count(*sizes.rnn), parameter_count(*sizes.gru));
+      if (sizes.lstm)
+        fmt::print("   LSTM gates i, f, g, o; c' = f·c + i·g, h' = o·tanh(c'): f ≈ 1 keeps c {:>5} parameters\n",
+                   parameter_count(*sizes.lstm));
+      fmt::print("\n");
     }
 
     // 3. For each N: fresh models, trained on lengths min_length..N, tested on length N.
-    fmt::print("3. Training an RNN and a GRU for each N: {} steps each, batches of {} with lengths {}..N, Adam lr {}, "
+    fmt::print("3. Training each model for each N: {} steps, batches of {} with lengths {}..N, Adam lr {}, "
                "gradients clipped to norm 1\n\n", flags.steps, batch, min_length, lr);
     std::vector<Run> runs;
-    std::unique_ptr<TwoReaders> models;  // the models of the last (largest) N, traced below
+    std::unique_ptr<Readers> models;  // the models of the last (largest) N, traced below
     for (const int64_t n : distances) {
       Generator gen(flags.seed);  // every N starts from the same initial weights
-      models = std::make_unique<TwoReaders>(task.letters, embedding, hidden, task.letters, gen);
-      Run run{.distance = n};
-      Generator probe_gen(flags.seed + 1000 + n);
+      models = std::make_unique<Readers>(task.letters, embedding, hidden, task.letters, with_lstm, gen);
+      Generator probe_gen(flags.seed + 1000 + n), test_gen(flags.seed + 2000 + n);
       const auto probe = task.sample(32, n, probe_gen);  // for measuring gradients, before and after
-      run.rnn_grad_before = gradient_by_step(*models->rnn, probe);
-      run.gru_grad_before = gradient_by_step(*models->gru, probe);
-
-      const Settings settings{flags.steps, batch, min_length, n, lr, 1.0f, flags.seed + 1 + n, flags.quiet};
-      if (!flags.quiet) fmt::print("   N = {}, RNN\n", n);
-      std::fflush(stdout);
-      run.rnn_losses = train(*models->rnn, task, settings);
-      if (!flags.quiet) fmt::print("   N = {}, GRU\n", n);
-      std::fflush(stdout);
-      run.gru_losses = train(*models->gru, task, settings);
-
-      Generator test_gen(flags.seed + 2000 + n);
       const auto test = task.sample(test_size, n, test_gen);
-      run.rnn_accuracy = accuracy(*models->rnn, test);
-      run.gru_accuracy = accuracy(*models->gru, test);
-      run.rnn_grad_after = gradient_by_step(*models->rnn, probe);
-      run.gru_grad_after = gradient_by_step(*models->gru, probe);
-      fmt::print("   N = {:>3}: final loss RNN {:.4f}, GRU {:.4f}\n", n, run.rnn_losses.back(), run.gru_losses.back());
+      // Every model gets the same data seed: the same batches in the same order.
+      const Settings settings{flags.steps, batch, min_length, n, lr, 1.0f, flags.seed + 1 + n, flags.quiet};
+      Run run{.distance = n};
+      run.results.push_back(measure("RNN", *models->rnn, task, settings, probe, test));
+      run.results.push_back(measure("GRU", *models->gru, task, settings, probe, test));
+      if (models->lstm) run.results.push_back(measure("LSTM", *models->lstm, task, settings, probe, test));
+      std::string losses;
+      for (size_t m = 0; m < run.results.size(); ++m)
+        losses += fmt::format("{}{} {:.4f}", m ? ", " : "", models->names()[m], run.results[m].losses.back());
+      fmt::print("   N = {:>3}: loss at the last step: {}\n", n, losses);
       runs.push_back(std::move(run));
     }
+    const std::vector<std::string> names = models->names();
 
     // 4. Accuracy by N.
-    std::string table = fmt::format("{:>6}  {:>8}  {:>8}\n", "N", "RNN", "GRU");
-    for (const Run& r : runs)
-      table += fmt::format("{:>6}  {:>8}  {:>8}\n", r.distance, percent(r.rnn_accuracy), percent(r.gru_accuracy));
+    std::string table = fmt::format("{:>6}", "N");
+    for (const std::string& name : names) table += fmt::format("  {:>8}", name);
+    table += "\n";
+    for (const Run& r : runs) {
+      table += fmt::format("{:>6}", r.distance);
+      for (const Result& result : r.results) table += fmt::format("  {:>8}", percent(result.accuracy));
+      table += "\n";
+    }
     fmt::print("\n4. Accuracy on {} new sequences of length N (guessing: {:.1f}%):\n\n{}\n", test_size,
                100.0 / task.letters, table);
 
     // 5. Why: how much of the gradient reaches step 0, where the letter to remember was read.
-    std::string gradients = fmt::format("{:>6}  {:>12}  {:>12}  {:>12}  {:>12}\n", "N", "RNN before", "GRU before",
-                                        "RNN after", "GRU after");
-    for (const Run& r : runs)
-      gradients += fmt::format("{:>6}  {:>12.2e}  {:>12.2e}  {:>12.2e}  {:>12.2e}\n", r.distance,
-                               reaching_step_0(r.rnn_grad_before), reaching_step_0(r.gru_grad_before),
-                               reaching_step_0(r.rnn_grad_after), reaching_step_0(r.gru_grad_after));
+    std::string gradients = fmt::format("{:>6}", "N");
+    for (const char* when : {"before", "after"})
+      for (const std::string& name : names) gradients += fmt::format("  {:>12}", name + " " + when);
+    gradients += "\n";
+    for (const Run& r : runs) {
+      gradients += fmt::format("{:>6}", r.distance);
+      for (const Result& result : r.results) gradients += fmt::format("  {:>12.2e}", reaching_step_0(result.grad_before));
+      for (const Result& result : r.results) gradients += fmt::format("  {:>12.2e}", reaching_step_0(result.grad_after));
+      gradients += "\n";
+    }
     fmt::print("5. Vanishing gradients: ‖∂loss/∂h_0‖ / ‖∂loss/∂h_N-1‖, the share of the gradient at the last step\n"
                "   that reaches step 0 (32 sequences of length N), before and after training:\n\n{}\n", gradients);
 
@@ -305,9 +359,14 @@ int main(int argc, char** argv) {
       const IndexTensor rnn_says = argmax(models->rnn->forward(example.tokens).logits, 1);
       tracer.begin_sequence(tokens);
       const IndexTensor gru_says = argmax(models->gru->forward(example.tokens).logits, 1);
+      std::string lstm_says;
+      if (models->lstm) {
+        tracer.begin_sequence(tokens);
+        lstm_says = ", the LSTM says " + vocabulary[argmax(models->lstm->forward(example.tokens).logits, 1)[0]];
+      }
       trace::write_trace_into(tracer.recording(), out);
-      fmt::print("6. Traced the N = {} models reading \"{}\": the RNN says {}, the GRU says {} (the answer is {}).\n",
-                 distances.back(), fmt::join(tokens, " "), vocabulary[rnn_says[0]], vocabulary[gru_says[0]],
+      fmt::print("6. Traced the N = {} models reading \"{}\": the RNN says {}, the GRU says {}{} (the answer is {}).\n",
+                 distances.back(), fmt::join(tokens, " "), vocabulary[rnn_says[0]], vocabulary[gru_says[0]], lstm_says,
                  tokens.front());
     }
 
@@ -334,19 +393,27 @@ int main(int argc, char** argv) {
     out.write("accuracy_by_length.txt", table, "accuracy of the RNN and the GRU on sequences of length N");
     out.write("gradient_reach.txt", gradients, "share of the gradient reaching step 0, before and after training");
     std::string losses = "step";
-    for (const Run& r : runs) losses += fmt::format("\trnn_N{0}\tgru_N{0}", r.distance);
+    for (const Run& r : runs)
+      for (const std::string& name : names) losses += fmt::format("\t{}_N{}", to_lower(name), r.distance);
     losses += "\n";
     for (int64_t i = 0; i < flags.steps; ++i) {
       losses += fmt::format("{}", i);
-      for (const Run& r : runs) losses += fmt::format("\t{:.6f}\t{:.6f}", r.rnn_losses[i], r.gru_losses[i]);
+      for (const Run& r : runs)
+        for (const Result& result : r.results) losses += fmt::format("\t{:.6f}", result.losses[i]);
       losses += "\n";
     }
     out.write("training.tsv", losses, "the loss at every training step, one column per model and N");
     const Run& last = runs.back();
-    std::string by_step = "step\trnn_before\tgru_before\trnn_after\tgru_after\n";
-    for (size_t t = 0; t < last.rnn_grad_before.size(); ++t)
-      by_step += fmt::format("{}\t{:.6e}\t{:.6e}\t{:.6e}\t{:.6e}\n", t, last.rnn_grad_before[t], last.gru_grad_before[t],
-                             last.rnn_grad_after[t], last.gru_grad_after[t]);
+    std::string by_step = "step";
+    for (const char* when : {"before", "after"})
+      for (const std::string& name : names) by_step += fmt::format("\t{}_{}", to_lower(name), when);
+    by_step += "\n";
+    for (int64_t t = 0; t < last.distance; ++t) {
+      by_step += fmt::format("{}", t);
+      for (const Result& result : last.results) by_step += fmt::format("\t{:.6e}", result.grad_before[t]);
+      for (const Result& result : last.results) by_step += fmt::format("\t{:.6e}", result.grad_after[t]);
+      by_step += "\n";
+    }
     out.write("gradient_by_step.tsv", by_step,
               fmt::format("‖∂loss/∂h_t‖ at every step t for N = {}, before and after training", last.distance));
     out.write_index("Lesson 04: recurrence");
@@ -355,8 +422,9 @@ int main(int argc, char** argv) {
                "After training, the share of the gradient reaching step 0 is {:.1e} for the RNN and {:.1e} for the "
                "GRU:\nthrough a plain tanh recurrence the gradient shrinks at every step; the GRU learned to hold its "
                "update\ngate z near 1, so h' ≈ h — the state, and the gradient, pass through unchanged.\n",
-               last.distance, percent(last.rnn_accuracy), percent(last.gru_accuracy), 100.0 / task.letters,
-               reaching_step_0(last.rnn_grad_after), reaching_step_0(last.gru_grad_after));
+               last.distance, percent(last.results[0].accuracy), percent(last.results[1].accuracy),
+               100.0 / task.letters, reaching_step_0(last.results[0].grad_after),
+               reaching_step_0(last.results[1].grad_after));
     lessons::print_files_to_open(
         {{flags.out + "/accuracy_by_length.txt", "RNN vs GRU by the distance N to remember across"},
          {flags.out + "/sequences.txt", "both models reading one sequence, step by step"},
