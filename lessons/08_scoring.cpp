@@ -1,0 +1,341 @@
+// Lesson 08 — Scoring functions (Luong, Pham & Manning 2015; Vaswani et al. 2017).
+//
+// Attention turns a query and each key into a score, the scores into weights (softmax), and the
+// weights into an average. Only the score differs between the classic variants:
+//   dot      sᵀ h_j            general  sᵀ W h_j
+//   concat   vᵀ tanh(W [s; h_j])      scaled dot  sᵀ h_j / √d
+// We train each on the same retrieval task (a query must find its key among S keys), with the
+// same data, initial projections and budget, and compare accuracy, speed and the weights. Then we
+// measure why the Transformer divides by √d: without it, scores grow with d, softmax saturates
+// and the gradient reaching the scores vanishes.
+#include <glimpse.hpp>
+
+#include <cmath>
+
+#include "nn/luong_attention.hpp"
+#include "nn/optim.hpp"
+#include "support/lesson.hpp"
+#include "trace/trace.hpp"
+
+using namespace glimpse;
+
+namespace {
+
+// ---- the task: find your key ----------------------------------------------------------------
+// S random keys k_j ∈ R^d; the query is a fixed linear mix of one of them plus noise,
+// q = M k_answer + noise. The answer is the position of that key. M is the same for every
+// example, so a model can learn to undo it; the noise makes near-ties that take care to break.
+struct Retrieval {
+  int64_t dim, keys;
+  float noise;
+  std::vector<float> mix;  // M, dim × dim
+
+  Retrieval(int64_t dim, int64_t keys, float noise, Generator& gen) : dim(dim), keys(keys), noise(noise) {
+    for (int64_t i = 0; i < dim * dim; ++i) mix.push_back(gen.normal() / std::sqrt(static_cast<float>(dim)));
+  }
+
+  struct Batch {
+    Tensor queries;      // [B, d]
+    Tensor keys;         // [B, S, d]
+    IndexTensor answers; // [B]
+  };
+
+  Batch sample(int64_t batch, Generator& gen) const {
+    std::vector<float> k(batch * keys * dim), q(batch * dim);
+    std::vector<int64_t> answers(batch);
+    for (float& x : k) x = gen.normal();
+    for (int64_t b = 0; b < batch; ++b) {
+      answers[b] = gen.integer(keys);
+      const float* key = &k[(b * keys + answers[b]) * dim];
+      for (int64_t i = 0; i < dim; ++i) {
+        float sum = 0;
+        for (int64_t j = 0; j < dim; ++j) sum += mix[i * dim + j] * key[j];
+        q[b * dim + i] = sum + noise * gen.normal();
+      }
+    }
+    return {from_vector(q, {batch, dim}), from_vector(k, {batch, keys, dim}), IndexTensor(answers)};
+  }
+};
+
+// ---- the model: project query and keys, then score --------------------------------------------
+// The projections are the same kind of layer for every scoring function; only the score differs.
+// Scaled dot-product is the dot score with the query divided by √h: sᵀh_j/√h = (s/√h)ᵀ h_j.
+struct Retriever : nn::Module {
+  std::shared_ptr<nn::Linear> query_proj, key_proj;
+  std::shared_ptr<nn::LuongAttention> attention;
+  std::string name;
+  float query_scale;
+
+  Retriever(std::string name, nn::LuongScore score, bool scaled, int64_t dim, int64_t hidden, Generator& gen)
+      : query_proj(register_module("query_proj", std::make_shared<nn::Linear>(dim, hidden, false, gen))),
+        key_proj(register_module("key_proj", std::make_shared<nn::Linear>(dim, hidden, false, gen))),
+        attention(register_module("attention", std::make_shared<nn::LuongAttention>(score, hidden, hidden, 0, gen))),
+        name(std::move(name)),
+        query_scale(scaled ? 1.0f / std::sqrt(static_cast<float>(hidden)) : 1.0f) {}
+
+  Tensor query(const Tensor& q) const { return mul(query_proj->forward(q), query_scale); }
+
+  // The raw scores [B, S], for the loss (cross-entropy over key positions).
+  Tensor scores(const Tensor& q, const Tensor& keys) const {
+    return attention->score(query(q), key_proj->forward(keys));
+  }
+  // The weights [B, S] (and the step the tracer records).
+  nn::AttentionOutput forward(const Tensor& q, const Tensor& keys) const {
+    return attention->forward(query(q), key_proj->forward(keys));
+  }
+
+  std::string kind() const override { return "Retriever (" + name + ")"; }
+};
+
+// All four side by side, so one tracer sees them as "dot", "general", "concat", "scaled_dot".
+struct FourScorers : nn::Module {
+  std::vector<std::shared_ptr<Retriever>> models;
+  FourScorers(int64_t dim, int64_t hidden, uint64_t seed) {
+    const std::vector<std::tuple<std::string, nn::LuongScore, bool>> kinds = {
+        {"dot", nn::LuongScore::Dot, false},
+        {"general", nn::LuongScore::General, false},
+        {"concat", nn::LuongScore::Concat, false},
+        {"scaled_dot", nn::LuongScore::Dot, true}};
+    for (const auto& [name, score, scaled] : kinds) {
+      Generator init(seed + 1);  // the same initial projections for every scoring function
+      models.push_back(register_module(name, std::make_shared<Retriever>(name, score, scaled, dim, hidden, init)));
+    }
+  }
+  std::string kind() const override { return "FourScorers"; }
+};
+
+int64_t parameter_count(const nn::Module& m) {
+  int64_t n = 0;
+  for (const Tensor& p : m.parameters()) n += p.numel();
+  return n;
+}
+
+// ---- training and measuring ------------------------------------------------------------------
+struct Result {
+  std::string name;
+  int64_t parameters = 0;
+  double accuracy = 0;            // held-out: argmax weight on the right key
+  double ms_per_step = 0;
+  int64_t steps_to_90 = -1;       // first evaluation at ≥ 90 % held-out accuracy (-1: never)
+  double peak_weight = 0;         // mean largest weight
+  double weight_on_answer = 0;    // mean weight on the right key
+  double entropy = 0;             // mean entropy of the weights, in nats (uniform: ln S)
+  std::vector<float> losses;
+};
+
+struct Measured {
+  double accuracy, peak, on_answer, entropy;
+};
+
+Measured measure(const Retriever& model, const Retrieval::Batch& data) {
+  NoGradGuard no_grad;
+  const std::vector<float> w = model.forward(data.queries, data.keys).weights.to_vector();
+  const int64_t B = data.answers.numel(), S = static_cast<int64_t>(w.size()) / B;
+  Measured m{0, 0, 0, 0};
+  for (int64_t b = 0; b < B; ++b) {
+    const float* row = &w[b * S];
+    int64_t best = 0;
+    for (int64_t j = 0; j < S; ++j) {
+      if (row[j] > row[best]) best = j;
+      if (row[j] > 0) m.entropy -= row[j] * std::log(row[j]);
+    }
+    m.accuracy += best == data.answers[b];
+    m.peak += row[best];
+    m.on_answer += row[data.answers[b]];
+  }
+  for (double* x : {&m.accuracy, &m.peak, &m.on_answer, &m.entropy}) *x /= static_cast<double>(B);
+  return m;
+}
+
+Result train(const Retriever& model, const Retrieval& task, int64_t steps, int64_t batch, float lr,
+             const Retrieval::Batch& held_out, const Retrieval::Batch& check, uint64_t data_seed, bool quiet) {
+  Result r;
+  r.name = model.name;
+  r.parameters = parameter_count(model);
+  Generator data(data_seed);  // the same batches for every scoring function
+  nn::Adam adam(model.parameters(), {.lr = lr});
+  if (!quiet) fmt::print(stderr, "Training {} ({} steps of {} queries):\n", model.name, steps, batch);
+  lessons::Progress progress(steps, quiet);
+  double train_seconds = 0;
+  for (int64_t step = 0; step < steps; ++step) {
+    const Retrieval::Batch b = task.sample(batch, data);
+    const auto start = std::chrono::steady_clock::now();
+    Tensor loss = cross_entropy(model.scores(b.queries, b.keys), b.answers);
+    adam.zero_grad();
+    loss.backward();
+    adam.step();
+    train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    r.losses.push_back(loss.item());
+    progress.update(step, r.losses.back());
+    if (r.steps_to_90 < 0 && (step + 1) % 20 == 0 && measure(model, check).accuracy >= 0.9) r.steps_to_90 = step + 1;
+  }
+  r.ms_per_step = 1000.0 * train_seconds / std::max<int64_t>(steps, 1);
+  const Measured m = measure(model, held_out);
+  r.accuracy = m.accuracy, r.peak_weight = m.peak, r.weight_on_answer = m.on_answer, r.entropy = m.entropy;
+  return r;
+}
+
+// ---- the 1/√d scale, measured ----------------------------------------------------------------
+// Random q, k with N(0, 1) entries: qᵀk is a sum of d products of variance 1, so its std is √d.
+// We softmax S such scores and push a random upstream gradient u through the weights
+// (loss = Σ_j α_j u_j, as the weights times values would): the gradient reaching the scores is
+// α ⊙ (u − αᵀu), which vanishes when one weight takes everything.
+struct ScaleRow {
+  int64_t dim;
+  bool scaled;
+  double score_std, peak, entropy, grad_norm;
+};
+
+ScaleRow measure_scale(int64_t dim, bool scaled, int64_t keys, int64_t trials, Generator& gen) {
+  const Tensor q = randn({trials, 1, dim}, gen), k = randn({trials, keys, dim}, gen);
+  const Tensor u = randn({trials, keys}, gen);
+  Tensor scores = matmul(q, k.transpose(1, 2)).reshape({trials, keys}).detach();  // a leaf: we want its grad
+  if (scaled) scores = mul(scores, 1.0f / std::sqrt(static_cast<float>(dim))).detach();
+  scores.requires_grad_();
+  const Tensor weights = softmax(scores, -1);
+  sum(mul(weights, u)).backward();
+
+  ScaleRow row{dim, scaled, 0, 0, 0, 0};
+  const std::vector<float> s = scores.to_vector(), w = weights.to_vector(), g = scores.grad().to_vector();
+  double mean = 0, square = 0;
+  for (float x : s) mean += x, square += static_cast<double>(x) * x;
+  mean /= static_cast<double>(s.size());
+  row.score_std = std::sqrt(square / static_cast<double>(s.size()) - mean * mean);
+  for (int64_t t = 0; t < trials; ++t) {
+    double peak = 0, entropy = 0, norm = 0;
+    for (int64_t j = 0; j < keys; ++j) {
+      const double a = w[t * keys + j], gj = g[t * keys + j];
+      peak = std::max(peak, a);
+      if (a > 0) entropy -= a * std::log(a);
+      norm += gj * gj;
+    }
+    row.peak += peak / static_cast<double>(trials);
+    row.entropy += entropy / static_cast<double>(trials);
+    row.grad_norm += std::sqrt(norm) / static_cast<double>(trials);
+  }
+  return row;
+}
+
+std::string key_label(int64_t j) { return fmt::format("k{}", j); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return lessons::run_lesson([&] {
+    CLI::App app{"Lesson 08: scoring functions. Trains dot, general, concat and scaled dot-product attention on the "
+                 "same retrieval task, compares them, then measures why scores are divided by sqrt(d)."};
+    lessons::CommonFlags flags;
+    flags.out = "out/08_scoring";
+    flags.steps = 600;
+    int64_t dim = 32, hidden = 64, keys = 16, batch = 64, held_out_size = 2000, trials = 2000;
+    float noise = 0.7f, lr = 3e-3f;
+    lessons::add_common_flags(app, flags);
+    app.add_option("--dim", dim, "size of each query and key")->capture_default_str();
+    app.add_option("--hidden", hidden, "size of the learned projections (the d the scores are taken in)")
+        ->capture_default_str();
+    app.add_option("--keys", keys, "keys to choose from (S)")->capture_default_str();
+    app.add_option("--noise", noise, "noise added to each query")->capture_default_str();
+    app.add_option("--batch", batch, "queries per training step")->capture_default_str();
+    app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
+    app.add_option("--trials", trials, "random (q, k) sets per row of the scale table")->capture_default_str();
+    CLI11_PARSE(app, argc, argv);
+    if (flags.smoke) flags.steps = 20, held_out_size = 200, trials = 100;
+
+    // 1. The same task, data and budget for four scoring functions.
+    Generator task_gen(flags.seed);
+    const Retrieval task(dim, keys, noise, task_gen);
+    const Retrieval::Batch held_out = task.sample(held_out_size, task_gen);
+    const Retrieval::Batch check = task.sample(256, task_gen);
+    FourScorers scorers(dim, hidden, flags.seed);
+    std::vector<Result> results;
+    for (const auto& model : scorers.models)
+      results.push_back(train(*model, task, flags.steps, batch, lr, held_out, check, flags.seed + 2, flags.quiet));
+
+    fmt::print("\nFind the key among {} (d = {}, projections to h = {}, noise {}), {} steps of {} queries;\n"
+               "held-out accuracy on {} queries (chance: {:.1f}%):\n\n",
+               keys, dim, hidden, noise, flags.steps, batch, held_out_size, 100.0 / keys);
+    fmt::print("  {:<11} {:>7} {:>9} {:>12} {:>11} {:>9} {:>10} {:>9}\n", "score", "params", "accuracy", "steps to 90%",
+               "ms / step", "peak α", "α answer", "entropy");
+    std::string comparison = "score\tparameters\taccuracy\tsteps_to_90\tms_per_step\tpeak_weight\tweight_on_answer\tentropy\n";
+    for (const Result& r : results) {
+      const std::string to90 = r.steps_to_90 < 0 ? "never" : std::to_string(r.steps_to_90);
+      fmt::print("  {:<11} {:>7} {:>8.1f}% {:>12} {:>11.3f} {:>9.3f} {:>10.3f} {:>9.3f}\n", r.name, r.parameters,
+                 100 * r.accuracy, to90, r.ms_per_step, r.peak_weight, r.weight_on_answer, r.entropy);
+      comparison += fmt::format("{}\t{}\t{:.4f}\t{}\t{:.4f}\t{:.4f}\t{:.4f}\t{:.4f}\n", r.name, r.parameters, r.accuracy,
+                                r.steps_to_90, r.ms_per_step, r.peak_weight, r.weight_on_answer, r.entropy);
+    }
+    fmt::print("  (uniform weights would have entropy ln {} = {:.3f})\n", keys, std::log(static_cast<double>(keys)));
+
+    // 2. Why 1/√d: random scores in growing dimensions, without and with the scale.
+    Generator scale_gen(flags.seed + 3);
+    std::vector<ScaleRow> scale;
+    for (int64_t d : {16, 64, 256, 1024})
+      for (bool scaled : {false, true}) scale.push_back(measure_scale(d, scaled, keys, trials, scale_gen));
+    fmt::print("\nRandom q, k ~ N(0, 1) in d dimensions, softmax over {} keys ({} trials per row):\n\n", keys, trials);
+    fmt::print("  {:>5}  {:<10} {:>10} {:>9} {:>9} {:>16}\n", "d", "scores", "std(qᵀk)", "peak α", "entropy",
+               "|grad at scores|");
+    std::string scale_tsv = "d\tscaled\tscore_std\tpeak_weight\tentropy\tgrad_norm\n";
+    for (const ScaleRow& r : scale) {
+      fmt::print("  {:>5}  {:<10} {:>10.2f} {:>9.3f} {:>9.3f} {:>16.4f}\n", r.dim, r.scaled ? "qᵀk/√d" : "qᵀk",
+                 r.score_std, r.peak, r.entropy, r.grad_norm);
+      scale_tsv += fmt::format("{}\t{}\t{:.4f}\t{:.4f}\t{:.4f}\t{:.5f}\n", r.dim, r.scaled ? 1 : 0, r.score_std, r.peak,
+                               r.entropy, r.grad_norm);
+    }
+
+    // 3. One heatmap per scoring function: S queries, query t made from key t (right = diagonal).
+    Generator draw_gen(flags.seed + 4);
+    const Retrieval::Batch shown = task.sample(1, draw_gen);  // only its keys are used
+    std::vector<float> kv = shown.keys.to_vector();
+    std::vector<float> q(keys * dim);
+    for (int64_t t = 0; t < keys; ++t)
+      for (int64_t i = 0; i < dim; ++i) {
+        float s = 0;
+        for (int64_t j = 0; j < dim; ++j) s += task.mix[i * dim + j] * kv[t * dim + j];
+        q[t * dim + i] = s + noise * draw_gen.normal();
+      }
+    std::vector<std::string> key_names, query_names;
+    for (int64_t j = 0; j < keys; ++j) key_names.push_back(key_label(j)), query_names.push_back(fmt::format("q{}", j));
+    std::vector<std::string> names;
+    for (const auto& m : scorers.models) names.push_back(m->name);
+    trace::Tracer tracer(scorers, {.target_modules = names, .record_graph = false, .record_backward = false});
+    {
+      NoGradGuard no_grad;
+      for (const auto& model : scorers.models) {
+        tracer.begin_sequence(key_names, query_names);
+        for (int64_t t = 0; t < keys; ++t) {
+          nn::StepScope step(t);
+          const Tensor one_query = from_vector(std::vector<float>(q.begin() + t * dim, q.begin() + (t + 1) * dim), {1, dim});
+          (void)model->forward(one_query, shown.keys);
+        }
+      }
+    }
+
+    trace::OutputFolder out(flags.out);
+    out.write("comparison.tsv", comparison, "the four scoring functions: accuracy, speed, weights (the first table)");
+    out.write("scale.tsv", scale_tsv, "std of the scores, peak weight, entropy and gradient, by d, with and without 1/√d");
+    std::string curves = "step";
+    for (const Result& r : results) curves += "\t" + r.name;
+    curves += "\n";
+    for (int64_t s = 0; s < flags.steps; ++s) {
+      curves += std::to_string(s);
+      for (const Result& r : results) curves += fmt::format("\t{:.5f}", r.losses[s]);
+      curves += "\n";
+    }
+    out.write("loss_curves.tsv", curves, "training loss per step of each scoring function");
+    trace::write_trace_into(tracer.recording(), out);
+    out.write_index("Lesson 08: scoring functions");
+
+    fmt::print("\nWhat to look at: the four scores differ in how they compare a query with a key, and so in how\n"
+               "fast and how well they learn the same task. In the scale table the std of qᵀk grows like √d;\n"
+               "without the scale softmax puts nearly all weight on one key and the gradient that reaches the\n"
+               "scores shrinks towards 0, so the scores stop learning. Divided by √d, all rows look alike.\n"
+               "In the heatmaps query q_t was made from key k_t: a bright diagonal is a right answer.\n");
+    lessons::print_files_to_open({{flags.out + "/attention_000.svg", fmt::format("dot: {} queries × {} keys (diagonal = right)", keys, keys)},
+                                  {flags.out + "/attention_001.svg", "general"},
+                                  {flags.out + "/attention_002.svg", "concat"},
+                                  {flags.out + "/attention_003.svg", "scaled dot-product"},
+                                  {flags.out + "/comparison.tsv", "the comparison table, for plotting"},
+                                  {flags.out + "/scale.tsv", "the scale table, for plotting"}});
+    return 0;
+  });
+}
