@@ -1,0 +1,36 @@
+// Lesson 03: the linear layer, composed of matmul and a broadcast add — its backward comes from
+// those two ops on the tape.
+#include "nn/linear.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "nn/init.hpp"
+
+namespace glimpse::nn {
+
+Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen, Loc loc)
+    : in_features_(in_features), out_features_(out_features) {
+  glimpse::detail::check(in_features > 0 && out_features > 0, "Linear", loc, [&] {
+    return fmt::format("sizes must be positive, got in_features {} and out_features {}", in_features, out_features);
+  });
+  weight_ = register_parameter("weight", zeros({out_features, in_features}));
+  init::kaiming_uniform_(weight_, std::sqrt(5.0f), gen);
+  if (bias) {
+    const float bound = 1.0f / std::sqrt(static_cast<float>(in_features));
+    bias_ = register_parameter("bias", zeros({out_features}));
+    init::uniform_(bias_, -bound, bound, gen);
+  }
+}
+
+Tensor Linear::forward(const Tensor& x, Loc loc) const {
+  glimpse::detail::check(x.dim() >= 1 && x.shape().back() == in_features_, "Linear", loc, [&] {
+    return fmt::format("expects input [..., {}], got {}", in_features_, to_string(x.shape()));
+  });
+  // Wᵀ is a view; matmul reads it in place.
+  Tensor y = matmul(x, weight_.t(), loc);
+  return bias_.defined() ? add(y, bias_, loc) : y;
+}
+
+}  // namespace glimpse::nn

@@ -1,0 +1,63 @@
+// Lesson 10: LayerNorm against PyTorch, composed only of autograd ops.
+#include "nn/layer_norm.hpp"
+
+#include <gtest/gtest.h>
+
+#include "nn_test_util.hpp"
+#include "support/gradcheck.hpp"
+
+using namespace glimpse;
+
+TEST(LayerNorm, MatchesPyTorchForwardAndBackward) {
+  const auto fx = test::load_fixture("layer_norm");
+  nn::LayerNorm norm(6);
+  nn::load_state(norm, fx, /*strict=*/false);
+  Tensor x = test::leaf(fx.at("x"));
+  Tensor out = norm(x);
+  EXPECT_TRUE(test::all_close(out, fx.at("out")));
+  (out * fx.at("R")).sum().backward();
+  EXPECT_TRUE(test::grads_match(norm, fx, "grad.", 1e-5f, 1e-5f));
+  EXPECT_TRUE(test::all_close(x.grad(), fx.at("grad.x"), 1e-5f, 1e-5f));
+}
+
+TEST(LayerNorm, StartsAsPureNormalisation) {
+  nn::LayerNorm norm(Shape{2, 3});
+  EXPECT_EQ(test::parameter_names(norm), (std::vector<std::string>{"weight", "bias"}));
+  EXPECT_EQ(norm.weight().to_vector(), std::vector<float>(6, 1.0f));
+  EXPECT_EQ(norm.bias().to_vector(), std::vector<float>(6, 0.0f));
+  Generator gen(1);
+  const Tensor x = add(mul(randn({4, 2, 3}, gen), 3.0f), 5.0f);
+  const Tensor y = norm(x);
+  const Tensor m = y.mean({1, 2});
+  const Tensor var = (y * y).mean({1, 2});
+  for (int64_t b = 0; b < 4; ++b) {
+    EXPECT_NEAR(m.at({b}), 0.0f, 1e-5f);
+    EXPECT_NEAR(var.at({b}), 1.0f, 1e-3f);  // eps = 1e-5 keeps it just below 1
+  }
+}
+
+TEST(LayerNorm, WithoutAffineHasNoParameters) {
+  nn::LayerNorm norm(4, 1e-5f, /*elementwise_affine=*/false);
+  EXPECT_TRUE(norm.named_parameters().empty());
+  EXPECT_EQ(norm(ones({2, 4})).shape(), (Shape{2, 4}));
+}
+
+TEST(LayerNorm, Gradcheck) {
+  Generator gen(2);
+  nn::LayerNorm norm(4);
+  {
+    NoGradGuard no_grad;  // non-trivial affine parameters
+    auto params = norm.parameters();
+    glimpse::detail::copy_into(params[0], randn({4}, gen));
+    glimpse::detail::copy_into(params[1], randn({4}, gen));
+  }
+  Tensor x = test::leaf(randn({3, 4}, gen));
+  auto params = norm.parameters();
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return norm(in[0]); }, {x, params[0], params[1]}));
+}
+
+TEST(LayerNorm, WrongTrailingShapeThrows) {
+  nn::LayerNorm norm(4);
+  EXPECT_THROW(norm(ones({2, 5})), Error);
+  EXPECT_THROW(nn::LayerNorm(Shape{}), Error);
+}
