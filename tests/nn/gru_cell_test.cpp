@@ -1,0 +1,67 @@
+// Lesson 04: GRUCell against PyTorch (r, z, n gate order and the reset-after-matmul variant).
+#include "nn/gru_cell.hpp"
+
+#include <gtest/gtest.h>
+
+#include "nn_test_util.hpp"
+#include "support/gradcheck.hpp"
+
+using namespace glimpse;
+
+TEST(GRUCell, MatchesPyTorchForwardAndBackward) {
+  const auto fx = test::load_fixture("gru_cell");
+  nn::GRUCell cell(3, 4);
+  nn::load_state(cell, fx, /*strict=*/false);
+  Tensor x = test::leaf(fx.at("x")), h = test::leaf(fx.at("h"));
+  Tensor h_next = cell(x, h);
+  EXPECT_TRUE(test::all_close(h_next, fx.at("h_next")));
+  (h_next * fx.at("R")).sum().backward();
+  EXPECT_TRUE(test::grads_match(cell, fx));
+  EXPECT_TRUE(test::all_close(x.grad(), fx.at("grad.x")));
+  EXPECT_TRUE(test::all_close(h.grad(), fx.at("grad.h")));
+}
+
+TEST(GRUCell, ParametersFollowPyTorchLayout) {
+  nn::GRUCell cell(3, 4);
+  EXPECT_EQ(test::parameter_names(cell),
+            (std::vector<std::string>{"weight_ih", "weight_hh", "bias_ih", "bias_hh"}));
+  EXPECT_EQ(cell.weight_ih().shape(), (Shape{12, 3}));  // [3H, I]: rows r, z, n
+  EXPECT_EQ(cell.weight_hh().shape(), (Shape{12, 4}));
+  EXPECT_EQ(cell.bias_ih().shape(), (Shape{12}));
+  EXPECT_EQ(cell.bias_hh().shape(), (Shape{12}));
+}
+
+TEST(GRUCell, Gradcheck) {
+  Generator gen(2);
+  nn::GRUCell cell(2, 3, gen);
+  Tensor x = test::leaf(randn({2, 2}, gen)), h = test::leaf(randn({2, 3}, gen));
+  std::vector<Tensor> inputs{x, h};
+  for (const Tensor& p : cell.parameters()) inputs.push_back(p);
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return cell(in[0], in[1]); }, inputs));
+}
+
+TEST(GRUCell, EmitsStateAndGatesThatExplainTheUpdate) {
+  Generator gen(3);
+  nn::GRUCell cell(2, 3, gen);
+  const Tensor x = randn({2, 2}, gen), h = randn({2, 3}, gen);
+  test::StepRecorder recorder;
+  const Tensor h_next = cell(x, h);
+  ASSERT_EQ(recorder.records.size(), 1u);
+  EXPECT_EQ(recorder.records[0].kind, "GRUCell");
+  EXPECT_EQ(recorder.names(0), (std::vector<std::string>{"h", "r", "z", "n"}));
+  // h' = (1 − z)·n + z·h, from the recorded gates.
+  const auto& v = recorder.records[0].values;
+  const Tensor z = v[2].second, n = v[3].second;
+  EXPECT_TRUE(test::all_close(h_next, (1.0f - z) * n + z * h));
+  EXPECT_EQ(v[0].second.node(), h_next.node());
+}
+
+TEST(GRUCell, WrongShapesNameTheCell) {
+  nn::GRUCell cell(3, 4);
+  try {
+    cell(ones({2, 5}), ones({2, 4}));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "GRUCell");
+  }
+}
