@@ -1,0 +1,35 @@
+// Lesson 04: clipping keeps the direction of the gradient and caps its length.
+#include "nn/clip_grad.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "autograd/tape.hpp"
+
+namespace glimpse::nn {
+
+float clip_grad_norm(const std::vector<Tensor>& params, float max_norm, Loc loc) {
+  glimpse::detail::check(max_norm > 0.0f, "clip_grad_norm", loc,
+                         [&] { return fmt::format("max_norm must be > 0, got {}", max_norm); });
+  NoGradGuard no_grad;
+  double sum_sq = 0.0;  // accumulated in double: many small squares
+  for (const Tensor& p : params) {
+    if (!p.defined() || !p.grad().defined()) continue;
+    for (float g : p.grad().to_vector()) sum_sq += static_cast<double>(g) * g;
+  }
+  const float total = static_cast<float>(std::sqrt(sum_sq));
+  const float scale = max_norm / (total + 1e-6f);
+  if (scale < 1.0f) {
+    for (const Tensor& p : params) {
+      if (!p.defined() || !p.grad().defined()) continue;
+      // A leaf's .grad is its own contiguous tensor (the tape clones it), so scale it in place.
+      Tensor g = p.grad();
+      float* d = g.data();
+      for (int64_t i = 0; i < g.numel(); ++i) d[i] *= scale;
+    }
+  }
+  return total;
+}
+
+}  // namespace glimpse::nn

@@ -1,0 +1,108 @@
+// Lesson 03: the update rules. Plain loops over each parameter's values; no graph is recorded
+// (NoGradGuard), because an update is not part of the function being differentiated.
+#include "nn/optim.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "autograd/tape.hpp"
+
+namespace glimpse::nn {
+
+using glimpse::detail::check;
+
+Optimizer::Optimizer(std::vector<Tensor> params, float lr, const char* name, Loc loc)
+    : params_(std::move(params)), lr_(lr) {
+  check(lr >= 0.0f, name, loc, [&] { return fmt::format("learning rate must be >= 0, got {}", lr); });
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const Tensor& p = params_[i];
+    // Updates write p.data() in place, which needs a leaf that owns its values contiguously.
+    check(p.defined() && p.is_leaf() && p.requires_grad() && p.is_contiguous(), name, loc, [&] {
+      return fmt::format("parameter {} must be a contiguous leaf tensor that requires grad", i);
+    });
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (Tensor& p : params_) p.zero_grad();
+}
+
+// ---- SGD -----------------------------------------------------------------------------------
+
+SGD::SGD(std::vector<Tensor> params, SGDOptions options, Loc loc)
+    : Optimizer(std::move(params), options.lr, "SGD", loc), options_(options), momentum_(params_.size()) {
+  check(options.momentum >= 0.0f && options.weight_decay >= 0.0f, "SGD", loc, [&] {
+    return fmt::format("momentum and weight_decay must be >= 0, got {} and {}", options.momentum,
+                       options.weight_decay);
+  });
+}
+
+void SGD::step() {
+  NoGradGuard no_grad;
+  for (size_t k = 0; k < params_.size(); ++k) {
+    Tensor& p = params_[k];
+    if (!p.grad().defined()) continue;
+    const Tensor grad = p.grad().contiguous();
+    float* w = p.data();
+    const float* g = grad.data();
+    const size_t n = static_cast<size_t>(p.numel());
+    std::vector<float>& buf = momentum_[k];
+    const bool first = buf.empty();
+    if (options_.momentum != 0.0f && first) buf.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      float d = g[i] + options_.weight_decay * w[i];
+      if (options_.momentum != 0.0f) {
+        buf[i] = first ? d : options_.momentum * buf[i] + d;
+        d = buf[i];
+      }
+      w[i] -= lr_ * d;
+    }
+  }
+}
+
+// ---- Adam ----------------------------------------------------------------------------------
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions options, Loc loc)
+    : Optimizer(std::move(params), options.lr, "Adam", loc),
+      options_(options),
+      t_(params_.size(), 0),
+      m_(params_.size()),
+      v_(params_.size()) {
+  check(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f && options.beta2 < 1.0f, "Adam", loc,
+        [&] { return fmt::format("betas must be in [0, 1), got ({}, {})", options.beta1, options.beta2); });
+  check(options.eps >= 0.0f && options.weight_decay >= 0.0f, "Adam", loc, [&] {
+    return fmt::format("eps and weight_decay must be >= 0, got {} and {}", options.eps, options.weight_decay);
+  });
+}
+
+void Adam::step() {
+  NoGradGuard no_grad;
+  const float beta1 = options_.beta1, beta2 = options_.beta2, eps = options_.eps, wd = options_.weight_decay;
+  for (size_t k = 0; k < params_.size(); ++k) {
+    Tensor& p = params_[k];
+    if (!p.grad().defined()) continue;
+    // The bias corrections undo the moments' start at zero; computed in double, as PyTorch does.
+    const double t = static_cast<double>(++t_[k]);
+    const double bias_correction1 = 1.0 - std::pow(static_cast<double>(beta1), t);
+    const double bias_correction2 = 1.0 - std::pow(static_cast<double>(beta2), t);
+    const float step_size = static_cast<float>(lr_ / bias_correction1);
+    const float bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
+    const Tensor grad = p.grad().contiguous();
+    float* w = p.data();
+    const float* gr = grad.data();
+    const size_t n = static_cast<size_t>(p.numel());
+    std::vector<float>& m = m_[k];
+    std::vector<float>& v = v_[k];
+    if (m.empty()) m.assign(n, 0.0f), v.assign(n, 0.0f);
+    for (size_t i = 0; i < n; ++i) {
+      const float g = gr[i] + wd * w[i];
+      m[i] = beta1 * m[i] + (1.0f - beta1) * g;
+      v[i] = beta2 * v[i] + (1.0f - beta2) * (g * g);
+      const float denom = std::sqrt(v[i]) / bias_correction2_sqrt + eps;
+      w[i] -= step_size * m[i] / denom;
+    }
+  }
+}
+
+}  // namespace glimpse::nn

@@ -1,0 +1,105 @@
+// Lesson 03: SGD with momentum and Adam against torch.optim, step by step.
+#include "nn/optim.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "nn/gru_cell.hpp"
+#include "nn/linear.hpp"
+#include "nn_test_util.hpp"
+
+using namespace glimpse;
+
+namespace {
+
+float hyper(const test::Fixture& fx, const std::string& name) { return fx.at(name).item(); }
+
+// Replays the fixture's steps: set p.grad = g_s, step, compare with p_s.
+void replay(nn::Optimizer& opt, Tensor& p, const test::Fixture& fx) {
+  for (int s = 1; fx.contains("g" + std::to_string(s)); ++s) {
+    p.zero_grad();
+    (p * fx.at("g" + std::to_string(s))).sum().backward();  // d/dp Σ p·g = g
+    opt.step();
+    EXPECT_TRUE(test::all_close(p, fx.at("p" + std::to_string(s)), 1e-5f, 1e-6f)) << "after step " << s;
+  }
+}
+
+}  // namespace
+
+TEST(Adam, MatchesPyTorch) {
+  const auto fx = test::load_fixture("adam");
+  Tensor p = test::leaf(fx.at("p0"));
+  nn::Adam opt({p}, {.lr = hyper(fx, "lr"), .beta1 = hyper(fx, "beta1"), .beta2 = hyper(fx, "beta2"),
+                     .eps = hyper(fx, "eps"), .weight_decay = hyper(fx, "weight_decay")});
+  replay(opt, p, fx);
+}
+
+TEST(Adam, WithWeightDecayMatchesPyTorch) {
+  const auto fx = test::load_fixture("adam_weight_decay");
+  Tensor p = test::leaf(fx.at("p0"));
+  nn::Adam opt({p}, {.lr = hyper(fx, "lr"), .beta1 = hyper(fx, "beta1"), .beta2 = hyper(fx, "beta2"),
+                     .eps = hyper(fx, "eps"), .weight_decay = hyper(fx, "weight_decay")});
+  replay(opt, p, fx);
+}
+
+TEST(SGD, MomentumAndWeightDecayMatchPyTorch) {
+  const auto fx = test::load_fixture("sgd_momentum");
+  Tensor p = test::leaf(fx.at("p0"));
+  nn::SGD opt({p}, {.lr = hyper(fx, "lr"), .momentum = hyper(fx, "momentum"),
+                    .weight_decay = hyper(fx, "weight_decay")});
+  replay(opt, p, fx);
+}
+
+TEST(SGD, PlainStepIsLrTimesGrad) {
+  Tensor p = test::leaf(from_vector({1.0f, 2.0f}));
+  nn::SGD opt({p}, {.lr = 0.5f});
+  (p * p).sum().backward();  // grad 2p
+  opt.step();
+  EXPECT_EQ(p.to_vector(), (std::vector<float>{0.0f, 0.0f}));
+}
+
+TEST(Optimizer, SkipsParametersWithoutGradAndZeroGradForgets) {
+  Tensor a = test::leaf(ones({2})), b = test::leaf(ones({2}));
+  nn::Adam opt({a, b}, {.lr = 0.1f});
+  (a * 3.0f).sum().backward();
+  opt.step();
+  EXPECT_NE(a.to_vector(), (std::vector<float>{1.0f, 1.0f}));
+  EXPECT_EQ(b.to_vector(), (std::vector<float>{1.0f, 1.0f}));  // no grad, untouched
+  opt.zero_grad();
+  EXPECT_FALSE(a.grad().defined());
+  // b's first update later gets the first-step bias correction (per-parameter step count):
+  // Adam's first step moves every element by lr·sign(g) (up to eps).
+  (b * 3.0f).sum().backward();
+  opt.step();
+  EXPECT_NEAR(b.at({0}), 0.9f, 1e-6f);
+}
+
+TEST(Optimizer, RejectsNonLeafOrNegativeLr) {
+  Tensor a = test::leaf(ones({2}));
+  EXPECT_THROW(nn::SGD({a * 2.0f}, {.lr = 0.1f}), Error);
+  EXPECT_THROW(nn::SGD({a}, {.lr = -1.0f}), Error);
+  EXPECT_THROW(nn::Adam({a}, {.beta1 = 1.0f}), Error);
+}
+
+TEST(Adam, TrainsASmallNetwork) {
+  // Sanity end to end: a GRU cell + Linear learns to output the sum of two inputs seen in turn.
+  Generator gen(5);
+  nn::GRUCell cell(1, 8, gen);
+  nn::Linear head(8, 1, gen);
+  std::vector<Tensor> params = cell.parameters();
+  for (const Tensor& p : head.parameters()) params.push_back(p);
+  nn::Adam opt(params, {.lr = 0.02f});
+  float first = 0.0f, last = 0.0f;
+  for (int step = 0; step < 300; ++step) {
+    const Tensor a = rand({16, 1}, gen), b = rand({16, 1}, gen);
+    const Tensor h = cell(b, cell(a));
+    const Tensor err = head(h) - (a + b);
+    const Tensor loss = (err * err).mean();
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    (step == 0 ? first : last) = loss.item();
+  }
+  EXPECT_LT(last, 0.05f * first);
+}
