@@ -368,6 +368,20 @@ int main(int argc, char** argv) {
       fmt::print("6. Traced the N = {} models reading \"{}\": the RNN says {}, the GRU says {}{} (the answer is {}).\n",
                  distances.back(), fmt::join(tokens, " "), vocabulary[rnn_says[0]], vocabulary[gru_says[0]], lstm_says,
                  tokens.front());
+
+      // Which GRU units hold on? Those whose update gate z stays above 0.9 after the first step.
+      std::vector<bool> holds(static_cast<size_t>(hidden), true);
+      for (const trace::Sequence& sequence : tracer.recording().sequences)
+        for (const trace::StepEntry& entry : sequence.steps)
+          if (const trace::Values* z = entry.find("z"); z && entry.module == "gru.cell" && entry.step >= 1)
+            for (size_t u = 0; u < holds.size() && u < z->data.size(); ++u) holds[u] = holds[u] && z->data[u] > 0.9f;
+      std::vector<size_t> holding;
+      for (size_t u = 0; u < holds.size(); ++u)
+        if (holds[u]) holding.push_back(u);
+      fmt::print("   In the GRU, {} of {} units keep their update gate z above 0.9 at every step after the first "
+                 "(units {}):\n   h' = (1 - z)·n + z·h ≈ h, they hold what they read. z of every unit and step is in "
+                 "steps.tsv.\n",
+                 holding.size(), hidden, holding.empty() ? "none" : fmt::format("{}", fmt::join(holding, ", ")));
     }
 
     // 7. Backpropagation through time, drawn: the graph of the RNN reading 3 letters.
@@ -420,8 +434,9 @@ int main(int argc, char** argv) {
 
     fmt::print("\nWhat we found: to remember across {} steps the RNN gets {} and the GRU {} (guessing: {:.1f}%).\n"
                "After training, the share of the gradient reaching step 0 is {:.1e} for the RNN and {:.1e} for the "
-               "GRU:\nthrough a plain tanh recurrence the gradient shrinks at every step; the GRU learned to hold its "
-               "update\ngate z near 1, so h' ≈ h — the state, and the gradient, pass through unchanged.\n",
+               "GRU.\nThrough a plain tanh recurrence the gradient is multiplied by tanh' · W_hh at every step and "
+               "fades; where\na GRU unit's update gate z is near 1, h' ≈ h and the gradient passes back almost "
+               "unchanged.\n",
                last.distance, percent(last.results[0].accuracy), percent(last.results[1].accuracy),
                100.0 / task.letters, reaching_step_0(last.results[0].grad_after),
                reaching_step_0(last.results[1].grad_after));
