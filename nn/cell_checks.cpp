@@ -11,15 +11,15 @@ using glimpse::detail::check;
 
 void check_cell_sizes(const char* cell, int64_t input_size, int64_t hidden_size, Loc loc) {
   check(input_size > 0 && hidden_size > 0, cell, loc, [&] {
-    return fmt::format("sizes must be positive, got input_size {} and hidden_size {}", input_size, hidden_size);
+    return fmt::format("sizes must be positive, got input_size {} and hidden_size {}", input_size,
+                       hidden_size);
   });
 }
 
-void check_cell_inputs(const char* cell, const Tensor& x, const Tensor& h, int64_t input_size, int64_t hidden_size,
-                       Loc loc) {
-  check(x.dim() == 2 && x.shape()[1] == input_size, cell, loc, [&] {
-    return fmt::format("expects input x [batch, {}], got {}", input_size, to_string(x.shape()));
-  });
+void check_cell_inputs(const char* cell, const Tensor& x, const Tensor& h, int64_t input_size,
+                       int64_t hidden_size, Loc loc) {
+  check(x.dim() == 2 && x.shape()[1] == input_size, cell, loc,
+        [&] { return fmt::format("expects input x [batch, {}], got {}", input_size, to_string(x.shape())); });
   check(h.dim() == 2 && h.shape()[0] == x.shape()[0] && h.shape()[1] == hidden_size, cell, loc, [&] {
     return fmt::format("expects hidden state [{}, {}] for input {}, got {}", x.shape()[0], hidden_size,
                        to_string(x.shape()), to_string(h.shape()));

@@ -43,7 +43,8 @@ uint32_t float_bits(float f) { return std::bit_cast<uint32_t>(f); }
 
 // ---- writing -------------------------------------------------------------------------------
 
-void write_safetensors(const fs::path& path, const std::vector<std::pair<std::string, Tensor>>& tensors, Loc loc) {
+void write_safetensors(const fs::path& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
+                       Loc loc) {
   // The header, in the order given; each tensor's bytes follow the previous one's.
   nlohmann::ordered_json header;
   uint64_t offset = 0;
@@ -87,7 +88,8 @@ void write_safetensors(const fs::path& path, const std::vector<std::pair<std::st
   if (ec) {
     std::error_code ignored;
     fs::remove(tmp, ignored);
-    throw Error("save", fmt::format("cannot rename {} to {}: {}", quoted(tmp), quoted(path), ec.message()), loc);
+    throw Error("save", fmt::format("cannot rename {} to {}: {}", quoted(tmp), quoted(path), ec.message()),
+                loc);
   }
 }
 
@@ -109,7 +111,8 @@ std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc loc) {
   if (in.bad()) fail("reading the file failed");
 
   // 1. The header length.
-  if (bytes.size() < 8) fail(fmt::format("only {} bytes: too short for the 8-byte header length", bytes.size()));
+  if (bytes.size() < 8)
+    fail(fmt::format("only {} bytes: too short for the 8-byte header length", bytes.size()));
   uint64_t header_len = 0;
   std::memcpy(&header_len, bytes.data(), 8);
   header_len = from_little_endian(header_len);
@@ -122,7 +125,8 @@ std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc loc) {
   // 2. The JSON header.
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_len));
+    header =
+        nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_len));
   } catch (const nlohmann::json::parse_error& e) {
     fail(fmt::format("the header is not valid JSON ({})", e.what()));
   }
@@ -139,7 +143,8 @@ std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc loc) {
   for (const auto& [name, entry] : header.items()) {
     if (name == "__metadata__") continue;  // free-form strings; nothing to check
     const auto bad = [&](const std::string& what) { fail(fmt::format("tensor '{}': {}", name, what)); };
-    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets"))
+    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") ||
+        !entry.contains("data_offsets"))
       bad("needs \"dtype\", \"shape\" and \"data_offsets\"");
     const auto& dtype = entry["dtype"];
     if (!dtype.is_string() || dtype.get<std::string>() != "F32")
@@ -149,13 +154,14 @@ std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc loc) {
     Shape shape;
     double elements = 1.0;  // in floating point first, so absurd sizes cannot overflow
     for (const auto& d : shape_json) {
-      if (!d.is_number_unsigned()) bad(fmt::format("shape {} has a size that is not a whole number", shape_json.dump()));
+      if (!d.is_number_unsigned())
+        bad(fmt::format("shape {} has a size that is not a whole number", shape_json.dump()));
       elements *= d.get<double>();
       shape.push_back(static_cast<int64_t>(std::min<uint64_t>(d.get<uint64_t>(), uint64_t{1} << 62)));
     }
     if (elements * sizeof(float) > static_cast<double>(data_size))
-      bad(fmt::format("shape {} needs more bytes than the file's {} bytes of data (truncated?)", shape_json.dump(),
-                      data_size));
+      bad(fmt::format("shape {} needs more bytes than the file's {} bytes of data (truncated?)",
+                      shape_json.dump(), data_size));
     const auto& offsets = entry["data_offsets"];
     if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
         !offsets[1].is_number_unsigned())
@@ -164,11 +170,11 @@ std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc loc) {
     if (begin > end) bad(fmt::format("data_offsets [{}, {}] end before they begin", begin, end));
     const uint64_t expected = static_cast<uint64_t>(numel(shape)) * sizeof(float);
     if (end - begin != expected)
-      bad(fmt::format("shape {} needs {} bytes but data_offsets [{}, {}] hold {}", to_string(shape), expected, begin,
-                      end, end - begin));
+      bad(fmt::format("shape {} needs {} bytes but data_offsets [{}, {}] hold {}", to_string(shape), expected,
+                      begin, end, end - begin));
     if (end > data_size)
-      bad(fmt::format("data_offsets [{}, {}] run past the {} bytes of data in the file (truncated?)", begin, end,
-                      data_size));
+      bad(fmt::format("data_offsets [{}, {}] run past the {} bytes of data in the file (truncated?)", begin,
+                      end, data_size));
     entries.push_back({name, shape, begin, end});
   }
 
@@ -177,8 +183,8 @@ std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc loc) {
   uint64_t expected_begin = 0;
   for (const Entry& e : entries) {
     if (e.begin != expected_begin)
-      fail(fmt::format("tensor '{}' starts at byte {} of the data, expected {} (overlap or gap)", e.name, e.begin,
-                       expected_begin));
+      fail(fmt::format("tensor '{}' starts at byte {} of the data, expected {} (overlap or gap)", e.name,
+                       e.begin, expected_begin));
     expected_begin = e.end;
   }
   if (expected_begin != data_size)

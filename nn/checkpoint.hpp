@@ -32,8 +32,8 @@ void save(const Module& module, const std::filesystem::path& path, Loc loc = Loc
 void load(Module& module, const std::filesystem::path& path, Loc loc = Loc::current());
 
 // The building blocks: any named tensors to and from a safetensors file, with the same checks.
-void write_safetensors(const std::filesystem::path& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
-                       Loc loc = Loc::current());
+void write_safetensors(const std::filesystem::path& path,
+                       const std::vector<std::pair<std::string, Tensor>>& tensors, Loc loc = Loc::current());
 std::map<std::string, Tensor> read_safetensors(const std::filesystem::path& path, Loc loc = Loc::current());
 
 }  // namespace glimpse::nn

@@ -7,7 +7,7 @@ namespace glimpse::nn {
 
 Dropout::Dropout(float p, Generator& gen, Loc loc) : p_(p), gen_(&gen) {
   glimpse::detail::check(p >= 0.0f && p <= 1.0f, "Dropout", loc,
-                [&] { return fmt::format("p must be in [0, 1], got {}", p); });
+                         [&] { return fmt::format("p must be in [0, 1], got {}", p); });
 }
 
 Tensor Dropout::forward(const Tensor& x, Loc loc) const { return dropout(x, p_, is_training(), *gen_, loc); }

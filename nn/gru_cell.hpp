@@ -25,7 +25,9 @@ class GRUCell : public Module {
   Tensor forward(const Tensor& x, const Tensor& h, Loc loc = Loc::current()) const;
   // Starts from h = 0.
   Tensor forward(const Tensor& x, Loc loc = Loc::current()) const;
-  Tensor operator()(const Tensor& x, const Tensor& h, Loc loc = Loc::current()) const { return forward(x, h, loc); }
+  Tensor operator()(const Tensor& x, const Tensor& h, Loc loc = Loc::current()) const {
+    return forward(x, h, loc);
+  }
   Tensor operator()(const Tensor& x, Loc loc = Loc::current()) const { return forward(x, loc); }
 
   std::string kind() const override { return "GRUCell"; }

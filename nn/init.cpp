@@ -14,7 +14,7 @@ namespace {
 // Parameters are created contiguous by the modules; a view would need strided writes.
 void check_fillable(const Tensor& t, const char* op) {
   glimpse::detail::check(t.defined() && t.is_contiguous(), op, Loc::current(),
-                [] { return std::string("expects a defined, contiguous tensor"); });
+                         [] { return std::string("expects a defined, contiguous tensor"); });
 }
 }  // namespace
 

@@ -8,10 +8,11 @@ namespace glimpse::nn {
 
 LayerNorm::LayerNorm(Shape normalized_shape, float eps, bool elementwise_affine, Loc loc)
     : normalized_shape_(normalized_shape), eps_(eps) {
-  glimpse::detail::check(!normalized_shape.empty() && numel(normalized_shape) > 0 && eps >= 0.0f, "LayerNorm", loc, [&] {
-    return fmt::format("needs a non-empty normalized_shape and eps >= 0, got {} and eps {}",
-                       to_string(normalized_shape), eps);
-  });
+  glimpse::detail::check(
+      !normalized_shape.empty() && numel(normalized_shape) > 0 && eps >= 0.0f, "LayerNorm", loc, [&] {
+        return fmt::format("needs a non-empty normalized_shape and eps >= 0, got {} and eps {}",
+                           to_string(normalized_shape), eps);
+      });
   if (elementwise_affine) {
     weight_ = register_parameter("weight", ones(normalized_shape));
     bias_ = register_parameter("bias", zeros(normalized_shape));

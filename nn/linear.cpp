@@ -13,7 +13,8 @@ namespace glimpse::nn {
 Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen, Loc loc)
     : in_features_(in_features), out_features_(out_features) {
   glimpse::detail::check(in_features > 0 && out_features > 0, "Linear", loc, [&] {
-    return fmt::format("sizes must be positive, got in_features {} and out_features {}", in_features, out_features);
+    return fmt::format("sizes must be positive, got in_features {} and out_features {}", in_features,
+                       out_features);
   });
   weight_ = register_parameter("weight", zeros({out_features, in_features}));
   init::kaiming_uniform_(weight_, std::sqrt(5.0f), gen);

@@ -18,9 +18,8 @@ Optimizer::Optimizer(std::vector<Tensor> params, float lr, const char* name, Loc
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     // Updates write p.data() in place, which needs a leaf that owns its values contiguously.
-    check(p.defined() && p.is_leaf() && p.requires_grad() && p.is_contiguous(), name, loc, [&] {
-      return fmt::format("parameter {} must be a contiguous leaf tensor that requires grad", i);
-    });
+    check(p.defined() && p.is_leaf() && p.requires_grad() && p.is_contiguous(), name, loc,
+          [&] { return fmt::format("parameter {} must be a contiguous leaf tensor that requires grad", i); });
   }
 }
 
@@ -69,7 +68,8 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions options, Loc loc)
       t_(params_.size(), 0),
       m_(params_.size()),
       v_(params_.size()) {
-  check(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f && options.beta2 < 1.0f, "Adam", loc,
+  check(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f && options.beta2 < 1.0f,
+        "Adam", loc,
         [&] { return fmt::format("betas must be in [0, 1), got ({}, {})", options.beta1, options.beta2); });
   check(options.eps >= 0.0f && options.weight_decay >= 0.0f, "Adam", loc, [&] {
     return fmt::format("eps and weight_decay must be >= 0, got {} and {}", options.eps, options.weight_decay);

@@ -29,8 +29,8 @@ const Tensor& hidden_of(const LSTMState& s) { return s.h; }
 // Runs `cell` over the time steps of x [B, T, I] — forwards, or backwards when `reverse` — from
 // `state`. Returns the hidden state after each step (in time order) and the final state.
 template <class Cell, class State>
-std::pair<std::vector<Tensor>, State> unroll(const Cell& cell, const Tensor& x, State state, const Tensor& mask,
-                                             bool reverse, Loc loc) {
+std::pair<std::vector<Tensor>, State> unroll(const Cell& cell, const Tensor& x, State state,
+                                             const Tensor& mask, bool reverse, Loc loc) {
   const int64_t steps = x.shape()[1];
   std::vector<Tensor> hidden(static_cast<size_t>(steps));
   for (int64_t k = 0; k < steps; ++k) {
@@ -48,10 +48,11 @@ struct Sizes {
   int64_t batch, steps, directions;
 };
 
-Sizes check_layer_inputs(const char* layer, const Tensor& x, const Tensor& mask, int64_t input_size, int64_t directions,
-                         Loc loc) {
+Sizes check_layer_inputs(const char* layer, const Tensor& x, const Tensor& mask, int64_t input_size,
+                         int64_t directions, Loc loc) {
   check(x.dim() == 3 && x.shape()[2] == input_size && x.shape()[1] > 0, layer, loc, [&] {
-    return fmt::format("expects batch-first input [batch, steps >= 1, {}], got {}", input_size, to_string(x.shape()));
+    return fmt::format("expects batch-first input [batch, steps >= 1, {}], got {}", input_size,
+                       to_string(x.shape()));
   });
   const int64_t batch = x.shape()[0], steps = x.shape()[1];
   if (mask.defined()) {
@@ -65,21 +66,22 @@ Sizes check_layer_inputs(const char* layer, const Tensor& x, const Tensor& mask,
 }
 
 // The initial state of each direction: slices of s0 [D, B, H], or zeros when s0 is undefined.
-Tensor initial_state(const char* layer, const char* name, const Tensor& s0, const Sizes& n, int64_t hidden_size,
-                     int64_t direction, Loc loc) {
+Tensor initial_state(const char* layer, const char* name, const Tensor& s0, const Sizes& n,
+                     int64_t hidden_size, int64_t direction, Loc loc) {
   if (!s0.defined()) return zeros({n.batch, hidden_size});
-  check(s0.dim() == 3 && s0.shape()[0] == n.directions && s0.shape()[1] == n.batch && s0.shape()[2] == hidden_size,
+  check(s0.dim() == 3 && s0.shape()[0] == n.directions && s0.shape()[1] == n.batch &&
+            s0.shape()[2] == hidden_size,
         layer, loc, [&] {
-          return fmt::format("expects {} [{}, {}, {}] (directions, batch, hidden), got {}", name, n.directions, n.batch,
-                             hidden_size, to_string(s0.shape()));
+          return fmt::format("expects {} [{}, {}, {}] (directions, batch, hidden), got {}", name,
+                             n.directions, n.batch, hidden_size, to_string(s0.shape()));
         });
   return s0.select(0, direction, loc);
 }
 
 // Unrolls each direction and assembles PyTorch's outputs.
 template <class Cell, class State>
-RecurrentOutput run_directions(const std::vector<const Cell*>& cells, const Tensor& x, const std::vector<State>& initial,
-                               const Tensor& mask, Loc loc) {
+RecurrentOutput run_directions(const std::vector<const Cell*>& cells, const Tensor& x,
+                               const std::vector<State>& initial, const Tensor& mask, Loc loc) {
   std::vector<Tensor> outputs, last_h, last_c;
   for (size_t d = 0; d < cells.size(); ++d) {
     auto [hidden, final_state] = unroll(*cells[d], x, initial[d], mask, /*reverse=*/d == 1, loc);
@@ -95,7 +97,8 @@ RecurrentOutput run_directions(const std::vector<const Cell*>& cells, const Tens
 }
 
 template <class Cell>
-std::vector<const Cell*> directions(const std::shared_ptr<Cell>& cell, const std::shared_ptr<Cell>& cell_reverse) {
+std::vector<const Cell*> directions(const std::shared_ptr<Cell>& cell,
+                                    const std::shared_ptr<Cell>& cell_reverse) {
   if (cell_reverse) return {cell.get(), cell_reverse.get()};
   return {cell.get()};
 }
@@ -115,7 +118,8 @@ Tensor RecurrentOutput::last(Loc loc) const {
 RNN::RNN(int64_t input_size, int64_t hidden_size, bool bidirectional, Generator& gen, Loc loc) {
   cell_ = register_module("cell", std::make_shared<RNNCell>(input_size, hidden_size, gen, loc));
   if (bidirectional)
-    cell_reverse_ = register_module("cell_reverse", std::make_shared<RNNCell>(input_size, hidden_size, gen, loc));
+    cell_reverse_ =
+        register_module("cell_reverse", std::make_shared<RNNCell>(input_size, hidden_size, gen, loc));
 }
 
 RecurrentOutput RNN::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc loc) const {
@@ -131,7 +135,8 @@ RecurrentOutput RNN::forward(const Tensor& x, const Tensor& h0, const Tensor& ma
 GRU::GRU(int64_t input_size, int64_t hidden_size, bool bidirectional, Generator& gen, Loc loc) {
   cell_ = register_module("cell", std::make_shared<GRUCell>(input_size, hidden_size, gen, loc));
   if (bidirectional)
-    cell_reverse_ = register_module("cell_reverse", std::make_shared<GRUCell>(input_size, hidden_size, gen, loc));
+    cell_reverse_ =
+        register_module("cell_reverse", std::make_shared<GRUCell>(input_size, hidden_size, gen, loc));
 }
 
 RecurrentOutput GRU::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc loc) const {
@@ -147,7 +152,8 @@ RecurrentOutput GRU::forward(const Tensor& x, const Tensor& h0, const Tensor& ma
 LSTM::LSTM(int64_t input_size, int64_t hidden_size, bool bidirectional, Generator& gen, Loc loc) {
   cell_ = register_module("cell", std::make_shared<LSTMCell>(input_size, hidden_size, gen, loc));
   if (bidirectional)
-    cell_reverse_ = register_module("cell_reverse", std::make_shared<LSTMCell>(input_size, hidden_size, gen, loc));
+    cell_reverse_ =
+        register_module("cell_reverse", std::make_shared<LSTMCell>(input_size, hidden_size, gen, loc));
 }
 
 RecurrentOutput LSTM::forward(const Tensor& x, const LSTMState& state0, const Tensor& mask, Loc loc) const {

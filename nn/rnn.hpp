@@ -38,8 +38,8 @@ struct RecurrentOutput {
 
 class RNN : public Module {
  public:
-  RNN(int64_t input_size, int64_t hidden_size, bool bidirectional = false, Generator& gen = default_generator(),
-      Loc loc = Loc::current());
+  RNN(int64_t input_size, int64_t hidden_size, bool bidirectional = false,
+      Generator& gen = default_generator(), Loc loc = Loc::current());
 
   // x [B, T, I]; h0 [D, B, H] (zeros when undefined); mask [B, T] of 0/1 (all ones when undefined).
   RecurrentOutput forward(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
@@ -61,8 +61,8 @@ class RNN : public Module {
 
 class GRU : public Module {
  public:
-  GRU(int64_t input_size, int64_t hidden_size, bool bidirectional = false, Generator& gen = default_generator(),
-      Loc loc = Loc::current());
+  GRU(int64_t input_size, int64_t hidden_size, bool bidirectional = false,
+      Generator& gen = default_generator(), Loc loc = Loc::current());
 
   // x [B, T, I]; h0 [D, B, H] (zeros when undefined); mask [B, T] of 0/1 (all ones when undefined).
   RecurrentOutput forward(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
@@ -84,8 +84,8 @@ class GRU : public Module {
 
 class LSTM : public Module {
  public:
-  LSTM(int64_t input_size, int64_t hidden_size, bool bidirectional = false, Generator& gen = default_generator(),
-       Loc loc = Loc::current());
+  LSTM(int64_t input_size, int64_t hidden_size, bool bidirectional = false,
+       Generator& gen = default_generator(), Loc loc = Loc::current());
 
   // x [B, T, I]; state0 {h [D, B, H], c [D, B, H]} (zeros when undefined); mask [B, T] of 0/1.
   RecurrentOutput forward(const Tensor& x, const LSTMState& state0 = {}, const Tensor& mask = Tensor(),

@@ -23,8 +23,8 @@ void load_state(Module& module, const std::map<std::string, Tensor>& state, bool
   detail::load_state(module, state, strict, "load_state", "the state", loc);
 }
 
-void detail::load_state(Module& module, const std::map<std::string, Tensor>& state, bool strict, const char* op,
-                        const std::string& source, Loc loc) {
+void detail::load_state(Module& module, const std::map<std::string, Tensor>& state, bool strict,
+                        const char* op, const std::string& source, Loc loc) {
   const auto params = module.named_parameters();
   // 1. Check everything.
   for (const auto& [name, p] : params) {
@@ -32,7 +32,8 @@ void detail::load_state(Module& module, const std::map<std::string, Tensor>& sta
     check(it != state.end(), op, loc, [&] { return fmt::format("{} has no parameter '{}'", source, name); });
     check(it->second.defined() && it->second.shape() == p.shape(), op, loc, [&] {
       return fmt::format("parameter '{}' has shape {} in the model but {} in {}", name, to_string(p.shape()),
-                         it->second.defined() ? to_string(it->second.shape()) : std::string("undefined"), source);
+                         it->second.defined() ? to_string(it->second.shape()) : std::string("undefined"),
+                         source);
     });
   }
   if (strict) {

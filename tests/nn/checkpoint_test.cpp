@@ -138,14 +138,16 @@ TEST_F(Checkpoint, FileLayoutIsSafetensors) {
     ASSERT_TRUE(header.contains(name)) << name;
     const auto& e = header[name];
     EXPECT_EQ(e["dtype"], "F32");
-    EXPECT_EQ(e["shape"].get<std::vector<int64_t>>(), std::vector<int64_t>(p.shape().begin(), p.shape().end()));
+    EXPECT_EQ(e["shape"].get<std::vector<int64_t>>(),
+              std::vector<int64_t>(p.shape().begin(), p.shape().end()));
     const auto offsets = e["data_offsets"].get<std::vector<uint64_t>>();
     EXPECT_EQ(offsets[1] - offsets[0], static_cast<uint64_t>(4 * p.numel()));
     // Little-endian float32 at the stated offset.
     const std::vector<float> v = p.to_vector();
     for (size_t i = 0; i < v.size(); ++i) {
       uint32_t word = 0;
-      for (int k = 3; k >= 0; --k) word = (word << 8) | static_cast<uint8_t>(bytes[8 + n + offsets[0] + 4 * i + k]);
+      for (int k = 3; k >= 0; --k)
+        word = (word << 8) | static_cast<uint8_t>(bytes[8 + n + offsets[0] + 4 * i + k]);
       float f;
       std::memcpy(&f, &word, 4);
       ASSERT_EQ(f, v[i]) << name << " element " << i;
@@ -163,7 +165,8 @@ TEST_F(Checkpoint, PythonReadsWhatWeWrite) {
   const fs::path path = dir_ / "model.safetensors", out = dir_ / "read_back.json";
   nn::save(model, path);
   const std::string script = std::string(GLIMPSE_SOURCE_DIR) + "/tests/support/read_safetensors.py";
-  const std::string command = fmt::format("/usr/bin/python3 '{}' '{}' '{}'", script, path.string(), out.string());
+  const std::string command =
+      fmt::format("/usr/bin/python3 '{}' '{}' '{}'", script, path.string(), out.string());
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   std::ifstream in(out);
   const nlohmann::json read = nlohmann::json::parse(in);
@@ -171,7 +174,8 @@ TEST_F(Checkpoint, PythonReadsWhatWeWrite) {
   EXPECT_EQ(read.size(), params.size());
   for (const auto& [name, p] : params) {
     ASSERT_TRUE(read.contains(name)) << name;
-    EXPECT_EQ(read[name]["shape"].get<std::vector<int64_t>>(), std::vector<int64_t>(p.shape().begin(), p.shape().end()));
+    EXPECT_EQ(read[name]["shape"].get<std::vector<int64_t>>(),
+              std::vector<int64_t>(p.shape().begin(), p.shape().end()));
     EXPECT_EQ(read[name]["data"].get<std::vector<float>>(), p.to_vector()) << name;  // exact
   }
 }
@@ -228,8 +232,9 @@ TEST_F(Checkpoint, CorruptHeadersAreRejected) {
                   "overlap or gap");
   expect_rejected(raw_file(R"({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}})", 8),
                   "not a whole number");
-  expect_rejected(raw_file(R"({"a": {"dtype": "F32", "shape": [4000000000, 4000000000], "data_offsets": [0, 8]}})", 8),
-                  "needs more bytes");
+  expect_rejected(
+      raw_file(R"({"a": {"dtype": "F32", "shape": [4000000000, 4000000000], "data_offsets": [0, 8]}})", 8),
+      "needs more bytes");
 }
 
 TEST_F(Checkpoint, WrongDtypeIsRejected) {

@@ -53,7 +53,8 @@ TEST(LayerNorm, Gradcheck) {
   }
   Tensor x = test::leaf(randn({3, 4}, gen));
   auto params = norm.parameters();
-  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return norm(in[0]); }, {x, params[0], params[1]}));
+  EXPECT_TRUE(
+      test::gradcheck([&](const std::vector<Tensor>& in) { return norm(in[0]); }, {x, params[0], params[1]}));
 }
 
 TEST(LayerNorm, WrongTrailingShapeThrows) {

@@ -35,7 +35,8 @@ TEST(LSTMCell, ParametersFollowPyTorchLayout) {
 TEST(LSTMCell, Gradcheck) {
   Generator gen(2);
   nn::LSTMCell cell(2, 3, gen);
-  Tensor x = test::leaf(randn({2, 2}, gen)), h = test::leaf(randn({2, 3}, gen)), c = test::leaf(randn({2, 3}, gen));
+  Tensor x = test::leaf(randn({2, 2}, gen)), h = test::leaf(randn({2, 3}, gen)),
+         c = test::leaf(randn({2, 3}, gen));
   std::vector<Tensor> inputs{x, h, c};
   for (const Tensor& p : cell.parameters()) inputs.push_back(p);
   // Both outputs matter: check h' and c' side by side.

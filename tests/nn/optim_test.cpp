@@ -30,24 +30,31 @@ void replay(nn::Optimizer& opt, Tensor& p, const test::Fixture& fx) {
 TEST(Adam, MatchesPyTorch) {
   const auto fx = test::load_fixture("adam");
   Tensor p = test::leaf(fx.at("p0"));
-  nn::Adam opt({p}, {.lr = hyper(fx, "lr"), .beta1 = hyper(fx, "beta1"), .beta2 = hyper(fx, "beta2"),
-                     .eps = hyper(fx, "eps"), .weight_decay = hyper(fx, "weight_decay")});
+  nn::Adam opt({p}, {.lr = hyper(fx, "lr"),
+                     .beta1 = hyper(fx, "beta1"),
+                     .beta2 = hyper(fx, "beta2"),
+                     .eps = hyper(fx, "eps"),
+                     .weight_decay = hyper(fx, "weight_decay")});
   replay(opt, p, fx);
 }
 
 TEST(Adam, WithWeightDecayMatchesPyTorch) {
   const auto fx = test::load_fixture("adam_weight_decay");
   Tensor p = test::leaf(fx.at("p0"));
-  nn::Adam opt({p}, {.lr = hyper(fx, "lr"), .beta1 = hyper(fx, "beta1"), .beta2 = hyper(fx, "beta2"),
-                     .eps = hyper(fx, "eps"), .weight_decay = hyper(fx, "weight_decay")});
+  nn::Adam opt({p}, {.lr = hyper(fx, "lr"),
+                     .beta1 = hyper(fx, "beta1"),
+                     .beta2 = hyper(fx, "beta2"),
+                     .eps = hyper(fx, "eps"),
+                     .weight_decay = hyper(fx, "weight_decay")});
   replay(opt, p, fx);
 }
 
 TEST(SGD, MomentumAndWeightDecayMatchPyTorch) {
   const auto fx = test::load_fixture("sgd_momentum");
   Tensor p = test::leaf(fx.at("p0"));
-  nn::SGD opt({p}, {.lr = hyper(fx, "lr"), .momentum = hyper(fx, "momentum"),
-                    .weight_decay = hyper(fx, "weight_decay")});
+  nn::SGD opt(
+      {p},
+      {.lr = hyper(fx, "lr"), .momentum = hyper(fx, "momentum"), .weight_decay = hyper(fx, "weight_decay")});
   replay(opt, p, fx);
 }
 

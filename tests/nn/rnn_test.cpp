@@ -88,8 +88,8 @@ TEST(GRU, NamedParametersAreTheCells) {
   nn::GRU gru(3, 4, /*bidirectional=*/true);
   EXPECT_EQ(test::parameter_names(gru),
             (std::vector<std::string>{"cell.weight_ih", "cell.weight_hh", "cell.bias_ih", "cell.bias_hh",
-                                      "cell_reverse.weight_ih", "cell_reverse.weight_hh", "cell_reverse.bias_ih",
-                                      "cell_reverse.bias_hh"}));
+                                      "cell_reverse.weight_ih", "cell_reverse.weight_hh",
+                                      "cell_reverse.bias_ih", "cell_reverse.bias_hh"}));
   EXPECT_TRUE(gru.bidirectional());
   nn::LSTM lstm(3, 4);
   EXPECT_EQ(test::parameter_names(lstm),
@@ -119,8 +119,8 @@ TEST(GRU, PaddedStepsKeepTheStateAndEqualAShorterSequence) {
   const nn::RecurrentOutput padded = gru(x, Tensor(), mask);
   const nn::RecurrentOutput shorter = gru(x.narrow(1, 0, 3).contiguous());
   // h_t = m·h_new + (1 − m)·h_prev: the forward state is frozen after the last real step ...
-  EXPECT_TRUE(test::all_close(padded.output.select(1, 3).narrow(1, 0, 4), padded.output.select(1, 2).narrow(1, 0, 4),
-                              0.0f, 0.0f));
+  EXPECT_TRUE(test::all_close(padded.output.select(1, 3).narrow(1, 0, 4),
+                              padded.output.select(1, 2).narrow(1, 0, 4), 0.0f, 0.0f));
   // ... and both directions end exactly where the unpadded 3-step sequence ends.
   EXPECT_TRUE(test::all_close(padded.h_n, shorter.h_n));
   EXPECT_TRUE(test::all_close(padded.output.narrow(1, 0, 3), shorter.output));
@@ -148,8 +148,8 @@ TEST(GRU, GradcheckThroughTimeWithMask) {
   const Tensor mask = from_vector({1, 1, 1, 1, 1, 0}, {2, 3});
   std::vector<Tensor> inputs{x};
   for (const Tensor& p : gru.parameters()) inputs.push_back(p);
-  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return gru(in[0], Tensor(), mask).output; },
-                              inputs));
+  EXPECT_TRUE(test::gradcheck(
+      [&](const std::vector<Tensor>& in) { return gru(in[0], Tensor(), mask).output; }, inputs));
 }
 
 TEST(LSTM, GradcheckThroughTime) {
@@ -202,10 +202,10 @@ TEST(GRU, BadInputsNameTheLayer) {
     }
     return std::string("no error");
   };
-  EXPECT_EQ(op_of([&] { gru(ones({2, 3})); }), "GRU");                               // not [B, T, I]
-  EXPECT_EQ(op_of([&] { gru(ones({2, 5, 2})); }), "GRU");                            // wrong I
-  EXPECT_EQ(op_of([&] { gru(ones({2, 5, 3}), ones({1, 2, 4})); }), "GRU");           // h0 needs D = 2
-  EXPECT_EQ(op_of([&] { gru(ones({2, 5, 3}), Tensor(), ones({2, 4})); }), "GRU");    // mask [B, T]
+  EXPECT_EQ(op_of([&] { gru(ones({2, 3})); }), "GRU");                             // not [B, T, I]
+  EXPECT_EQ(op_of([&] { gru(ones({2, 5, 2})); }), "GRU");                          // wrong I
+  EXPECT_EQ(op_of([&] { gru(ones({2, 5, 3}), ones({1, 2, 4})); }), "GRU");         // h0 needs D = 2
+  EXPECT_EQ(op_of([&] { gru(ones({2, 5, 3}), Tensor(), ones({2, 4})); }), "GRU");  // mask [B, T]
   nn::LSTM lstm(3, 4);
   EXPECT_EQ(op_of([&] { lstm(ones({2, 5, 3}), {ones({1, 2, 4}), Tensor()}); }), "LSTM");
 }
