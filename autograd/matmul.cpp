@@ -16,22 +16,38 @@ using detail::Node;
 
 namespace {
 
+// The strides of the last two dims as the kernel sees them. A size-1 dim is never stepped
+// along, so its stride is arbitrary (0 after expand, anything after a transpose); give it the
+// value a plain layout would have, so such tensors read in place and BLAS's ld >= rows holds.
+struct MatrixStrides {
+  int64_t row, col;
+};
+MatrixStrides matrix_strides(const Tensor& t) {
+  const int d = t.dim();
+  const int64_t rows = t.shape()[d - 2], cols = t.shape()[d - 1];
+  MatrixStrides s{t.strides()[d - 2], t.strides()[d - 1]};
+  if (rows == 1 && cols == 1) return {1, 1};
+  if (rows == 1) s.row = s.col == 1 ? cols : 1;  // row-major if the columns are adjacent
+  if (cols == 1) s.col = s.row == 1 ? rows : 1;  // column-major if the rows are adjacent
+  return s;
+}
+
 // Can the last two dims be handed to the kernel as they are (row- or column-major)?
 bool row_major(const Tensor& t) {
-  const int d = t.dim();
-  return t.strides()[d - 1] == 1 && t.strides()[d - 2] >= std::max<int64_t>(t.shape()[d - 1], 1);
+  const MatrixStrides s = matrix_strides(t);
+  return s.col == 1 && s.row >= std::max<int64_t>(t.shape()[t.dim() - 1], 1);
 }
 bool column_major(const Tensor& t) {
-  const int d = t.dim();
-  return t.strides()[d - 2] == 1 && t.strides()[d - 1] >= std::max<int64_t>(t.shape()[d - 2], 1);
+  const MatrixStrides s = matrix_strides(t);
+  return s.row == 1 && s.col >= std::max<int64_t>(t.shape()[t.dim() - 2], 1);
 }
 bool kernel_readable(const Tensor& t) { return row_major(t) || column_major(t); }
 
 MatrixRef matrix_at(const Tensor& t, int64_t offset) {
-  const int d = t.dim();
   const float* p = t.data() + offset;
-  if (row_major(t)) return {p, t.strides()[d - 2], false};
-  return {p, t.strides()[d - 1], true};
+  const MatrixStrides s = matrix_strides(t);
+  if (row_major(t)) return {p, s.row, false};
+  return {p, s.col, true};
 }
 
 // The batched product of two tensors with >= 2 dims each.

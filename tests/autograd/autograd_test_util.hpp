@@ -27,8 +27,8 @@ inline ::testing::AssertionResult values_near(const Tensor& t, const Shape& shap
   for (size_t i = 0; i < v.size(); ++i)
     if (!(std::fabs(v[i] - expected[i]) <= tol * std::max(1.0f, std::fabs(expected[i]))))
       return ::testing::AssertionFailure()
-             << fmt::format("element {}: got {} but expected {} (all: [{}])", i, v[i], expected[i],
-                            fmt::join(v, ", "));
+             << fmt::format("element {}: got {} but expected {} (first values: [{}])", i, v[i], expected[i],
+                            fmt::join(v.begin(), v.begin() + std::min<size_t>(v.size(), 12), ", "));
   return ::testing::AssertionSuccess();
 }
 

@@ -125,6 +125,23 @@ TEST(MatmulForward, LargeProductsMatchTheReference) {
   EXPECT_TRUE(test::tensors_near(matmul(at, bt), naive_matmul_2d(at, bt), 1e-4f));
 }
 
+TEST(MatmulForward, ArbitraryStridesOnSizeOneDims) {
+  // A size-1 dim may carry any stride (0 after expand, anything after a transpose); such a
+  // tensor counts as contiguous, so it reaches the kernel as it is. Large enough for the fast
+  // path, whose leading-dimension rules (BLAS's lda >= max(1, rows)) must still hold.
+  Generator gen(60);
+  const Tensor x = randn({300}, gen);
+  const Tensor col = x.expand({1, 300}).t();  // [300, 1] with strides [1, 0]
+  ASSERT_TRUE((col.strides() == Shape{1, 0}));
+  const Tensor row = randn({1, 200}, gen);
+  EXPECT_TRUE(test::tensors_near(matmul(col, row), naive_matmul_2d(col, row), 1e-5f));
+  const Tensor row0 = randn({200}, gen).expand({1, 200});  // [1, 200] with strides [0, 1]
+  EXPECT_TRUE(test::tensors_near(matmul(col, row0), naive_matmul_2d(col, row0), 1e-5f));
+  const Tensor tall = randn({200, 300}, gen);
+  EXPECT_TRUE(test::tensors_near(matmul(tall, col), naive_matmul_2d(tall, col), 1e-4f));
+  EXPECT_TRUE(test::tensors_near(matmul(row0, tall), naive_matmul_2d(row0, tall), 1e-4f));
+}
+
 TEST(MatmulForward, EmptyInnerDimGivesZeros) {
   const Tensor c = matmul(zeros({2, 0}), zeros({0, 3}));
   EXPECT_TRUE(values_near(c, {2, 3}, {0, 0, 0, 0, 0, 0}));
