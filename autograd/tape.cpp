@@ -184,6 +184,14 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
   NoGradGuard no_grad;  // gradients are plain values: their computation is not recorded
   const uint64_t mark = ++g_visit_epoch;  // a node is pushed once per pass: when first marked
   PendingNodes pending;
+  // If the pass fails half-way (a freed graph, a bad backward), no gradient may stay parked on a
+  // node it did not reach: a later backward would add it in.
+  struct ClearOnThrow {
+    PendingNodes& nodes;
+    ~ClearOnThrow() {
+      while (!nodes.empty()) nodes.pop_latest().node()->pending_grad = Tensor();
+    }
+  } clear_on_throw{pending};
   root_node->pending_grad = grad;
   root_node->visit_mark = mark;
   pending.push(root);
