@@ -7,9 +7,8 @@
 // said about it. Then "it" looks once more, for the word it stands for: a pointer, whose attention
 // weights are the model's answer. We train it on the coreference task, measure on held-out
 // sentences how much of "it"'s attention lands on the right noun, and draw where "it" looks.
-#include <glimpse.hpp>
-
 #include <algorithm>
+#include <glimpse.hpp>
 #include <memory>
 
 #include "nn/attention_mask.hpp"
@@ -38,7 +37,8 @@ class SelfAttention : public nn::Module {
 
   // x [B, T, d]; padding [B, 1, T] (1 = a padding key nobody may look at).
   nn::AttentionOutput forward(const Tensor& x, const Tensor& padding) const {
-    nn::AttentionOutput out = nn::scaled_dot_product_attention((*query_)(x), (*key_)(x), (*value_)(x), padding);
+    nn::AttentionOutput out =
+        nn::scaled_dot_product_attention((*query_)(x), (*key_)(x), (*value_)(x), padding);
     emit_step({{"weights", out.weights}, {"context", out.context}});  // for the tracer
     return out;
   }
@@ -79,7 +79,8 @@ class CoreferenceModel : public nn::Module {
       : dim_(dim),
         words_(register_module("words", std::make_shared<nn::Embedding>(vocab_size, dim))),
         positions_(register_module("positions", std::make_shared<nn::Embedding>(max_len, dim))),
-        attention_(with_self_attention ? register_module("attention", std::make_shared<SelfAttention>(dim)) : nullptr),
+        attention_(with_self_attention ? register_module("attention", std::make_shared<SelfAttention>(dim))
+                                       : nullptr),
         pointer_(register_module("pointer", std::make_shared<Pointer>(dim))) {}
 
   // ids [B, T] (padded), the real lengths, and where "it" stands in each sentence.
@@ -89,7 +90,7 @@ class CoreferenceModel : public nn::Module {
     std::vector<int64_t> position_ids(T);
     for (int64_t t = 0; t < T; ++t) position_ids[t] = t;
     Tensor x = (*words_)(ids) + (*positions_)(IndexTensor(position_ids));  // [B, T, d] + [T, d]
-    const Tensor padding = nn::padding_mask(lengths, T).unsqueeze(1);        // [B, 1, T]
+    const Tensor padding = nn::padding_mask(lengths, T).unsqueeze(1);      // [B, 1, T]
 
     Reading reading;
     if (attention_) {
@@ -184,7 +185,8 @@ Score evaluate(const CoreferenceModel& model, const nn::Task& task, const std::v
 
 // Trains `model` on `train` for `steps` batches; returns the last loss.
 float train(CoreferenceModel& model, const std::vector<nn::Example>& train_set, const nn::Vocab& source_vocab,
-            const nn::Vocab& target_vocab, int64_t steps, int64_t batch_size, float lr, uint64_t seed, bool quiet) {
+            const nn::Vocab& target_vocab, int64_t steps, int64_t batch_size, float lr, uint64_t seed,
+            bool quiet) {
   nn::Batcher batcher(train_set, source_vocab, target_vocab, batch_size, seed);
   nn::Adam optimizer(model.parameters(), {.lr = lr});
   lessons::Progress progress(steps, quiet);
@@ -253,15 +255,17 @@ trace::AttentionMap story(const nn::Example& tired, const Reading& in_tired, con
 void print_bars(const nn::Example& ex, const std::vector<float>& weights) {
   fmt::print("  {}\n", nn::join_tokens(ex.source));
   for (size_t t = 0; t < ex.source.size(); ++t)
-    fmt::print("    {:>8} {:5.3f} {}\n", ex.source[t], weights[t], std::string(std::lround(weights[t] * 40), '#'));
+    fmt::print("    {:>8} {:5.3f} {}\n", ex.source[t], weights[t],
+               std::string(std::lround(weights[t] * 40), '#'));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   return lessons::run_lesson([&] {
-    CLI::App app{"Lesson 09: self-attention. A small model learns what \"it\" refers to in \"the animal didn't "
-                 "cross the street because it was too tired / wide\", and shows where \"it\" looks."};
+    CLI::App app{
+        "Lesson 09: self-attention. A small model learns what \"it\" refers to in \"the animal didn't "
+        "cross the street because it was too tired / wide\", and shows where \"it\" looks."};
     lessons::CommonFlags flags;
     flags.out = "out/09_self_attention";
     flags.steps = 400;
@@ -269,10 +273,18 @@ int main(int argc, char** argv) {
     float lr = 0.003f;
     bool compare = true;
     lessons::add_common_flags(app, flags);
-    app.add_option("--dim", dim, "size of every word vector (d)")->capture_default_str()->check(CLI::Range(4, 256));
-    app.add_option("--batch", batch_size, "sentences per training step")->capture_default_str()->check(CLI::Range(1, 1024));
-    app.add_option("--train", train_size, "training sentences")->capture_default_str()->check(CLI::Range(10, 100000));
-    app.add_option("--test", test_size, "held-out sentences (never seen in training)")->capture_default_str()->check(CLI::Range(10, 10000));
+    app.add_option("--dim", dim, "size of every word vector (d)")
+        ->capture_default_str()
+        ->check(CLI::Range(4, 256));
+    app.add_option("--batch", batch_size, "sentences per training step")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    app.add_option("--train", train_size, "training sentences")
+        ->capture_default_str()
+        ->check(CLI::Range(10, 100000));
+    app.add_option("--test", test_size, "held-out sentences (never seen in training)")
+        ->capture_default_str()
+        ->check(CLI::Range(10, 10000));
     app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
     app.add_flag("--compare,!--no-compare", compare, "also train the model without its self-attention layer")
         ->capture_default_str();
@@ -288,24 +300,30 @@ int main(int argc, char** argv) {
     std::vector<nn::Example> unseen = test;
     unseen.push_back(tired), unseen.push_back(wide);
     const std::vector<nn::Example> train_set = nn::generate_excluding(task, train_size, data, unseen);
-    fmt::print("The coreference task: {} training and {} held-out sentences, {} words, e.g.\n  {}  →  \"it\" is the {}\n\n",
-               train_set.size(), test.size(), source_vocab.size(), nn::join_tokens(train_set[0].source),
-               train_set[0].target[0]);
+    fmt::print(
+        "The coreference task: {} training and {} held-out sentences, {} words, e.g.\n  {}  →  \"it\" is the "
+        "{}\n\n",
+        train_set.size(), test.size(), source_vocab.size(), nn::join_tokens(train_set[0].source),
+        train_set[0].target[0]);
 
     // 2. The model: embeddings → self-attention → a pointer from "it". Train it.
     manual_seed(flags.seed);
     CoreferenceModel model(source_vocab.size(), task.max_length(), dim, /*with_self_attention=*/true);
     fmt::print("Training: {} steps of {} sentences, d = {}\n", flags.steps, batch_size, dim);
-    const float loss = train(model, train_set, source_vocab, target_vocab, flags.steps, batch_size, lr, flags.seed,
-                             flags.quiet);
+    const float loss = train(model, train_set, source_vocab, target_vocab, flags.steps, batch_size, lr,
+                             flags.seed, flags.quiet);
+    model.eval();
     const Score score = evaluate(model, task, test, source_vocab, target_vocab);
     fmt::print("final training loss {:.4f}\n\n", loss);
 
     fmt::print("On {} held-out sentences:\n", score.sentences);
-    fmt::print("  \"it\" points at the right noun (argmax):        {:5.1f}%\n", 100.0 * score.correct / score.sentences);
+    fmt::print("  \"it\" points at the right noun (argmax):        {:5.1f}%\n",
+               100.0 * score.correct / score.sentences);
     fmt::print("  share of \"it\"'s attention on the right noun:   {:5.1f}%\n", 100 * score.on_referent);
     fmt::print("  share on the other noun:                       {:5.1f}%\n\n", 100 * score.on_other_noun);
-    fmt::print("Who reads the adjective at the end? In the self-attention layer, the attention each word gives it:\n");
+    fmt::print(
+        "Who reads the adjective at the end? In the self-attention layer, the attention each word gives "
+        "it:\n");
     fmt::print("  {:<16} {:>11} {:>11}\n", "", "tired-like", "wide-like");
     const char* readers[3] = {"\"it\"", "the right noun", "the other noun"};
     for (int i = 0; i < 3; ++i)
@@ -317,17 +335,21 @@ int main(int argc, char** argv) {
     Score baseline;
     if (compare) {
       manual_seed(flags.seed);
-      CoreferenceModel pointer_only(source_vocab.size(), task.max_length(), dim, /*with_self_attention=*/false);
-      fmt::print("The same model without its self-attention layer (the pointer reads the bare embeddings):\n");
-      train(pointer_only, train_set, source_vocab, target_vocab, flags.steps, batch_size, lr, flags.seed, flags.quiet);
+      CoreferenceModel pointer_only(source_vocab.size(), task.max_length(), dim,
+                                    /*with_self_attention=*/false);
+      fmt::print(
+          "The same model without its self-attention layer (the pointer reads the bare embeddings):\n");
+      train(pointer_only, train_set, source_vocab, target_vocab, flags.steps, batch_size, lr, flags.seed,
+            flags.quiet);
       baseline = evaluate(pointer_only, task, test, source_vocab, target_vocab);
-      fmt::print("  right noun {:5.1f}% of the time, {:5.1f}% of the attention on it: a coin toss between the two nouns,\n"
-                 "  because the query of \"it\" is the same whether the sentence ends in \"tired\" or \"wide\".\n\n",
-                 100.0 * baseline.correct / baseline.sentences, 100 * baseline.on_referent);
+      fmt::print(
+          "  right noun {:5.1f}% of the time, {:5.1f}% of the attention on it: a coin toss between the two "
+          "nouns,\n"
+          "  because the query of \"it\" is the same whether the sentence ends in \"tired\" or \"wide\".\n\n",
+          100.0 * baseline.correct / baseline.sentences, 100 * baseline.on_referent);
     }
 
     // 4. The two sentences of the title, traced.
-    model.eval();
     trace::OutputFolder out(flags.out);
     trace::Tracer tracer(model, {.record_graph = false, .record_backward = false});
     std::vector<Reading> readings;
@@ -341,32 +363,41 @@ int main(int argc, char** argv) {
       fmt::print("Where \"it\" points when it was too {}:\n", ex->source.back());
       print_bars(*ex, weights);
       fmt::print("\n");
-      trace::write_picture(out, ex == &tired ? "it_tired" : "it_wide", trace::alignment_to_dot(pointer_map(*ex, weights)),
-                    fmt::format("where \"it\" points in \"... too {}\": one edge per word, width = weight", ex->source.back()));
+      trace::write_picture(
+          out, ex == &tired ? "it_tired" : "it_wide", trace::alignment_to_dot(pointer_map(*ex, weights)),
+          fmt::format("where \"it\" points in \"... too {}\": one edge per word, width = weight",
+                      ex->source.back()));
     }
-    trace::write_picture(out, "story", trace::heatmap_to_dot(story(tired, readings[0], readings[1])),
-                  "both sentences in one heatmap: who reads what in the self-attention layer, then the pointer");
+    trace::write_picture(
+        out, "story", trace::heatmap_to_dot(story(tired, readings[0], readings[1])),
+        "both sentences in one heatmap: who reads what in the self-attention layer, then the pointer");
     trace::write_trace_into(tracer.recording(), out);
     std::string results = fmt::format(
-        "held-out sentences: {}\naccuracy: {:.1f}%\nshare on the right noun: {:.1f}%\nshare on the other noun: {:.1f}%\n",
-        score.sentences, 100.0 * score.correct / score.sentences, 100 * score.on_referent, 100 * score.on_other_noun);
+        "held-out sentences: {}\naccuracy: {:.1f}%\nshare on the right noun: {:.1f}%\nshare on the other "
+        "noun: {:.1f}%\n",
+        score.sentences, 100.0 * score.correct / score.sentences, 100 * score.on_referent,
+        100 * score.on_other_noun);
     for (int i = 0; i < 3; ++i)
-      results += fmt::format("self-attention of {} on the adjective: tired-like {:.1f}%, wide-like {:.1f}%\n", readers[i],
-                             100 * score.reads_adjective[i][0], 100 * score.reads_adjective[i][1]);
+      results +=
+          fmt::format("self-attention of {} on the adjective: tired-like {:.1f}%, wide-like {:.1f}%\n",
+                      readers[i], 100 * score.reads_adjective[i][0], 100 * score.reads_adjective[i][1]);
     if (compare)
       results += fmt::format("without self-attention: accuracy {:.1f}%, share on the right noun {:.1f}%\n",
                              100.0 * baseline.correct / baseline.sentences, 100 * baseline.on_referent);
     out.write("results.txt", results, "the numbers this run printed");
     out.write_index("Lesson 09: self-attention — where does \"it\" look?");
 
-    fmt::print("What to look at: \"it\" points at the animal when the sentence ends in \"tired\" and at the street\n"
-               "when it ends in \"wide\". The adjective comes after \"it\", so it had to be carried to where the pointer\n"
-               "looks: in the self-attention layer \"it\" or the nouns read it (story.svg shows who did).\n");
-    lessons::print_files_to_open({{flags.out + "/it_tired.svg", "where \"it\" points in \"... too tired\""},
-                                  {flags.out + "/it_wide.svg", "where \"it\" points in \"... too wide\""},
-                                  {flags.out + "/story.svg", "who reads what, in both sentences, as one heatmap"},
-                                  {flags.out + "/attention_000.svg", "the self-attention layer, every word × every word"},
-                                  {flags.out + "/index.txt", "every file written, with what it shows"}});
+    fmt::print(
+        "What to look at: \"it\" points at the animal when the sentence ends in \"tired\" and at the street\n"
+        "when it ends in \"wide\". The adjective comes after \"it\", so it had to be carried to where the "
+        "pointer\n"
+        "looks: in the self-attention layer \"it\" or the nouns read it (story.svg shows who did).\n");
+    lessons::print_files_to_open(
+        {{flags.out + "/it_tired.svg", "where \"it\" points in \"... too tired\""},
+         {flags.out + "/it_wide.svg", "where \"it\" points in \"... too wide\""},
+         {flags.out + "/story.svg", "who reads what, in both sentences, as one heatmap"},
+         {flags.out + "/attention_000.svg", "the self-attention layer, every word × every word"},
+         {flags.out + "/index.txt", "every file written, with what it shows"}});
     return 0;
   });
 }

@@ -7,9 +7,8 @@
 // positional encodings added to the embeddings. We stack two such blocks, train them on the same
 // coreference sentences ("... because it was too tired / wide": which noun is "it"?), read the
 // answer off the vector at "it", and draw every head's attention for one sentence.
-#include <glimpse.hpp>
-
 #include <algorithm>
+#include <glimpse.hpp>
 #include <memory>
 #include <optional>
 
@@ -34,7 +33,7 @@ struct Sizes {
 };
 
 struct Reading {
-  Tensor logits;                                       // [B, nouns]: which noun "it" is
+  Tensor logits;                                          // [B, nouns]: which noun "it" is
   std::vector<nn::TransformerEncoderLayerOutput> layers;  // each block's output and attention
 };
 
@@ -46,10 +45,10 @@ class Encoder : public nn::Module {
         words_(register_module("words", std::make_shared<nn::Embedding>(vocab_size, sizes.dim))),
         positions_(register_module("positions", std::make_shared<nn::PositionalEncoding>(sizes.dim))) {
     for (int64_t l = 0; l < sizes.layers; ++l)
-      layers_.push_back(register_module(
-          fmt::format("layers.{}", l),
-          std::make_shared<nn::TransformerEncoderLayer>(sizes.dim, sizes.heads, sizes.feedforward, /*dropout=*/0.0f,
-                                                        norm_first)));
+      layers_.push_back(
+          register_module(fmt::format("layers.{}", l),
+                          std::make_shared<nn::TransformerEncoderLayer>(
+                              sizes.dim, sizes.heads, sizes.feedforward, /*dropout=*/0.0f, norm_first)));
     if (norm_first) final_norm_ = register_module("norm", std::make_shared<nn::LayerNorm>(sizes.dim));
     classifier_ = register_module("classifier", std::make_shared<nn::Linear>(sizes.dim, answers));
   }
@@ -57,8 +56,8 @@ class Encoder : public nn::Module {
   Reading forward(const IndexTensor& ids, const std::vector<int64_t>& lengths,
                   const std::vector<int64_t>& it_positions) const {
     const int64_t B = ids.shape[0], T = ids.shape[1];
-    Tensor x = positions_->forward((*words_)(ids));           // [B, T, d]: word + where it stands
-    const Tensor padding = nn::padding_mask(lengths, T);      // [B, T]: 1 = padding
+    Tensor x = positions_->forward((*words_)(ids));       // [B, T, d]: word + where it stands
+    const Tensor padding = nn::padding_mask(lengths, T);  // [B, T]: 1 = padding
     Reading reading;
     for (const auto& layer : layers_) {
       reading.layers.push_back(layer->forward(x, Tensor(), padding));
@@ -87,21 +86,24 @@ std::vector<int64_t> it_positions_of(const std::vector<nn::Example>& examples, c
   return out;
 }
 
-IndexTensor answers_of(const std::vector<nn::Example>& examples, const nn::Batch& batch, const nn::Vocab& nouns) {
+IndexTensor answers_of(const std::vector<nn::Example>& examples, const nn::Batch& batch,
+                       const nn::Vocab& nouns) {
   std::vector<int64_t> out;
   for (int64_t i : batch.example_indices) out.push_back(nouns.id(examples[i].target[0]));
   return IndexTensor(out);
 }
 
-std::vector<float> train(Encoder& model, const std::vector<nn::Example>& train_set, const nn::Vocab& words, const nn::Vocab& nouns,
-            int64_t steps, int64_t batch_size, float lr, uint64_t seed, bool quiet) {
+std::vector<float> train(Encoder& model, const std::vector<nn::Example>& train_set, const nn::Vocab& words,
+                         const nn::Vocab& nouns, int64_t steps, int64_t batch_size, float lr, uint64_t seed,
+                         bool quiet) {
   nn::Batcher batcher(train_set, words, nouns, batch_size, seed);
   nn::Adam optimizer(model.parameters(), {.lr = lr});
   lessons::Progress progress(steps, quiet);
   std::vector<float> losses;
   for (int64_t step = 0; step < steps; ++step) {
     const nn::Batch batch = batcher.next();
-    const Reading r = model.forward(batch.source, batch.source_lengths, it_positions_of(batcher.examples(), batch));
+    const Reading r =
+        model.forward(batch.source, batch.source_lengths, it_positions_of(batcher.examples(), batch));
     const Tensor loss = cross_entropy(r.logits, answers_of(batcher.examples(), batch, nouns));
     optimizer.zero_grad();
     loss.backward();
@@ -173,7 +175,8 @@ Score evaluate(const Encoder& model, const nn::Task& task, const std::vector<nn:
   }
   for (auto& layer : s.heads)
     for (HeadShares& h : layer)
-      for (double* v : {&h.animate, &h.place, &h.adjective, &h.itself, &h.referent, &h.other}) *v /= s.sentences;
+      for (double* v : {&h.animate, &h.place, &h.adjective, &h.itself, &h.referent, &h.other})
+        *v /= s.sentences;
   return s;
 }
 
@@ -210,8 +213,9 @@ nn::Example sentence_about(const std::string& adjective, int64_t referent) {
 
 int main(int argc, char** argv) {
   return lessons::run_lesson([&] {
-    CLI::App app{"Lesson 10: the Transformer encoder block. Multi-head attention, positional encoding, residuals "
-                 "and layer norm, trained on the coreference sentences; every head's attention drawn."};
+    CLI::App app{
+        "Lesson 10: the Transformer encoder block. Multi-head attention, positional encoding, residuals "
+        "and layer norm, trained on the coreference sentences; every head's attention drawn."};
     lessons::CommonFlags flags;
     flags.out = "out/10_transformer";
     flags.steps = 300;
@@ -220,18 +224,33 @@ int main(int argc, char** argv) {
     float lr = 0.005f;
     bool compare = true;
     lessons::add_common_flags(app, flags);
-    app.add_option("--dim", sizes.dim, "model width d_model")->capture_default_str()->check(CLI::Range(4, 256));
+    app.add_option("--dim", sizes.dim, "model width d_model")
+        ->capture_default_str()
+        ->check(CLI::Range(4, 256));
     app.add_option("--heads", sizes.heads, "attention heads per block (must divide --dim)")
-        ->capture_default_str()->check(CLI::Range(1, 16));
-    app.add_option("--ff", sizes.feedforward, "width of the feed-forward network")->capture_default_str()->check(CLI::Range(1, 1024));
-    app.add_option("--layers", sizes.layers, "encoder blocks")->capture_default_str()->check(CLI::Range(1, 8));
-    app.add_option("--batch", batch_size, "sentences per training step")->capture_default_str()->check(CLI::Range(1, 1024));
-    app.add_option("--train", train_size, "training sentences")->capture_default_str()->check(CLI::Range(10, 100000));
-    app.add_option("--test", test_size, "held-out sentences")->capture_default_str()->check(CLI::Range(10, 10000));
+        ->capture_default_str()
+        ->check(CLI::Range(1, 16));
+    app.add_option("--ff", sizes.feedforward, "width of the feed-forward network")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    app.add_option("--layers", sizes.layers, "encoder blocks")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 8));
+    app.add_option("--batch", batch_size, "sentences per training step")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    app.add_option("--train", train_size, "training sentences")
+        ->capture_default_str()
+        ->check(CLI::Range(10, 100000));
+    app.add_option("--test", test_size, "held-out sentences")
+        ->capture_default_str()
+        ->check(CLI::Range(10, 10000));
     app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
-    app.add_flag("--compare,!--no-compare", compare, "also train a pre-norm stack and compare")->capture_default_str();
+    app.add_flag("--compare,!--no-compare", compare, "also train a pre-norm stack and compare")
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
-    if (sizes.dim % sizes.heads != 0) throw std::runtime_error(fmt::format("--heads {} must divide --dim {}", sizes.heads, sizes.dim));
+    if (sizes.dim % sizes.heads != 0)
+      throw std::runtime_error(fmt::format("--heads {} must divide --dim {}", sizes.heads, sizes.dim));
     if (flags.smoke) flags.steps = 10, train_size = 100, test_size = 20;
 
     // 1. The same sentences as lesson 09.
@@ -247,31 +266,38 @@ int main(int argc, char** argv) {
     // 2. Two post-norm encoder blocks (the paper's layout): x = norm(x + sublayer(x)).
     manual_seed(flags.seed);
     Encoder model(words.size(), nouns.size(), sizes, /*norm_first=*/false);
-    fmt::print("Training {} post-norm blocks (d_model {}, {} heads of {}, feed-forward {}): {} steps of {} sentences\n",
-               sizes.layers, sizes.dim, sizes.heads, sizes.dim / sizes.heads, sizes.feedforward, flags.steps, batch_size);
-    const std::vector<float> losses = train(model, train_set, words, nouns, flags.steps, batch_size, lr, flags.seed,
-                                            flags.quiet);
+    fmt::print(
+        "Training {} post-norm blocks (d_model {}, {} heads of {}, feed-forward {}): {} steps of {} "
+        "sentences\n",
+        sizes.layers, sizes.dim, sizes.heads, sizes.dim / sizes.heads, sizes.feedforward, flags.steps,
+        batch_size);
+    const std::vector<float> losses =
+        train(model, train_set, words, nouns, flags.steps, batch_size, lr, flags.seed, flags.quiet);
     model.eval();
     const Score score = evaluate(model, task, test, words, nouns, sizes);
-    fmt::print("final training loss {:.4f}; the noun \"it\" stands for, on {} held-out sentences: {:.1f}% right\n\n",
-               losses.back(), score.sentences, percent(score));
+    fmt::print(
+        "final training loss {:.4f}; the noun \"it\" stands for, on {} held-out sentences: {:.1f}% right\n\n",
+        losses.back(), score.sentences, percent(score));
 
     fmt::print("Where each head sends the attention of \"it\" (mean over held-out sentences):\n");
-    fmt::print("  {:<14} {:>12} {:>11} {:>10} {:>8}  | {:>9} {:>11}\n", "", "animate noun", "place noun", "adjective",
-               "itself", "referent", "other noun");
+    fmt::print("  {:<14} {:>12} {:>11} {:>10} {:>8}  | {:>9} {:>11}\n", "", "animate noun", "place noun",
+               "adjective", "itself", "referent", "other noun");
     int64_t best_layer = 0, best_head = 0;  // the head that tells the referent from the other noun best
     for (int64_t l = 0; l < sizes.layers; ++l)
       for (int64_t h = 0; h < sizes.heads; ++h) {
         const HeadShares& s = score.heads[l][h];
-        fmt::print("  block {} head {} {:>11.1f}% {:>10.1f}% {:>9.1f}% {:>7.1f}%  | {:>8.1f}% {:>10.1f}%\n", l, h,
-                   100 * s.animate, 100 * s.place, 100 * s.adjective, 100 * s.itself, 100 * s.referent, 100 * s.other);
+        fmt::print("  block {} head {} {:>11.1f}% {:>10.1f}% {:>9.1f}% {:>7.1f}%  | {:>8.1f}% {:>10.1f}%\n",
+                   l, h, 100 * s.animate, 100 * s.place, 100 * s.adjective, 100 * s.itself, 100 * s.referent,
+                   100 * s.other);
         const HeadShares& best = score.heads[best_layer][best_head];
         if (s.referent - s.other > best.referent - best.other) best_layer = l, best_head = h;
       }
     const HeadShares& best = score.heads[best_layer][best_head];
-    fmt::print("A head that always looks at the animate noun splits it evenly between \"referent\" and \"other noun\";\n"
-               "block {} head {} follows the referent: {:.1f}% on it against {:.1f}% on the other noun.\n\n",
-               best_layer, best_head, 100 * best.referent, 100 * best.other);
+    fmt::print(
+        "A head that always looks at the animate noun splits it evenly between \"referent\" and \"other "
+        "noun\";\n"
+        "block {} head {} follows the referent: {:.1f}% on it against {:.1f}% on the other noun.\n\n",
+        best_layer, best_head, 100 * best.referent, 100 * best.other);
 
     // 3. Pre-norm: x = x + sublayer(norm(x)). Same data, same seed, same budget.
     Score pre;
@@ -280,7 +306,8 @@ int main(int argc, char** argv) {
       manual_seed(flags.seed);
       Encoder pre_norm(words.size(), nouns.size(), sizes, /*norm_first=*/true);
       fmt::print("The same stack with pre-norm blocks:\n");
-      pre_losses = train(pre_norm, train_set, words, nouns, flags.steps, batch_size, lr, flags.seed, flags.quiet);
+      pre_losses =
+          train(pre_norm, train_set, words, nouns, flags.steps, batch_size, lr, flags.seed, flags.quiet);
       pre_norm.eval();
       pre = evaluate(pre_norm, task, test, words, nouns, sizes);
       const int64_t q = flags.steps / 4;
@@ -289,7 +316,8 @@ int main(int argc, char** argv) {
                  fmt::format("-{}", flags.steps));
       const auto row = [](const char* name, const std::vector<float>& l, const Score& sc) {
         const std::vector<float> m = quarters(l);
-        fmt::print("  {:<19} {:>12.4f} {:>12.4f} {:>12.4f} {:>12.4f}   {:5.1f}%\n", name, m[0], m[1], m[2], m[3], percent(sc));
+        fmt::print("  {:<19} {:>12.4f} {:>12.4f} {:>12.4f} {:>12.4f}   {:5.1f}%\n", name, m[0], m[1], m[2],
+                   m[3], percent(sc));
       };
       row("post-norm", losses, score);
       row("pre-norm", pre_losses, pre);
@@ -302,7 +330,8 @@ int main(int argc, char** argv) {
     for (const nn::Example* ex : {&tired, &wide}) {
       const nn::Batch batch = nn::make_batch(std::span(ex, 1), words, nouns);
       std::optional<trace::Tracer> tracer;
-      if (ex == &tired) tracer.emplace(model, trace::TraceOptions{.record_graph = false, .record_backward = false});
+      if (ex == &tired)
+        tracer.emplace(model, trace::TraceOptions{.record_graph = false, .record_backward = false});
       if (tracer) tracer->begin_sequence(ex->source);
       NoGradGuard no_grad;
       const Reading r = model.forward(batch.source, batch.source_lengths, {ex->query_position});
@@ -314,20 +343,24 @@ int main(int argc, char** argv) {
       out.write(name + ".dot", dot, "the attention of \"it\" in every head, one row per head (DOT)");
       if (trace::graphviz_available())
         out.write(name + ".svg", trace::render_svg(dot),
-                  fmt::format("the attention of \"it\" in every head, \"... too {}\" (picture)", ex->source.back()));
+                  fmt::format("the attention of \"it\" in every head, \"... too {}\" (picture)",
+                              ex->source.back()));
     }
     trace::write_trace_into(recording, out);
-    std::string results = fmt::format("held-out sentences: {}\npost-norm accuracy: {:.1f}%\n", score.sentences, percent(score));
+    std::string results =
+        fmt::format("held-out sentences: {}\npost-norm accuracy: {:.1f}%\n", score.sentences, percent(score));
     if (compare) results += fmt::format("pre-norm accuracy: {:.1f}%\n", percent(pre));
     out.write("results.txt", results, "the numbers this run printed");
     out.write_index("Lesson 10: the Transformer encoder block — every head's attention");
 
-    fmt::print("\nWhat to look at: each head learned its own job — compare a head's row in it_heads_tired.svg and\n"
-               "it_heads_wide.svg: the heads that follow the referent switch from \"animal\" to \"street\".\n");
-    lessons::print_files_to_open({{flags.out + "/it_heads_tired.svg", "\"it\" in every head, \"... too tired\""},
-                                  {flags.out + "/it_heads_wide.svg", "\"it\" in every head, \"... too wide\""},
-                                  {flags.out + "/attention_001.svg", "block 0, head 0: every word × every word"},
-                                  {flags.out + "/index.txt", "every file written, with what it shows"}});
+    fmt::print(
+        "\nWhat to look at: each head learned its own job — compare a head's row in it_heads_tired.svg and\n"
+        "it_heads_wide.svg: the heads that follow the referent switch from \"animal\" to \"street\".\n");
+    lessons::print_files_to_open(
+        {{flags.out + "/it_heads_tired.svg", "\"it\" in every head, \"... too tired\""},
+         {flags.out + "/it_heads_wide.svg", "\"it\" in every head, \"... too wide\""},
+         {flags.out + "/attention_001.svg", "block 0, head 0: every word × every word"},
+         {flags.out + "/index.txt", "every file written, with what it shows"}});
     return 0;
   });
 }

@@ -8,11 +8,10 @@
 // random place on a noisy background — so we know exactly which patches hold the object, and can
 // measure what the DINO pictures (Caron et al. 2021) show: the [CLS] token's attention falls on
 // the object, not on the background, although nobody told the model where the object was.
-#include <glimpse.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <glimpse.hpp>
 #include <memory>
 
 #include "nn/init.hpp"
@@ -48,8 +47,10 @@ bool on_shape(int64_t label, int64_t r, int64_t c, int64_t size) {
   const float centre = (size - 1) / 2.0f;
   const float half = size / 2.0f;
   switch (label) {
-    case 0: return r == 0 || c == 0 || r == size - 1 || c == size - 1;
-    case 1: return std::abs(r - centre) < 1.0f || std::abs(c - centre) < 1.0f;
+    case 0:
+      return r == 0 || c == 0 || r == size - 1 || c == size - 1;
+    case 1:
+      return std::abs(r - centre) < 1.0f || std::abs(c - centre) < 1.0f;
     default: {
       const float d = std::hypot(r - centre, c - centre);
       return d > half - 1.6f && d < half;
@@ -107,13 +108,15 @@ class VisionTransformer : public nn::Module {
  public:
   explicit VisionTransformer(const Sizes& s)
       : sizes_(s),
-        patch_embedding_(register_module("patch_embedding", std::make_shared<nn::Linear>(s.patch * s.patch, s.dim))),
+        patch_embedding_(
+            register_module("patch_embedding", std::make_shared<nn::Linear>(s.patch * s.patch, s.dim))),
         cls_(register_parameter("cls", small_random({1, 1, s.dim}))),
         positions_(register_parameter("positions", small_random({1, 1 + s.grid() * s.grid(), s.dim}))) {
     for (int64_t l = 0; l < s.layers; ++l)
-      layers_.push_back(register_module(fmt::format("layers.{}", l),
-                                        std::make_shared<nn::TransformerEncoderLayer>(
-                                            s.dim, s.heads, 2 * s.dim, /*dropout=*/0.0f, /*norm_first=*/true)));
+      layers_.push_back(
+          register_module(fmt::format("layers.{}", l),
+                          std::make_shared<nn::TransformerEncoderLayer>(
+                              s.dim, s.heads, 2 * s.dim, /*dropout=*/0.0f, /*norm_first=*/true)));
     norm_ = register_module("norm", std::make_shared<nn::LayerNorm>(s.dim));
     head_ = register_module("head", std::make_shared<nn::Linear>(s.dim, 3));
   }
@@ -121,8 +124,10 @@ class VisionTransformer : public nn::Module {
   Reading forward(const Tensor& images) const {
     const int64_t B = images.size(0), G = sizes_.grid(), P = sizes_.patch;
     // Cut [B, G·P, G·P] into G·G patches of P·P pixels, row by row: [B, G·G, P·P].
-    const Tensor patches = images.reshape({B, G, P, G, P}).permute({0, 1, 3, 2, 4}).contiguous().reshape({B, G * G, P * P});
-    Tensor x = cat({cls_.expand({B, 1, sizes_.dim}), (*patch_embedding_)(patches)}, 1) + positions_;  // [B, 1 + G·G, d]
+    const Tensor patches =
+        images.reshape({B, G, P, G, P}).permute({0, 1, 3, 2, 4}).contiguous().reshape({B, G * G, P * P});
+    Tensor x = cat({cls_.expand({B, 1, sizes_.dim}), (*patch_embedding_)(patches)}, 1) +
+               positions_;  // [B, 1 + G·G, d]
     Reading reading;
     for (const auto& layer : layers_) {
       reading.layers.push_back(layer->forward(x));
@@ -145,7 +150,8 @@ class VisionTransformer : public nn::Module {
 // [CLS]'s attention over the patches in `layer` (one head, or the mean of the heads when
 // head < 0), renormalised to sum to 1 over the patches.
 std::vector<float> cls_attention(const Reading& r, int64_t layer, int64_t item, int64_t head = -1) {
-  const Tensor& w = head < 0 ? r.layers[layer].weights : r.layers[layer].head_weights.select(1, head);  // [B, 1 + N, 1 + N]
+  const Tensor& w =
+      head < 0 ? r.layers[layer].weights : r.layers[layer].head_weights.select(1, head);  // [B, 1 + N, 1 + N]
   std::vector<float> out;
   float total = 0;
   for (int64_t j = 1; j < w.size(2); ++j) out.push_back(w.at({item, 0, j})), total += out.back();
@@ -165,7 +171,8 @@ Score evaluate(const VisionTransformer& model, const std::vector<Picture>& pictu
   Score score;
   score.on_object.assign(s.layers, 0.0);
   for (size_t start = 0; start < pictures.size(); start += 100) {
-    const std::vector<Picture> chunk(pictures.begin() + start, pictures.begin() + std::min(pictures.size(), start + 100));
+    const std::vector<Picture> chunk(pictures.begin() + start,
+                                     pictures.begin() + std::min(pictures.size(), start + 100));
     const Images batch = stack_pictures(chunk, s);
     const Reading r = model.forward(batch.pixels);
     const IndexTensor guesses = argmax(r.logits, 1);
@@ -177,8 +184,9 @@ Score evaluate(const VisionTransformer& model, const std::vector<Picture>& pictu
         for (size_t j = 0; j < a.size(); ++j)
           if (p.object_patches[j]) score.on_object[l] += a[j];
       }
-      score.object_area += static_cast<double>(std::count(p.object_patches.begin(), p.object_patches.end(), true)) /
-                           p.object_patches.size();
+      score.object_area +=
+          static_cast<double>(std::count(p.object_patches.begin(), p.object_patches.end(), true)) /
+          p.object_patches.size();
       score.on_cls_itself += r.layers.back().weights.at({static_cast<int64_t>(b), 0, 0});
       ++score.pictures;
     }
@@ -211,15 +219,17 @@ std::string picture_to_dot(const Picture& p, const Sizes& s, const std::string& 
     table += "<TR>";
     for (int64_t pc = 0; pc < s.grid(); ++pc) {
       const bool object = p.object_patches[pr * s.grid() + pc];
-      table += fmt::format("<TD BORDER=\"2\" COLOR=\"{}\"><TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"0\">",
-                           object ? "#ff8800" : "#ffffff");
+      table += fmt::format(
+          "<TD BORDER=\"2\" COLOR=\"{}\"><TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"0\">",
+          object ? "#ff8800" : "#ffffff");
       for (int64_t r = 0; r < s.patch; ++r) {
         table += "<TR>";
         for (int64_t c = 0; c < s.patch; ++c) {
           const float v = p.pixels[(pr * s.patch + r) * s.image + pc * s.patch + c];
           const int grey = static_cast<int>(std::lround(255.0f * (v - *low) / (*high - *low + 1e-6f)));
-          table += fmt::format("<TD WIDTH=\"9\" HEIGHT=\"9\" FIXEDSIZE=\"TRUE\" BGCOLOR=\"#{:02x}{:02x}{:02x}\"></TD>", grey,
-                               grey, grey);
+          table += fmt::format(
+              "<TD WIDTH=\"9\" HEIGHT=\"9\" FIXEDSIZE=\"TRUE\" BGCOLOR=\"#{:02x}{:02x}{:02x}\"></TD>", grey,
+              grey, grey);
         }
         table += "</TR>";
       }
@@ -228,9 +238,10 @@ std::string picture_to_dot(const Picture& p, const Sizes& s, const std::string& 
     table += "</TR>\n";
   }
   table += "</TABLE>";
-  return fmt::format("digraph picture {{\n  graph [fontname=\"Helvetica\", labelloc=t, label=\"{}\"];\n"
-                     "  node [shape=plaintext];\n  picture [label=<\n{}>];\n}}\n",
-                     title, table);
+  return fmt::format(
+      "digraph picture {{\n  graph [fontname=\"Helvetica\", labelloc=t, label=\"{}\"];\n"
+      "  node [shape=plaintext];\n  picture [label=<\n{}>];\n}}\n",
+      title, table);
 }
 
 // The same two things in the terminal: the shape's patches marked *, [CLS]'s attention in %.
@@ -248,8 +259,9 @@ void print_grid(const Picture& p, const std::vector<float>& attention, const Siz
 
 int main(int argc, char** argv) {
   return lessons::run_lesson([&] {
-    CLI::App app{"Lesson 11: attention in vision. A tiny Vision Transformer classifies a shape on a noisy "
-                 "background; its [CLS] token's attention finds the shape."};
+    CLI::App app{
+        "Lesson 11: attention in vision. A tiny Vision Transformer classifies a shape on a noisy "
+        "background; its [CLS] token's attention finds the shape."};
     lessons::CommonFlags flags;
     flags.out = "out/11_vision";
     flags.steps = 800;
@@ -257,20 +269,36 @@ int main(int argc, char** argv) {
     int64_t batch_size = 32, test_size = 300, examples = 3;
     float lr = 0.003f;
     lessons::add_common_flags(app, flags);
-    app.add_option("--image", s.image, "image side in pixels (a multiple of --patch)")->capture_default_str()->check(CLI::Range(4, 64));
-    app.add_option("--patch", s.patch, "patch side in pixels")->capture_default_str()->check(CLI::Range(1, 16));
-    app.add_option("--shape", s.shape, "shape side in pixels")->capture_default_str()->check(CLI::Range(3, 32));
-    app.add_option("--noise", s.noise, "background noise (standard deviation; the shape is about 1 bright)")->capture_default_str();
+    app.add_option("--image", s.image, "image side in pixels (a multiple of --patch)")
+        ->capture_default_str()
+        ->check(CLI::Range(4, 64));
+    app.add_option("--patch", s.patch, "patch side in pixels")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 16));
+    app.add_option("--shape", s.shape, "shape side in pixels")
+        ->capture_default_str()
+        ->check(CLI::Range(3, 32));
+    app.add_option("--noise", s.noise, "background noise (standard deviation; the shape is about 1 bright)")
+        ->capture_default_str();
     app.add_option("--dim", s.dim, "model width d_model")->capture_default_str()->check(CLI::Range(4, 256));
-    app.add_option("--heads", s.heads, "attention heads per block (must divide --dim)")->capture_default_str()->check(CLI::Range(1, 16));
+    app.add_option("--heads", s.heads, "attention heads per block (must divide --dim)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 16));
     app.add_option("--layers", s.layers, "encoder blocks")->capture_default_str()->check(CLI::Range(1, 8));
-    app.add_option("--batch", batch_size, "images per training step (fresh ones every step)")->capture_default_str()->check(CLI::Range(1, 1024));
-    app.add_option("--test", test_size, "held-out images")->capture_default_str()->check(CLI::Range(3, 10000));
+    app.add_option("--batch", batch_size, "images per training step (fresh ones every step)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
+    app.add_option("--test", test_size, "held-out images")
+        ->capture_default_str()
+        ->check(CLI::Range(3, 10000));
     app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
-    app.add_option("--examples", examples, "pictures to draw")->capture_default_str()->check(CLI::Range(1, 20));
+    app.add_option("--examples", examples, "pictures to draw")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 20));
     CLI11_PARSE(app, argc, argv);
     if (s.image % s.patch != 0 || s.shape > s.image || s.dim % s.heads != 0)
-      throw std::runtime_error("--image must be a multiple of --patch, --shape at most --image, --heads must divide --dim");
+      throw std::runtime_error(
+          "--image must be a multiple of --patch, --shape at most --image, --heads must divide --dim");
     if (flags.smoke) flags.steps = 5, test_size = 20;
 
     // 1. The data: every training step draws fresh pictures; the test pictures are drawn apart.
@@ -278,13 +306,14 @@ int main(int argc, char** argv) {
     std::vector<Picture> test;
     for (int64_t i = 0; i < test_size; ++i) test.push_back(draw_picture(s, test_gen));
     fmt::print("Pictures of {}×{} pixels: a {} ({}×{} px) on noise; cut into {} patches of {}×{} pixels.\n",
-               s.image, s.image, fmt::join(kShapes, ", "), s.shape, s.shape, s.grid() * s.grid(), s.patch, s.patch);
+               s.image, s.image, fmt::join(kShapes, ", "), s.shape, s.shape, s.grid() * s.grid(), s.patch,
+               s.patch);
 
     // 2. The model, trained to name the shape.
     manual_seed(flags.seed);
     VisionTransformer model(s);
-    fmt::print("Training a {}-block Vision Transformer (d_model {}, {} heads): {} steps of {} pictures\n", s.layers,
-               s.dim, s.heads, flags.steps, batch_size);
+    fmt::print("Training a {}-block Vision Transformer (d_model {}, {} heads): {} steps of {} pictures\n",
+               s.layers, s.dim, s.heads, flags.steps, batch_size);
     nn::Adam optimizer(model.parameters(), {.lr = lr});
     lessons::Progress progress(flags.steps, flags.quiet);
     float loss_value = 0;
@@ -303,14 +332,16 @@ int main(int argc, char** argv) {
 
     // 3. Where does [CLS] look?
     const Score score = evaluate(model, test, s);
-    fmt::print("final training loss {:.4f}; shapes named right on {} held-out pictures: {:.1f}%\n\n", loss_value,
-               score.pictures, 100.0 * score.correct / score.pictures);
-    fmt::print("The shape covers {:.1f}% of the patches (on average). Of the attention [CLS] gives to patches,\n",
-               100 * score.object_area);
+    fmt::print("final training loss {:.4f}; shapes named right on {} held-out pictures: {:.1f}%\n\n",
+               loss_value, score.pictures, 100.0 * score.correct / score.pictures);
+    fmt::print(
+        "The shape covers {:.1f}% of the patches (on average). Of the attention [CLS] gives to patches,\n",
+        100 * score.object_area);
     for (int64_t l = 0; l < s.layers; ++l)
       fmt::print("  block {}: {:.1f}% lands on the shape's patches ({:.1f}× their share of the area)\n", l,
                  100 * score.on_object[l], score.on_object[l] / score.object_area);
-    fmt::print("  ([CLS] keeps {:.1f}% of its last-block attention for itself)\n\n", 100 * score.on_cls_itself);
+    fmt::print("  ([CLS] keeps {:.1f}% of its last-block attention for itself)\n\n",
+               100 * score.on_cls_itself);
 
     // 4. A few pictures, drawn: the image by patches, and [CLS]'s attention over the same grid.
     trace::OutputFolder out(flags.out);
@@ -321,33 +352,42 @@ int main(int argc, char** argv) {
       const Reading r = model.forward(stack_pictures({p}, s).pixels);
       const std::vector<float> attention = cls_attention(r, last, 0);
       const std::string guess = kShapes[argmax(r.logits, 1)[0]];
-      fmt::print("Picture {}: a {} (the model says: {}). Shape patches *, [CLS] attention in % (block {}):\n", i,
-                 kShapes[p.label], guess, last);
+      fmt::print("Picture {}: a {} (the model says: {}). Shape patches *, [CLS] attention in % (block {}):\n",
+                 i, kShapes[p.label], guess, last);
       print_grid(p, attention, s);
       fmt::print("\n");
-      trace::write_picture(out, fmt::format("picture_{}", i),
-                    picture_to_dot(p, s, fmt::format("picture {}: a {} (patches holding it framed)", i, kShapes[p.label])),
-                    fmt::format("picture {}, a {}, cut into patches", i, kShapes[p.label]));
-      trace::write_picture(out, fmt::format("cls_attention_{}", i),
-                    trace::heatmap_to_dot(grid_map(fmt::format("[CLS] → patches of picture {}, block {}", i, last),
-                                                   attention, s.grid())),
-                    fmt::format("[CLS]'s attention over the patches of picture {} (block {}, mean of heads)", i, last));
+      trace::write_picture(
+          out, fmt::format("picture_{}", i),
+          picture_to_dot(p, s,
+                         fmt::format("picture {}: a {} (patches holding it framed)", i, kShapes[p.label])),
+          fmt::format("picture {}, a {}, cut into patches", i, kShapes[p.label]));
+      trace::write_picture(
+          out, fmt::format("cls_attention_{}", i),
+          trace::heatmap_to_dot(
+              grid_map(fmt::format("[CLS] → patches of picture {}, block {}", i, last), attention, s.grid())),
+          fmt::format("[CLS]'s attention over the patches of picture {} (block {}, mean of heads)", i, last));
       if (i == 0)  // each head on its own, as DINO draws them
         for (int64_t h = 0; h < s.heads; ++h)
-          trace::write_picture(out, fmt::format("cls_attention_0_head{}", h),
-                        trace::heatmap_to_dot(grid_map(fmt::format("[CLS] → patches of picture 0, block {}, head {}", last, h),
-                                                       cls_attention(r, last, 0, h), s.grid())),
-                        fmt::format("[CLS]'s attention over the patches of picture 0 (block {}, head {})", last, h));
+          trace::write_picture(
+              out, fmt::format("cls_attention_0_head{}", h),
+              trace::heatmap_to_dot(
+                  grid_map(fmt::format("[CLS] → patches of picture 0, block {}, head {}", last, h),
+                           cls_attention(r, last, 0, h), s.grid())),
+              fmt::format("[CLS]'s attention over the patches of picture 0 (block {}, head {})", last, h));
     }
-    std::string results = fmt::format("held-out pictures: {}\naccuracy: {:.1f}%\nobject share of the patches: {:.1f}%\n",
-                                      score.pictures, 100.0 * score.correct / score.pictures, 100 * score.object_area);
+    std::string results =
+        fmt::format("held-out pictures: {}\naccuracy: {:.1f}%\nobject share of the patches: {:.1f}%\n",
+                    score.pictures, 100.0 * score.correct / score.pictures, 100 * score.object_area);
     for (int64_t l = 0; l < s.layers; ++l)
-      results += fmt::format("block {}: [CLS] patch attention on the object: {:.1f}%\n", l, 100 * score.on_object[l]);
+      results += fmt::format("block {}: [CLS] patch attention on the object: {:.1f}%\n", l,
+                             100 * score.on_object[l]);
     out.write("results.txt", results, "the numbers this run printed");
     out.write_index("Lesson 11: attention in vision — where does [CLS] look?");
 
-    fmt::print("What to look at: the model was only told the name of the shape, never where it was; yet [CLS]\n"
-               "looks at the shape's patches far more than their share of the picture — attention found the object.\n");
+    fmt::print(
+        "What to look at: the model was only told the name of the shape, never where it was; yet [CLS]\n"
+        "looks at the shape's patches far more than their share of the picture — attention found the "
+        "object.\n");
     lessons::print_files_to_open({{flags.out + "/picture_0.svg", "the first picture, patch by patch"},
                                   {flags.out + "/cls_attention_0.svg", "where [CLS] looks in it"},
                                   {flags.out + "/index.txt", "every file written, with what it shows"}});
