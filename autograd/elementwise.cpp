@@ -166,7 +166,12 @@ Tensor mul(const Tensor& a, float s, Loc) {
   return out;
 }
 
-Tensor div(const Tensor& a, float s, Loc loc) { return mul(a, 1.0f / s, loc); }
+Tensor div(const Tensor& a, float s, Loc) {
+  Tensor out = map_unary(a, [s](float x) { return x / s; });
+  // d(a/s)/da = 1/s
+  detail::record(out, "div", {a}, [s](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = div(g, s); });
+  return out;
+}
 
 Tensor rdiv(const Tensor& a, float s, Loc) {
   Tensor out = map_unary(a, [s](float x) { return s / x; });
@@ -179,9 +184,9 @@ Tensor rdiv(const Tensor& a, float s, Loc) {
 
 Tensor pow(const Tensor& a, float e, Loc) {
   Tensor out = map_unary(a, [e](float x) { return std::pow(x, e); });
-  // d(a^e)/da = e·a^(e-1)
+  // d(a^e)/da = e·a^(e-1), and 0 for e = 0 (a⁰ = 1 everywhere, even where a^-1 is infinite)
   detail::record(out, "pow", {a}, [e](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = unary_grad(g, self, [e](float gv, float, float x) { return gv * e * std::pow(x, e - 1.0f); });
+    gi[0] = unary_grad(g, self, [e](float gv, float, float x) { return e == 0.0f ? 0.0f : gv * e * std::pow(x, e - 1.0f); });
   });
   return out;
 }

@@ -100,6 +100,15 @@ TEST(ElementwiseForward, OperatorsMatchFunctions) {
   EXPECT_TRUE(values_near(-a, {3}, {-1, -2, -3}));
 }
 
+TEST(ElementwiseForward, MethodsMatchFunctions) {
+  const Tensor a = from_vector({0.5f, -1, 2});
+  EXPECT_EQ(a.tanh().to_vector(), tanh(a).to_vector());
+  EXPECT_EQ(a.sigmoid().to_vector(), sigmoid(a).to_vector());
+  EXPECT_EQ(a.relu().to_vector(), relu(a).to_vector());
+  EXPECT_EQ(a.exp().to_vector(), exp(a).to_vector());
+  EXPECT_EQ(abs(a).log().to_vector(), log(abs(a)).to_vector());
+}
+
 TEST(ElementwiseForward, OpNames) {
   const Tensor a = from_vector({1, 2});
   EXPECT_EQ(add(a, a).op_name(), "add");
@@ -112,6 +121,20 @@ TEST(ElementwiseForward, OpNames) {
   EXPECT_EQ(relu(a).op_name(), "relu");
   EXPECT_EQ(rsub(a, 1.0f).op_name(), "rsub");
   EXPECT_EQ(rdiv(a, 1.0f).op_name(), "rdiv");
+  // Scalar variants are named after what the caller wrote (a / 2 is a division, not a product).
+  EXPECT_EQ(add(a, 1.0f).op_name(), "add");
+  EXPECT_EQ(sub(a, 1.0f).op_name(), "sub");
+  EXPECT_EQ(mul(a, 2.0f).op_name(), "mul");
+  EXPECT_EQ(div(a, 2.0f).op_name(), "div");
+  EXPECT_EQ((a / 2.0f).op_name(), "div");
+  EXPECT_EQ(pow(a, 2.0f).op_name(), "pow");
+}
+
+TEST(ElementwiseForward, DivisionByAScalarIsTrueDivision) {
+  // x / 3 must equal the float quotient, not x * (1/3) rounded twice.
+  const std::vector<float> xs = {1, 5, 7, 10, 1e-3f, 123456.0f};
+  const std::vector<float> got = div(from_vector(xs), 3.0f).to_vector();
+  for (size_t i = 0; i < xs.size(); ++i) EXPECT_EQ(got[i], xs[i] / 3.0f) << xs[i];
 }
 
 // ---- gradients: binary ops ----------------------------------------------------------------
@@ -322,6 +345,13 @@ TEST(ElementwiseBackward, DerivativesByHand) {
   x.zero_grad();
   pow(x, 3.0f).sum().backward();  // d x³ = 3x²
   EXPECT_TRUE(values_near(x.grad(), {3}, {3, 0.75f, 12}));
+}
+
+TEST(ElementwiseBackward, PowerZeroHasZeroGradientEverywhere) {
+  Tensor x = from_vector({0, 2});
+  x.requires_grad_();
+  pow(x, 0.0f).sum().backward();  // x⁰ = 1: flat, also at x = 0 where x^-1 is infinite
+  EXPECT_TRUE(values_near(x.grad(), {2}, {0, 0}));
 }
 
 TEST(ElementwiseBackward, ReluAndAbsAtZeroGiveZero) {
