@@ -2,8 +2,14 @@
 #include "autograd/kernels/gemm.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 #ifdef GLIMPSE_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
@@ -31,27 +37,97 @@ void gemm_reference(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, f
     }
 }
 
+// ---- the tuned kernel ----------------------------------------------------------------------
+// The Goto/BLIS scheme. C is computed in kMr×kNr tiles by a micro-kernel that keeps the whole
+// tile in vector registers; each step of its loop loads one row of B (kNv vectors), broadcasts
+// kMr values of A, and does kMr·kNv fused multiply-adds. Its operands are packed beforehand so
+// that every load is contiguous: a kc×kNr panel of B row by row, a kMr×kc panel of A column by
+// column (both zero-padded to full tiles). Block sizes keep a B panel in L1 while the kernel
+// walks a packed mc×kc block of A in L2.
 namespace {
 
-constexpr int64_t kMr = 4;    // rows of C per micro-kernel call
-constexpr int64_t kNr = 16;   // columns of C per micro-kernel call (two 8-wide vectors)
-constexpr int64_t kKc = 256;  // depth of one packed panel (fits L1 with the C tile)
-constexpr int64_t kMc = 64;   // rows of A per packed block (fits L2)
+#if defined(__AVX512F__)
+constexpr int kLanes = 16;  // floats per vector register
+constexpr int kMr = 12;     // 24 accumulators + 2 B vectors + 1 broadcast of the 32 zmm registers
+#elif defined(__AVX__)
+constexpr int kLanes = 8;
+constexpr int kMr = 6;      // 12 accumulators + 2 + 1 of the 16 ymm registers
+#else
+constexpr int kLanes = 4;
+constexpr int kMr = 4;
+#endif
+constexpr int kNv = 2;                  // vectors per row of the C tile
+constexpr int64_t kNr = kNv * kLanes;   // columns of the C tile
+constexpr int64_t kKc = 256;            // depth of a packed panel
+constexpr int64_t kMc = 12 * kMr;       // rows of A per packed block
+constexpr int64_t kNc = 2048;           // columns of B per packed block
 
-// C tile [mr×nr] += A panel [mr×kc] · B panel [kc×nr]; A is packed column-major by kMr, B
-// row-major by kNr, so both inner loads are contiguous and the compiler keeps the C tile in
-// vector registers.
+using Vec = float __attribute__((vector_size(kLanes * sizeof(float))));
+
+inline Vec load(const float* p) {
+  Vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, Vec v) { std::memcpy(p, &v, sizeof v); }
+inline Vec fused_multiply_add(Vec a, Vec b, Vec c) {
+#if defined(__AVX512F__)
+  return _mm512_fmadd_ps(a, b, c);
+#elif defined(__FMA__)
+  return _mm256_fmadd_ps(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+// C[0:mr, 0:nr] += A panel · B panel (the kernel always computes the full tile).
 void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t mr, int64_t nr) {
-  float acc[kMr][kNr] = {};
-  for (int64_t p = 0; p < kc; ++p) {
-    const float* bp = b + p * kNr;
-    for (int64_t i = 0; i < kMr; ++i) {
-      const float ai = a[p * kMr + i];
-      for (int64_t j = 0; j < kNr; ++j) acc[i][j] += ai * bp[j];
+  Vec acc[kMr][kNv] = {};
+  for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
+    Vec bv[kNv];
+    for (int v = 0; v < kNv; ++v) bv[v] = load(b + v * kLanes);
+    for (int i = 0; i < kMr; ++i) {
+      const Vec ai = Vec{} + a[i];  // a[i] in every lane
+      for (int v = 0; v < kNv; ++v) acc[i][v] = fused_multiply_add(ai, bv[v], acc[i][v]);
     }
   }
+  if (mr == kMr && nr == kNr) {
+    for (int i = 0; i < kMr; ++i)
+      for (int v = 0; v < kNv; ++v) store(c + i * ldc + v * kLanes, load(c + i * ldc + v * kLanes) + acc[i][v]);
+    return;
+  }
+  float tile[kMr][kNr];
+  for (int i = 0; i < kMr; ++i)
+    for (int v = 0; v < kNv; ++v) store(&tile[i][v * kLanes], acc[i][v]);
   for (int64_t i = 0; i < mr; ++i)
-    for (int64_t j = 0; j < nr; ++j) c[i * ldc + j] += acc[i][j];
+    for (int64_t j = 0; j < nr; ++j) c[i * ldc + j] += tile[i][j];
+}
+
+// op(B)[p0:p0+kc, j0:j0+nc] as panels of kNr columns; each panel holds kc rows of kNr floats.
+void pack_b(const MatrixRef& b, int64_t p0, int64_t kc, int64_t j0, int64_t nc, float* dst) {
+  for (int64_t jp = 0; jp < nc; jp += kNr) {
+    const int64_t nr = std::min(kNr, nc - jp);
+    for (int64_t p = 0; p < kc; ++p, dst += kNr) {
+      for (int64_t j = 0; j < nr; ++j) dst[j] = element(b, p0 + p, j0 + jp + j);
+      for (int64_t j = nr; j < kNr; ++j) dst[j] = 0.0f;
+    }
+  }
+}
+
+// op(A)[i0:i0+mc, p0:p0+kc] as panels of kMr rows; each panel holds kc columns of kMr floats.
+void pack_a(const MatrixRef& a, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* dst) {
+  for (int64_t ip = 0; ip < mc; ip += kMr, dst += kMr * kc) {
+    const int64_t mr = std::min<int64_t>(kMr, mc - ip);
+    for (int64_t i = 0; i < kMr; ++i)
+      for (int64_t p = 0; p < kc; ++p) dst[p * kMr + i] = i < mr ? element(a, i0 + ip + i, p0 + p) : 0.0f;
+  }
+}
+
+// 64-byte aligned scratch for the packed panels, reused across calls on a thread.
+float* scratch(std::vector<float>& buffer, size_t floats) {
+  if (buffer.size() < floats + 16) buffer.resize(floats + 16);
+  auto address = reinterpret_cast<uintptr_t>(buffer.data());
+  return buffer.data() + ((64 - address % 64) % 64) / sizeof(float);
 }
 
 }  // namespace
@@ -59,35 +135,21 @@ void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
 void gemm_blocked(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
                   int64_t ldc) {
   scale_c(m, n, beta, c, ldc);
-  const int64_t n_padded = (n + kNr - 1) / kNr * kNr;
-  std::vector<float> b_pack(static_cast<size_t>(kKc * n_padded));
-  std::vector<float> a_pack(static_cast<size_t>(kKc * kMc));
-  for (int64_t p0 = 0; p0 < k; p0 += kKc) {
-    const int64_t kc = std::min(kKc, k - p0);
-    // Pack B[p0:p0+kc, :] as column panels of width kNr, zero-padded.
-    std::fill(b_pack.begin(), b_pack.end(), 0.0f);
-    for (int64_t j0 = 0; j0 < n; j0 += kNr) {
-      const int64_t nr = std::min(kNr, n - j0);
-      float* dst = b_pack.data() + j0 * kc;
-      for (int64_t p = 0; p < kc; ++p)
-        for (int64_t j = 0; j < nr; ++j) dst[p * kNr + j] = element(b, p0 + p, j0 + j);
-    }
-    for (int64_t i0 = 0; i0 < m; i0 += kMc) {
-      const int64_t mc = std::min(kMc, m - i0);
-      // Pack A[i0:i0+mc, p0:p0+kc] as row panels of height kMr, column-major inside, zero-padded.
-      std::fill(a_pack.begin(), a_pack.end(), 0.0f);
-      for (int64_t r0 = 0; r0 < mc; r0 += kMr) {
-        const int64_t mr = std::min(kMr, mc - r0);
-        float* dst = a_pack.data() + r0 * kc;
-        for (int64_t p = 0; p < kc; ++p)
-          for (int64_t i = 0; i < mr; ++i) dst[p * kMr + i] = element(a, i0 + r0 + i, p0 + p);
-      }
-      for (int64_t j0 = 0; j0 < n; j0 += kNr) {
-        const int64_t nr = std::min(kNr, n - j0);
-        for (int64_t r0 = 0; r0 < mc; r0 += kMr) {
-          const int64_t mr = std::min(kMr, mc - r0);
-          micro_kernel(kc, a_pack.data() + r0 * kc, b_pack.data() + j0 * kc, c + (i0 + r0) * ldc + j0, ldc, mr, nr);
-        }
+  thread_local std::vector<float> a_buffer, b_buffer;
+  for (int64_t j0 = 0; j0 < n; j0 += kNc) {
+    const int64_t nc = std::min(kNc, n - j0);
+    for (int64_t p0 = 0; p0 < k; p0 += kKc) {
+      const int64_t kc = std::min(kKc, k - p0);
+      float* b_pack = scratch(b_buffer, static_cast<size_t>(kc * ((nc + kNr - 1) / kNr * kNr)));
+      pack_b(b, p0, kc, j0, nc, b_pack);
+      for (int64_t i0 = 0; i0 < m; i0 += kMc) {
+        const int64_t mc = std::min(kMc, m - i0);
+        float* a_pack = scratch(a_buffer, static_cast<size_t>(kc * kMc));
+        pack_a(a, i0, mc, p0, kc, a_pack);
+        for (int64_t jp = 0; jp < nc; jp += kNr)
+          for (int64_t ip = 0; ip < mc; ip += kMr)
+            micro_kernel(kc, a_pack + ip * kc, b_pack + jp * kc, c + (i0 + ip) * ldc + j0 + jp, ldc,
+                         std::min<int64_t>(kMr, mc - ip), std::min(kNr, nc - jp));
       }
     }
   }
@@ -134,10 +196,27 @@ const char* gemm_backend() {
 #endif
 }
 
+#ifdef GLIMPSE_HAVE_OPENBLAS
+namespace {
+// Glimpse runs on one thread unless told otherwise (its benchmarks against libtorch are single
+// threaded too), but OpenBLAS would use every core. GLIMPSE_THREADS=n gives OpenBLAS n threads.
+void configure_openblas_threads_once() {
+  static const bool configured = [] {
+    const char* env = std::getenv("GLIMPSE_THREADS");
+    const int threads = env ? std::atoi(env) : 1;
+    openblas_set_num_threads(threads > 0 ? threads : 1);
+    return true;
+  }();
+  (void)configured;
+}
+}  // namespace
+#endif
+
 void gemm(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
   if (m * n * k <= 32 * 32 * 32) return gemm_small(m, n, k, a, b, beta, c, ldc);
 #ifdef GLIMPSE_HAVE_OPENBLAS
+  configure_openblas_threads_once();
   cblas_sgemm(CblasRowMajor, a.trans ? CblasTrans : CblasNoTrans, b.trans ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a.p, static_cast<int>(a.ld),
               b.p, static_cast<int>(b.ld), beta, c, static_cast<int>(ldc));
