@@ -13,7 +13,7 @@
 namespace glimpse {
 
 namespace detail {
-thread_local bool t_grad_enabled = true;
+constinit thread_local bool t_grad_enabled = true;
 }
 using detail::t_grad_enabled;
 

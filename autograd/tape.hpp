@@ -12,7 +12,9 @@ namespace glimpse {
 
 // ---- grad mode ----------------------------------------------------------------------------
 namespace detail {
-extern thread_local bool t_grad_enabled;
+// constinit: no dynamic initialisation, so every use is a plain TLS load (no init-wrapper call,
+// which UBSan at -O2 misreads as a null load).
+extern constinit thread_local bool t_grad_enabled;
 }
 inline bool is_grad_enabled() { return detail::t_grad_enabled; }
 
