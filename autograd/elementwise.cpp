@@ -3,6 +3,7 @@
 // the broadcast. Unary ops use their own output or input in a one-line derivative.
 #include <cmath>
 
+#include "autograd/kernels/vector_math.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
 
@@ -46,8 +47,26 @@ Tensor map_binary(const Tensor& a, const Tensor& b, F f, const char* op, Loc loc
     const Shape sb = broadcast_strides(b.shape(), b.strides(), shape);
     const Shape* strides[3] = {&sa, &sb, nullptr};
     int64_t base[3] = {0, 0, 0};
-    int64_t i = 0;
-    detail::for_each_offset(shape, strides, base, [&](int64_t oa, int64_t ob, int64_t) { o[i++] = f(x[oa], y[ob]); });
+    // Row by row, so a row of a broadcast operand (stride 0: one value) or a contiguous one
+    // (stride 1) gets a loop the compiler can vectorise, e.g. W·s [B,1,A] + keys [B,S,A].
+    const int nd = shape.size();
+    const int64_t inner = nd == 0 ? 1 : shape[nd - 1];
+    const int64_t ia = nd == 0 ? 0 : sa[nd - 1], ib = nd == 0 ? 0 : sb[nd - 1];
+    float* row = o;
+    detail::for_each_row(shape, strides, base, [&](int64_t oa, int64_t ob, int64_t) {
+      const float* xr = x + oa;
+      const float* yr = y + ob;
+      if (ia == 1 && ib == 1) {
+        for (int64_t k = 0; k < inner; ++k) row[k] = f(xr[k], yr[k]);
+      } else if (ia == 1 && ib == 0) {
+        for (int64_t k = 0; k < inner; ++k) row[k] = f(xr[k], yr[0]);
+      } else if (ia == 0 && ib == 1) {
+        for (int64_t k = 0; k < inner; ++k) row[k] = f(xr[0], yr[k]);
+      } else {
+        for (int64_t k = 0; k < inner; ++k) row[k] = f(xr[k * ia], yr[k * ib]);
+      }
+      row += inner;
+    });
   }
   return out;
 }
@@ -199,9 +218,9 @@ Tensor neg(const Tensor& a, Loc) {
   return out;
 }
 
-// d exp(x) = exp(x) = y
+// d exp(x) = exp(x) = y   (vec_exp, vec_tanh, vec_sigmoid: kernels/vector_math.hpp)
 Tensor exp(const Tensor& a, Loc) {
-  return unary_op(a, "exp", [](float x) { return std::exp(x); }, [](float g, float y, float) { return g * y; });
+  return unary_op(a, "exp", [](float x) { return detail::vec_exp(x); }, [](float g, float y, float) { return g * y; });
 }
 
 // d log(x) = 1/x
@@ -216,13 +235,13 @@ Tensor sqrt(const Tensor& a, Loc) {
 
 // d tanh(x) = 1 - y²
 Tensor tanh(const Tensor& a, Loc) {
-  return unary_op(a, "tanh", [](float x) { return std::tanh(x); }, [](float g, float y, float) { return g * (1.0f - y * y); });
+  return unary_op(a, "tanh", [](float x) { return detail::vec_tanh(x); }, [](float g, float y, float) { return g * (1.0f - y * y); });
 }
 
 // σ(x) = 1/(1+e^-x); d σ(x) = y(1 - y)
 Tensor sigmoid(const Tensor& a, Loc) {
   return unary_op(
-      a, "sigmoid", [](float x) { return 1.0f / (1.0f + std::exp(-x)); },
+      a, "sigmoid", [](float x) { return detail::vec_sigmoid(x); },
       [](float g, float y, float) { return g * y * (1.0f - y); });
 }
 

@@ -118,5 +118,22 @@ void for_each_offset(const Shape& shape, const Shape* strides[3], int64_t base[3
   }
 }
 
+// Like for_each_offset, but calls `visit_row(off0, off1, off2)` once per innermost row (the
+// last dim's shape[nd-1] elements, or one element for a 0-d shape); the caller steps through
+// the row with the last dim's strides itself. That lets a kernel give the common strides (0 or
+// 1) their own inner loop, which the compiler vectorises.
+template <class VisitRow>
+void for_each_row(const Shape& shape, const Shape* strides[3], int64_t base[3], VisitRow&& visit_row) {
+  const int nd = shape.size();
+  if (numel(shape) == 0) return;
+  if (nd <= 1) {
+    visit_row(base[0], base[1], base[2]);
+    return;
+  }
+  Shape outer = shape;
+  outer[nd - 1] = 1;  // one visit per row: the outer dims walked by for_each_offset
+  for_each_offset(outer, strides, base, visit_row);
+}
+
 }  // namespace detail
 }  // namespace glimpse

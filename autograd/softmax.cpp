@@ -4,6 +4,7 @@
 //            dx = dy - softmax(x) · Σ_j dy_j      for y = log_softmax(x)
 #include <cmath>
 
+#include "autograd/kernels/vector_math.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
 
@@ -32,12 +33,12 @@ Tensor softmax_forward(const Tensor& a, int d, bool log_space) {
                   float m = x[0];
                   for (int64_t k = 1; k < n; ++k) m = std::max(m, x[k * s]);
                   float total = 0.0f;
-                  for (int64_t k = 0; k < n; ++k) total += std::exp(x[k * s] - m);
+                  for (int64_t k = 0; k < n; ++k) total += detail::vec_exp(x[k * s] - m);
                   if (log_space) {
                     const float log_total = std::log(total);
                     for (int64_t k = 0; k < n; ++k) y[k * s] = x[k * s] - m - log_total;
                   } else {
-                    for (int64_t k = 0; k < n; ++k) y[k * s] = std::exp(x[k * s] - m) / total;
+                    for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m) / total;
                   }
                 });
   return out;
@@ -80,7 +81,7 @@ Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
         float total = 0.0f;  // Σ_j dy_j
         for (int64_t k = 0; k < l.n; ++k) total += g.data()[start + k * s];
         for (int64_t k = 0; k < l.n; ++k)
-          dx.data()[start + k * s] = g.data()[start + k * s] - std::exp(y[start + k * s]) * total;
+          dx.data()[start + k * s] = g.data()[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
       }
     gi[0] = dx;
   });
