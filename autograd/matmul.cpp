@@ -110,13 +110,35 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
   if (a.dim() == 1 && b.dim() == 1) return matmul(a.unsqueeze(0), b.unsqueeze(-1), loc).reshape(Shape{}, loc);
   if (a.dim() == 1) return matmul(a.unsqueeze(0), b, loc).squeeze(-2);
   if (b.dim() == 1) return matmul(a, b.unsqueeze(-1), loc).squeeze(-1);
+  // [..., m, k] · [k, n] with row-major rows: one [(...·m), k] · [k, n] product (a Linear layer
+  // on a batch of sequences) instead of a product per batch entry and, in backward, a stack of
+  // per-entry weight gradients summed afterwards.
+  if (a.dim() > 2 && b.dim() == 2 && a.is_contiguous()) {
+    Shape out_shape = a.shape();
+    out_shape[a.dim() - 1] = b.shape()[1];
+    return matmul(a.reshape({-1, ka}, loc), b, loc).reshape(out_shape, loc);
+  }
   Tensor out = batched_matmul(a, b, loc);
   // dA = dC·Bᵀ, dB = Aᵀ·dC, each summed over the batch dims it was broadcast along.
   detail::record(out, "matmul", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
     const Tensor& x = self.inputs[0];
     const Tensor& y = self.inputs[1];
-    if (x.requires_grad()) gi[0] = sum_to_shape(batched_matmul(g, y.transpose(-1, -2), Loc::current()), x.shape());
-    if (y.requires_grad()) gi[1] = sum_to_shape(batched_matmul(x.transpose(-1, -2), g, Loc::current()), y.shape());
+    // A 2-D operand that is a transposed view (Wᵀ in a Linear layer) gets its gradient in its
+    // own layout, (Bᵀ·dCᵀ)ᵀ rather than dC·Bᵀ: the transpose's backward then hands W a
+    // contiguous gradient, and summing W's gradients over time steps stays a straight loop.
+    const bool plain = x.dim() == 2 && y.dim() == 2;
+    if (x.requires_grad()) {
+      if (plain && column_major(x) && !row_major(x))
+        gi[0] = batched_matmul(y, g.transpose(0, 1), Loc::current()).transpose(0, 1);
+      else
+        gi[0] = sum_to_shape(batched_matmul(g, y.transpose(-1, -2), Loc::current()), x.shape());
+    }
+    if (y.requires_grad()) {
+      if (plain && column_major(y) && !row_major(y))
+        gi[1] = batched_matmul(g.transpose(0, 1), x, Loc::current()).transpose(0, 1);
+      else
+        gi[1] = sum_to_shape(batched_matmul(x.transpose(-1, -2), g, Loc::current()), y.shape());
+    }
   });
   return out;
 }

@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <string_view>
+#include <cctype>
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -80,8 +83,10 @@ inline Vec fused_multiply_add(Vec a, Vec b, Vec c) {
 #endif
 }
 
-// C[0:mr, 0:nr] += A panel · B panel (the kernel always computes the full tile).
-void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t mr, int64_t nr) {
+// C[0:mr, 0:nr] += A panel · B panel, or = when `overwrite` (the first panel of a product with
+// beta = 0, so C need not be zeroed first). The kernel always computes the full tile.
+void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t mr, int64_t nr,
+                  bool overwrite) {
   Vec acc[kMr][kNv] = {};
   for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
     Vec bv[kNv];
@@ -93,14 +98,15 @@ void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
   }
   if (mr == kMr && nr == kNr) {
     for (int i = 0; i < kMr; ++i)
-      for (int v = 0; v < kNv; ++v) store(c + i * ldc + v * kLanes, load(c + i * ldc + v * kLanes) + acc[i][v]);
+      for (int v = 0; v < kNv; ++v)
+        store(c + i * ldc + v * kLanes, overwrite ? acc[i][v] : load(c + i * ldc + v * kLanes) + acc[i][v]);
     return;
   }
   float tile[kMr][kNr];
   for (int i = 0; i < kMr; ++i)
     for (int v = 0; v < kNv; ++v) store(&tile[i][v * kLanes], acc[i][v]);
   for (int64_t i = 0; i < mr; ++i)
-    for (int64_t j = 0; j < nr; ++j) c[i * ldc + j] += tile[i][j];
+    for (int64_t j = 0; j < nr; ++j) c[i * ldc + j] = overwrite ? tile[i][j] : c[i * ldc + j] + tile[i][j];
 }
 
 // op(B)[p0:p0+kc, j0:j0+nc] as panels of kNr columns; each panel holds kc rows of kNr floats.
@@ -147,7 +153,8 @@ float* scratch(std::vector<float>& buffer, size_t floats) {
 
 void gemm_blocked(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
                   int64_t ldc) {
-  scale_c(m, n, beta, c, ldc);
+  // With beta = 0 the first panel of each tile overwrites C, so C is zeroed only when k = 0.
+  if (beta != 1.0f && (beta != 0.0f || k == 0)) scale_c(m, n, beta, c, ldc);
   thread_local std::vector<float> a_buffer, b_buffer;
   for (int64_t j0 = 0; j0 < n; j0 += kNc) {
     const int64_t nc = std::min(kNc, n - j0);
@@ -162,7 +169,7 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, flo
         for (int64_t jp = 0; jp < nc; jp += kNr)
           for (int64_t ip = 0; ip < mc; ip += kMr)
             micro_kernel(kc, a_pack + ip * kc, b_pack + jp * kc, c + (i0 + ip) * ldc + j0 + jp, ldc,
-                         std::min<int64_t>(kMr, mc - ip), std::min(kNr, nc - jp));
+                         std::min<int64_t>(kMr, mc - ip), std::min(kNr, nc - jp), p0 == 0 && beta == 0.0f);
       }
     }
   }
@@ -173,6 +180,22 @@ namespace {
 // loop whose inner dimension is contiguous in C wins there.
 void gemm_small(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c, int64_t ldc) {
   scale_c(m, n, beta, c, ldc);
+  if (n == 1 && !a.trans) {
+    // Matrix times vector (attention's score vᵀ·energy): one dot product per row of A.
+    const int64_t step = b.trans ? 1 : b.ld;
+    for (int64_t i = 0; i < m; ++i) {
+      const float* ai = a.p + i * a.ld;
+      float acc = 0.0f;
+      if (step == 1) {
+#pragma omp simd reduction(+ : acc)
+        for (int64_t p = 0; p < k; ++p) acc += ai[p] * b.p[p];
+      } else {
+        for (int64_t p = 0; p < k; ++p) acc += ai[p] * b.p[p * step];
+      }
+      c[i * ldc] += acc;
+    }
+    return;
+  }
   if (!b.trans) {
     for (int64_t i = 0; i < m; ++i) {
       float* ci = c + i * ldc;
@@ -201,14 +224,6 @@ void gemm_small(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float
 }
 }  // namespace
 
-const char* gemm_backend() {
-#ifdef GLIMPSE_HAVE_OPENBLAS
-  return "openblas";
-#else
-  return "glimpse-blocked";
-#endif
-}
-
 #ifdef GLIMPSE_HAVE_OPENBLAS
 namespace {
 // Glimpse runs on one thread unless told otherwise (its benchmarks against libtorch are single
@@ -222,20 +237,53 @@ void configure_openblas_threads_once() {
   }();
   (void)configured;
 }
+
+// OpenBLAS is the faster path wherever it runs a kernel at least as wide as ours. An AVX-512
+// build of Glimpse asks which kernel OpenBLAS picked: Debian's 0.3.21 does not know Zen 4/5
+// and falls back to its AVX2 "Haswell" kernel, which our blocked kernel beats by ~1.6×
+// (bench/RESULTS.md). GLIMPSE_GEMM=openblas or =blocked overrides the choice (for benchmarks).
+bool prefer_openblas() {
+  static const bool prefer = [] {
+    const char* forced = std::getenv("GLIMPSE_GEMM");
+    if (forced && std::string_view(forced) == "openblas") return true;
+    if (forced && std::string_view(forced) == "blocked") return false;
+#if defined(__AVX512F__)
+    std::string core = openblas_get_corename();
+    std::transform(core.begin(), core.end(), core.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    for (const char* avx512_core : {"skylakex", "cooperlake", "sapphirerapids"})
+      if (core.find(avx512_core) != std::string::npos) return true;
+    return false;
+#else
+    return true;
+#endif
+  }();
+  return prefer;
+}
 }  // namespace
 #endif
 
+const char* gemm_backend() {
+#ifdef GLIMPSE_HAVE_OPENBLAS
+  if (prefer_openblas()) return "openblas";
+#endif
+  return "glimpse-blocked";
+}
+
 void gemm(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
-  if (m * n * k <= 32 * 32 * 32) return gemm_small(m, n, k, a, b, beta, c, ldc);
+  // Tiny products, and the degenerate shapes a packed tile would mostly pad (a single output
+  // row or column, or a rank-1 update), go to the plain loops.
+  if (m * n * k <= 32 * 32 * 32 || m == 1 || n == 1 || k == 1) return gemm_small(m, n, k, a, b, beta, c, ldc);
 #ifdef GLIMPSE_HAVE_OPENBLAS
-  configure_openblas_threads_once();
-  cblas_sgemm(CblasRowMajor, a.trans ? CblasTrans : CblasNoTrans, b.trans ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a.p, static_cast<int>(a.ld),
-              b.p, static_cast<int>(b.ld), beta, c, static_cast<int>(ldc));
-#else
-  gemm_blocked(m, n, k, a, b, beta, c, ldc);
+  if (prefer_openblas()) {
+    configure_openblas_threads_once();
+    cblas_sgemm(CblasRowMajor, a.trans ? CblasTrans : CblasNoTrans, b.trans ? CblasTrans : CblasNoTrans,
+                static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a.p, static_cast<int>(a.ld),
+                b.p, static_cast<int>(b.ld), beta, c, static_cast<int>(ldc));
+    return;
+  }
 #endif
+  gemm_blocked(m, n, k, a, b, beta, c, ldc);
 }
 
 }  // namespace glimpse::detail

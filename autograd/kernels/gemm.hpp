@@ -1,7 +1,7 @@
 // The matrix-multiply kernel behind matmul (lesson 03), in one place.
 // `gemm_reference` is the readable triple loop every other path is tested against;
-// `gemm` picks the fast path: OpenBLAS's cblas_sgemm when Glimpse was built with it, our own
-// register-blocked kernel otherwise.
+// `gemm` picks the fast path: OpenBLAS's cblas_sgemm when Glimpse was built with it and OpenBLAS
+// runs a kernel at least as wide as ours, our own register-blocked kernel otherwise.
 #pragma once
 
 #include <cstdint>

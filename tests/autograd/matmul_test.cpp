@@ -207,7 +207,11 @@ INSTANTIATE_TEST_SUITE_P(
                       GemmCase{17, 33, 9, true, false, 0.5f}, GemmCase{70, 90, 50, false, false, 0.0f},
                       GemmCase{70, 90, 50, true, false, 0.0f}, GemmCase{70, 90, 50, false, true, 1.0f},
                       GemmCase{70, 90, 50, true, true, 0.0f}, GemmCase{65, 17, 300, false, false, 0.0f},
-                      GemmCase{130, 31, 257, true, true, -1.0f}),
+                      GemmCase{130, 31, 257, true, true, -1.0f},
+                      // Degenerate shapes dispatched to the plain loops: one column, one row, rank 1.
+                      GemmCase{200, 1, 300, false, false, 0.0f}, GemmCase{200, 1, 300, false, true, 1.0f},
+                      GemmCase{150, 1, 64, true, false, 0.0f}, GemmCase{1, 200, 300, true, false, 0.0f},
+                      GemmCase{1, 200, 300, false, true, 0.5f}, GemmCase{150, 120, 1, false, false, 0.5f}),
     [](const auto& info) {
       const GemmCase& p = info.param;
       return fmt::format("m{}n{}k{}{}{}{}", p.m, p.n, p.k, p.ta ? "_At" : "", p.tb ? "_Bt" : "",
@@ -245,6 +249,32 @@ TEST(MatmulGrad, BatchedWithBroadcastBatchDims) {
   const Tensor w = randn_leaf({4, 5}, gen);
   EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[0], x[1]); }, {x3, w}));
   EXPECT_TRUE(gradcheck([](const Inputs& x) { return matmul(x[1].t(), x[0].transpose(1, 2)); }, {x3, w}));
+}
+
+TEST(MatmulGrad, TransposedOperandsGetGradientsInTheirOwnLayout) {
+  // matmul(x, Wᵀ) as in a Linear layer: Wᵀ's gradient is computed as (dCᵀ·x)ᵀ, so W's arrives
+  // contiguous; the values must be those of the plain formula Aᵀ·dC.
+  Generator gen(70);
+  const Tensor x = randn_leaf({5, 4}, gen), w = randn_leaf({3, 4}, gen);
+  EXPECT_TRUE(gradcheck([](const Inputs& v) { return matmul(v[0], v[1].t()); }, {x, w}));
+  EXPECT_TRUE(gradcheck([](const Inputs& v) { return matmul(v[1], v[0].t()); }, {x, w}));
+  const Tensor g = randn({5, 3}, gen);
+  const Tensor x2 = test::leaf(x), w2 = test::leaf(w);  // fresh leaves: gradcheck left grads on x, w
+  mul(matmul(x2, w2.t()), g).sum().backward();
+  EXPECT_TRUE(w2.grad().is_contiguous());
+  EXPECT_TRUE(test::tensors_near(w2.grad(), matmul(g.t(), x)));
+  EXPECT_TRUE(test::tensors_near(x2.grad(), matmul(g, w)));
+}
+
+TEST(MatmulForward, ABatchTimesAMatrixIsOneProduct) {
+  // [..., m, k]·[k, n] with a contiguous left side runs as one [(...·m), k]·[k, n] product.
+  Generator gen(71);
+  const Tensor a = randn_leaf({2, 3, 4}, gen), b = randn_leaf({4, 5}, gen);
+  const Tensor c = matmul(a, b);
+  EXPECT_EQ(c.shape(), (Shape{2, 3, 5}));
+  for (int64_t i = 0; i < 2; ++i) EXPECT_TRUE(test::tensors_near(c.select(0, i), matmul(a.select(0, i), b)));
+  EXPECT_TRUE(gradcheck([](const Inputs& v) { return matmul(v[0], v[1]); }, {a, b}));
+  EXPECT_TRUE(gradcheck([](const Inputs& v) { return matmul(v[0], v[1].t()); }, {a, randn_leaf({5, 4}, gen)}));
 }
 
 TEST(MatmulGrad, StridedLeaves) {
