@@ -113,13 +113,23 @@ Node::~Node() {
 
 namespace {
 
-// Adds `g` into `slot`. The first gradient is adopted as is; later ones are summed into a new
-// tensor, so a gradient tensor shared with another node is never modified in place.
-void accumulate(Tensor& slot, const Tensor& g) {
-  if (!slot.defined())
+// Adds `g` into `slot`. The first gradient is adopted as is: it may be shared with another node
+// or an observer, so it is never written to. The second is summed into a new tensor that only
+// the slot holds (`owned`), and later ones are added into that in place, which saves a
+// fresh tensor per step when, say, a weight used at every time step gathers its gradients.
+void accumulate(Tensor& slot, bool& owned, const Tensor& g) {
+  if (!slot.defined()) {
     slot = g;
-  else
+    owned = false;
+  } else if (owned && g.is_contiguous()) {
+    float* dst = slot.data();
+    const float* src = g.data();
+    const int64_t n = g.numel();
+    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+  } else {
     slot = add(slot, g);
+    owned = true;
+  }
 }
 
 // .grad of a leaf is summed in place across backward passes (PyTorch semantics), so it must be
@@ -224,7 +234,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
         return fmt::format("backward of '{}' produced a gradient of shape {} for input {} of shape {}",
                            node->op, to_string(gi.shape()), i, to_string(in->shape));
       });
-      accumulate(in->pending_grad, gi);
+      accumulate(in->pending_grad, in->pending_grad_owned, gi);
       if (in->visit_mark != mark) {
         in->visit_mark = mark;
         pending.push(node->inputs[i]);

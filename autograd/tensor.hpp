@@ -176,6 +176,7 @@ struct Node {
 
   Tensor grad;          // .grad of a leaf, or of a non-leaf that retains its grad
   Tensor pending_grad;  // gradients summed here while a backward pass is running
+  bool pending_grad_owned = false;  // pending_grad is a sum only this node holds (see tape.cpp)
 
   float* data() const { return storage->data + offset; }
 };

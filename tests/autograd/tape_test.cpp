@@ -385,6 +385,29 @@ TEST(TapeObservers, SeeOpsAndBackwardSteps) {
   EXPECT_EQ(rec.steps[2].grad_inputs[0], x.grad().to_vector());
 }
 
+TEST(TapeObservers, GradientsTheyWereShownAreNeverChangedLater) {
+  // x feeds five ops, so its gradients are summed: the first is adopted, later ones are added
+  // into a sum only the tape holds. The tensors observers were handed must keep their values.
+  struct KeepHandles : TapeObserver {
+    std::vector<std::pair<Tensor, std::vector<float>>> kept;  // tensor, values when handed over
+    void on_backward_step(const Tensor&, const Tensor& grad_output, std::span<const Tensor> grad_inputs) override {
+      kept.emplace_back(grad_output, grad_output.to_vector());
+      for (const Tensor& g : grad_inputs)
+        if (g.defined()) kept.emplace_back(g, g.to_vector());
+    }
+  } observer;
+  Tensor x = param({1, 2});
+  {
+    ObserverScope scope(&observer);
+    Tensor total = mul(x, 1.0f);
+    for (float k = 2; k <= 5; ++k) total = add(total, mul(x, k));
+    total.sum().backward();
+  }
+  EXPECT_EQ(x.grad().to_vector(), (std::vector<float>{15, 15}));
+  ASSERT_FALSE(observer.kept.empty());
+  for (const auto& [tensor, values] : observer.kept) EXPECT_EQ(tensor.to_vector(), values);
+}
+
 TEST(TapeObservers, RemovedObserverSeesNothing) {
   Recorder rec;
   add_tape_observer(&rec);
