@@ -22,6 +22,9 @@ GRUCell::GRUCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc lo
 
 Tensor GRUCell::forward(const Tensor& x, const Tensor& h, Loc loc) const {
   detail::check_cell_inputs("GRUCell", x, h, input_size_, hidden_size_, loc);
+  if (fused_ && !tracing())  // the same equations in one op: see autograd/fused_gru.cpp
+    return gru_cell_gates(matmul(x, weight_ih_.t(), loc), matmul(h, weight_hh_.t(), loc), bias_ih_, bias_hh_, h,
+                          loc);
   const Tensor from_input = add(matmul(x, weight_ih_.t(), loc), bias_ih_, loc);  // [B, 3H]
   const Tensor from_state = add(matmul(h, weight_hh_.t(), loc), bias_hh_, loc);  // [B, 3H]
   const std::vector<Tensor> i = chunk(from_input, 3, 1, loc);                    // i_r, i_z, i_n

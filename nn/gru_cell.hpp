@@ -39,9 +39,15 @@ class GRUCell : public Module {
   const Tensor& bias_ih() const { return bias_ih_; }
   const Tensor& bias_hh() const { return bias_hh_; }
 
+  // The gate arithmetic runs as one fused op (gru_cell_gates, issue 6) unless a tracer is
+  // attached or this is turned off; both paths agree to float rounding (tests/nn/gru_cell_test).
+  void use_fused_kernel(bool on) { fused_ = on; }
+  bool uses_fused_kernel() const { return fused_; }
+
  private:
   int64_t input_size_, hidden_size_;
   Tensor weight_ih_, weight_hh_, bias_ih_, bias_hh_;
+  bool fused_ = true;
 };
 
 }  // namespace glimpse::nn

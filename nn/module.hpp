@@ -6,12 +6,14 @@
 // checkpoints and the tracer reuse.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
 
 namespace glimpse::nn {
@@ -93,11 +95,18 @@ class Module {
     children_.emplace_back(name, module);
     return module;
   }
-  // Records one step for the tracer; costs one branch when nobody is tracing.
-  void emit_step(std::vector<std::pair<std::string, Tensor>> values) const {
-    if (detail::g_has_step_observers) [[unlikely]]
-      detail::emit_step(StepRecord{this, kind(), detail::g_current_step, std::move(values)});
+  // Records one step for the tracer; costs one branch when nobody is tracing (the values are
+  // only referenced until then, and copied into a record when somebody listens).
+  void emit_step(std::initializer_list<std::pair<const char*, const Tensor&>> values) const {
+    if (detail::g_has_step_observers) [[unlikely]] {
+      StepRecord record{this, kind(), detail::g_current_step, {}};
+      for (const auto& [name, value] : values) record.values.emplace_back(name, value);
+      detail::emit_step(std::move(record));
+    }
   }
+  // True while a tracer listens to steps or to the tape: modules then take their readable,
+  // composed path rather than a fused kernel, so the tracer sees every gate.
+  static bool tracing() { return detail::g_has_step_observers || glimpse::detail::g_has_observers; }
 
  private:
   std::vector<std::pair<std::string, Tensor>> parameters_;

@@ -40,6 +40,40 @@ TEST(GRUCell, Gradcheck) {
   EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return cell(in[0], in[1]); }, inputs));
 }
 
+TEST(GRUCell, FusedKernelAndComposedOpsAgree) {
+  // Untraced, the cell runs its gate arithmetic as one fused op; use_fused_kernel(false) (or an
+  // attached tracer) gives the readable composition. Same values and gradients, to 1e-5.
+  Generator gen(5);
+  nn::GRUCell fused(7, 9, gen);
+  nn::GRUCell composed(7, 9, gen);
+  nn::load_state(composed, nn::state_dict(fused));
+  composed.use_fused_kernel(false);
+  ASSERT_TRUE(fused.uses_fused_kernel());
+  const Tensor x = randn({5, 7}, gen), h = randn({5, 9}, gen), weights = randn({5, 9}, gen);
+  Tensor x1 = test::leaf(x), h1 = test::leaf(h), x2 = test::leaf(x), h2 = test::leaf(h);
+  const Tensor out1 = fused(x1, h1), out2 = composed(x2, h2);
+  EXPECT_EQ(out1.node()->op, std::string("gru_cell_gates"));
+  EXPECT_NE(out2.node()->op, std::string("gru_cell_gates"));
+  EXPECT_TRUE(test::all_close(out1, out2, 1e-5f, 1e-6f));
+  (out1 * weights).sum().backward();
+  (out2 * weights).sum().backward();
+  EXPECT_TRUE(test::all_close(x1.grad(), x2.grad(), 1e-5f, 1e-6f));
+  EXPECT_TRUE(test::all_close(h1.grad(), h2.grad(), 1e-5f, 1e-6f));
+  const auto p1 = fused.named_parameters(), p2 = composed.named_parameters();
+  for (size_t i = 0; i < p1.size(); ++i)
+    EXPECT_TRUE(test::all_close(p1[i].second.grad(), p2[i].second.grad(), 1e-5f, 1e-6f)) << p1[i].first;
+}
+
+TEST(GRUCell, ComposedPathGradcheck) {
+  Generator gen(2);
+  nn::GRUCell cell(2, 3, gen);
+  cell.use_fused_kernel(false);
+  Tensor x = test::leaf(randn({2, 2}, gen)), h = test::leaf(randn({2, 3}, gen));
+  std::vector<Tensor> inputs{x, h};
+  for (const Tensor& p : cell.parameters()) inputs.push_back(p);
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return cell(in[0], in[1]); }, inputs));
+}
+
 TEST(GRUCell, EmitsStateAndGatesThatExplainTheUpdate) {
   Generator gen(3);
   nn::GRUCell cell(2, 3, gen);

@@ -31,9 +31,9 @@ std::vector<float> row(const Tensor& t, int64_t b) {
 class Emitter : public nn::Module {
  public:
   std::string kind() const override { return "Emitter"; }
-  void emit(int64_t step, std::vector<std::pair<std::string, Tensor>> values) const {
+  void emit(int64_t step, std::initializer_list<std::pair<const char*, const Tensor&>> values) const {
     nn::StepScope scope(step);
-    emit_step(std::move(values));
+    emit_step(values);
   }
 };
 
