@@ -11,6 +11,24 @@
 
 namespace glimpse::nn {
 
+namespace {
+
+// [B, L, E] → [B, H, L, D] with D = E / H: head h gets features h·D … h·D + D − 1 of every
+// position. A reshape and a permute (views: no data is copied).
+Tensor split_heads(const Tensor& x, int64_t H, Loc loc) {
+  const int64_t D = x.size(2) / H;
+  return x.reshape({x.size(0), x.size(1), H, D}, loc).permute({0, 2, 1, 3}, loc);
+}
+
+// The inverse: [B, H, T, D] → [B, T, H·D], the heads side by side again. After a permute the
+// tensor is not contiguous: make it so before the reshape.
+Tensor merge_heads(const Tensor& heads, Loc loc) {
+  const int64_t B = heads.size(0), H = heads.size(1), T = heads.size(2), D = heads.size(3);
+  return heads.permute({0, 2, 1, 3}, loc).contiguous(loc).reshape({B, T, H * D}, loc);
+}
+
+}  // namespace
+
 MultiheadAttention::MultiheadAttention(int64_t embed_dim, int64_t num_heads, float dropout, Generator& gen, Loc loc)
     : embed_dim_(embed_dim), num_heads_(num_heads), dropout_(dropout), gen_(&gen) {
   glimpse::detail::check(embed_dim > 0 && num_heads > 0 && embed_dim % num_heads == 0, "MultiheadAttention", loc, [&] {
@@ -32,7 +50,7 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim, int64_t num_heads, flo
 MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                                      const Tensor& key_padding_mask, const Tensor& attn_mask,
                                                      Loc loc) const {
-  const int64_t E = embed_dim_, H = num_heads_, D = head_dim();
+  const int64_t E = embed_dim_, H = num_heads_;  // D = head_dim() = E / H
   glimpse::detail::check(query.dim() == 3 && key.dim() == 3 && value.dim() == 3 && query.size(2) == E &&
                              key.size(2) == E && value.size(2) == E && key.size(0) == query.size(0) &&
                              value.size(0) == query.size(0) && key.size(1) == value.size(1),
@@ -74,14 +92,14 @@ MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const 
     const Tensor w = in_proj_weight_.narrow(0, part * E, E, loc);  // rows of W_q, W_k or W_v
     const Tensor b = in_proj_bias_.narrow(0, part * E, E, loc);
     const Tensor y = add(matmul(x, w.t(loc), loc), b, loc);
-    return y.reshape({x.size(0), x.size(1), H, D}, loc).permute({0, 2, 1, 3}, loc);
+    return split_heads(y, H, loc);
   };
   const Tensor q = project(query, 0), k = project(key, 1), v = project(value, 2);
 
   const float p = is_training() ? dropout_ : 0.0f;
   const AttentionOutput heads = scaled_dot_product_attention(q, k, v, mask, p, *gen_, loc);  // [B, H, T, D]
   // Join the heads again: [B, H, T, D] → [B, T, H, D] → [B, T, E].
-  const Tensor joined = heads.context.permute({0, 2, 1, 3}, loc).contiguous(loc).reshape({B, T, E}, loc);
+  const Tensor joined = merge_heads(heads.context, loc);
   const Tensor context = out_proj_->forward(joined, loc);
   const Tensor weights = mean(heads.weights, Shape{1}, false, loc);  // [B, T, S]
   emit_step({{"weights", weights}, {"head_weights", heads.weights}, {"context", context}});
