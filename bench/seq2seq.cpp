@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <glimpse.hpp>
 
 #include "nn/bahdanau_attention.hpp"
@@ -61,7 +62,10 @@ int main(int argc, char** argv) {
   }
   const int64_t B = atoll(argv[1]), T = atoll(argv[2]), H = atoll(argv[3]), E = atoll(argv[4]),
                 V = atoll(argv[5]), STEPS = atoll(argv[6]);
-  const int64_t THREADS = argc > 7 ? atoll(argv[7]) : 1;  // Glimpse runs on one thread
+  // Glimpse's own kernels run on one thread; THREADS only reaches OpenBLAS, where gemm uses it
+  // (see autograd/kernels/gemm.cpp), through GLIMPSE_THREADS.
+  const int64_t THREADS = argc > 7 ? atoll(argv[7]) : 1;
+  setenv("GLIMPSE_THREADS", std::to_string(THREADS).c_str(), 1);
   manual_seed(0);
   Seq2Seq model(H, E, V);
   nn::Adam opt(model.parameters(), {.lr = 1e-3f});
