@@ -8,6 +8,7 @@
 // random place on a noisy background — so we know exactly which patches hold the object, and can
 // measure what the DINO pictures (Caron et al. 2021) show: the [CLS] token's attention falls on
 // the object, not on the background, although nobody told the model where the object was.
+// As in every lesson, the attention we look at is what the tracer recorded (trace::Tracer).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -134,6 +135,7 @@ class VisionTransformer : public nn::Module {
       x = reading.layers.back().output;
     }
     reading.logits = (*head_)((*norm_)(x.select(1, 0)));  // classify from [CLS] alone
+    emit_step({{"logits", reading.logits}});              // for the tracer: its guess, named
     return reading;
   }
   std::string kind() const override { return "VisionTransformer"; }
@@ -147,11 +149,10 @@ class VisionTransformer : public nn::Module {
   std::shared_ptr<nn::Linear> head_;
 };
 
-// [CLS]'s attention over the patches in `layer` (one head, or the mean of the heads when
-// head < 0), renormalised to sum to 1 over the patches.
-std::vector<float> cls_attention(const Reading& r, int64_t layer, int64_t item, int64_t head = -1) {
-  const Tensor& w =
-      head < 0 ? r.layers[layer].weights : r.layers[layer].head_weights.select(1, head);  // [B, 1 + N, 1 + N]
+// [CLS]'s attention over the patches of picture `item` in `layer` (the mean of the heads),
+// renormalised to sum to 1 over the patches.
+std::vector<float> cls_attention(const Reading& r, int64_t layer, int64_t item) {
+  const Tensor& w = r.layers[layer].weights;  // [B, 1 + N, 1 + N]
   std::vector<float> out;
   float total = 0;
   for (int64_t j = 1; j < w.size(2); ++j) out.push_back(w.at({item, 0, j})), total += out.back();
@@ -197,17 +198,49 @@ Score evaluate(const VisionTransformer& model, const std::vector<Picture>& pictu
   return score;
 }
 
-// A grid of values in [0, 1] as an AttentionMap, so trace::heatmap_to_dot can draw it.
-trace::AttentionMap grid_map(const std::string& what, const std::vector<float>& values, int64_t side) {
-  trace::AttentionMap map;
-  map.module = what;
-  map.kind = fmt::format("{}×{} grid", side, side);
+// The names the tracer gives a picture's positions: [CLS], then each patch as "row,column", with
+// a * when the shape touches it ("2,3*"). They label the rows and columns of the traced maps.
+std::vector<std::string> position_names(const Picture& p, const Sizes& s) {
+  std::vector<std::string> names = {"[CLS]"};
+  for (int64_t r = 0; r < s.grid(); ++r)
+    for (int64_t c = 0; c < s.grid(); ++c)
+      names.push_back(fmt::format("{},{}{}", r, c, p.object_patches[r * s.grid() + c] ? "*" : ""));
+  return names;
+}
+
+// The attention map the tracer recorded for `module` (one head, or the mean of the heads when
+// head < 0).
+const trace::AttentionMap& traced_map(const std::vector<trace::AttentionMap>& maps, const std::string& module,
+                                      int64_t head) {
+  for (const trace::AttentionMap& map : maps)
+    if (map.module == module && map.head == head) return map;
+  throw std::runtime_error(
+      fmt::format("the tracer kept no attention map of {} (head {}): is TraceOptions::max_values big enough?",
+                  module, head));
+}
+
+// [CLS]'s row of a traced map (row 0), over the patches only, renormalised to sum to 1.
+std::vector<float> cls_row(const trace::AttentionMap& map) {
+  std::vector<float> out(map.weights[0].begin() + 1, map.weights[0].end());
+  float total = 0;
+  for (float v : out) total += v;
+  for (float& v : out) v /= total;
+  return out;
+}
+
+// That row laid out as the picture's grid of patches, so trace::heatmap_to_dot draws each weight
+// where its patch is.
+trace::AttentionMap on_grid(const trace::AttentionMap& map, const std::vector<float>& row, int64_t side) {
+  trace::AttentionMap grid = map;  // keeps the sequence, module and head the tracer recorded
+  grid.module = "[CLS] → patches in " + map.module;
+  if (map.head < 0) grid.kind += ", mean of the heads";
+  grid.rows.clear(), grid.columns.clear(), grid.weights.clear();
   for (int64_t i = 0; i < side; ++i) {
-    map.rows.push_back(fmt::format("row {}", i));
-    map.columns.push_back(fmt::format("col {}", i));
-    map.weights.emplace_back(values.begin() + i * side, values.begin() + (i + 1) * side);
+    grid.rows.push_back(fmt::format("row {}", i));
+    grid.columns.push_back(fmt::format("col {}", i));
+    grid.weights.emplace_back(row.begin() + i * side, row.begin() + (i + 1) * side);
   }
-  return map;
+  return grid;
 }
 
 // The picture itself, drawn patch by patch: grey pixels, a gap between patches, and the patches
@@ -343,19 +376,33 @@ int main(int argc, char** argv) {
     fmt::print("  ([CLS] keeps {:.1f}% of its last-block attention for itself)\n\n",
                100 * score.on_cls_itself);
 
-    // 4. A few pictures, drawn: the image by patches, and [CLS]'s attention over the same grid.
+    // 4. A few pictures, traced. The tracer copies what every module showed it: each block's
+    //    attention, where [CLS] and the patches attend to each other — a (1 + N) × (1 + N) map per
+    //    head — and the model's guess. One head's map alone (37 × 37 = 1369 values here) is more
+    //    than a tracer keeps of a tensor by default (1024), so raise TraceOptions::max_values to
+    //    fit all the heads' maps, and each block's [1 + N, d] output.
+    const int64_t positions = 1 + s.grid() * s.grid();
+    const std::string last = fmt::format("layers.{}.self_attn", s.layers - 1);  // [CLS]'s last look
+    trace::Tracer tracer(model, {.max_values = std::max(s.heads * positions * positions, positions * s.dim),
+                                 .vocabulary = std::vector<std::string>(kShapes.begin(), kShapes.end()),
+                                 .record_graph = false,
+                                 .record_backward = false});
     trace::OutputFolder out(flags.out);
-    const int64_t last = s.layers - 1;
+    trace::Recording first;  // picture 0 as the tracer saw it, written whole below
     for (int64_t i = 0; i < std::min<int64_t>(examples, test.size()); ++i) {
       const Picture& p = test[i];
+      tracer.begin_sequence(position_names(p, s));  // one sequence per picture
       NoGradGuard no_grad;
       const Reading r = model.forward(stack_pictures({p}, s).pixels);
-      const std::vector<float> attention = cls_attention(r, last, 0);
+      const std::vector<trace::AttentionMap> maps =
+          trace::attention_maps(tracer.recording().sequences.back());
+      const std::vector<float> attention = cls_row(traced_map(maps, last, -1));
       const std::string guess = kShapes[argmax(r.logits, 1)[0]];
       fmt::print("Picture {}: a {} (the model says: {}). Shape patches *, [CLS] attention in % (block {}):\n",
-                 i, kShapes[p.label], guess, last);
+                 i, kShapes[p.label], guess, s.layers - 1);
       print_grid(p, attention, s);
       fmt::print("\n");
+      // The picture itself is not an attention map: the lesson draws it, the folder writes it.
       trace::write_picture(
           out, fmt::format("picture_{}", i),
           picture_to_dot(p, s,
@@ -363,18 +410,24 @@ int main(int argc, char** argv) {
           fmt::format("picture {}, a {}, cut into patches", i, kShapes[p.label]));
       trace::write_picture(
           out, fmt::format("cls_attention_{}", i),
-          trace::heatmap_to_dot(
-              grid_map(fmt::format("[CLS] → patches of picture {}, block {}", i, last), attention, s.grid())),
-          fmt::format("[CLS]'s attention over the patches of picture {} (block {}, mean of heads)", i, last));
-      if (i == 0)  // each head on its own, as DINO draws them
-        for (int64_t h = 0; h < s.heads; ++h)
-          trace::write_picture(
-              out, fmt::format("cls_attention_0_head{}", h),
-              trace::heatmap_to_dot(
-                  grid_map(fmt::format("[CLS] → patches of picture 0, block {}, head {}", last, h),
-                           cls_attention(r, last, 0, h), s.grid())),
-              fmt::format("[CLS]'s attention over the patches of picture 0 (block {}, head {})", last, h));
+          trace::heatmap_to_dot(on_grid(traced_map(maps, last, -1), attention, s.grid())),
+          fmt::format("[CLS]'s attention over picture {}'s {}×{} patches ({}, mean of the heads)", i,
+                      s.grid(), s.grid(), last));
+      if (i == 0) {
+        for (int64_t h = 0; h < s.heads; ++h) {  // each head on its own, as DINO draws them
+          const trace::AttentionMap& head = traced_map(maps, last, h);
+          trace::write_picture(out, fmt::format("cls_attention_0_head{}", h),
+                               trace::heatmap_to_dot(on_grid(head, cls_row(head), s.grid())),
+                               fmt::format("[CLS]'s attention over picture 0's {}×{} patches ({}, head {})",
+                                           s.grid(), s.grid(), last, h));
+        }
+        first = tracer.take();
+      }
     }
+    // The tracer's own files for picture 0: every map whole (every position × every position, the
+    // mean and each head), every value it recorded, and the model's guess. For every picture they
+    // would be many large files; --examples draws more [CLS] grids instead.
+    trace::write_trace_into(first, out);
     std::string results =
         fmt::format("held-out pictures: {}\naccuracy: {:.1f}%\nobject share of the patches: {:.1f}%\n",
                     score.pictures, 100.0 * score.correct / score.pictures, 100 * score.object_area);
@@ -388,9 +441,12 @@ int main(int argc, char** argv) {
         "What to look at: the model was only told the name of the shape, never where it was; yet [CLS]\n"
         "looks at the shape's patches far more than their share of the picture — attention found the "
         "object.\n");
-    lessons::print_files_to_open({{flags.out + "/picture_0.svg", "the first picture, patch by patch"},
-                                  {flags.out + "/cls_attention_0.svg", "where [CLS] looks in it"},
-                                  {flags.out + "/index.txt", "every file written, with what it shows"}});
+    lessons::print_files_to_open(
+        {{flags.out + "/picture_0.svg", "the first picture, patch by patch"},
+         {flags.out + "/cls_attention_0.svg", "where [CLS] looks in it"},
+         {flags.out + "/attention_000.svg", "the tracer's map of it: every position × every position"},
+         {flags.out + "/sequences.txt", "what the tracer recorded, module by module"},
+         {flags.out + "/index.txt", "every file written, with what it shows"}});
     return 0;
   });
 }
