@@ -425,9 +425,10 @@ int main(int argc, char** argv) {
       }
     }
     // The tracer's own files for picture 0: every map whole (every position × every position, the
-    // mean and each head), every value it recorded, and the model's guess. For every picture they
+    // mean and each head), every value it recorded, and the model's guess; sequences.txt prints
+    // whole rows (a text table shows the first few values by default). For every picture they
     // would be many large files; --examples draws more [CLS] grids instead.
-    trace::write_trace_into(first, out);
+    trace::write_trace_into(first, out, {.text = {.max_values = positions}});
     std::string results =
         fmt::format("held-out pictures: {}\naccuracy: {:.1f}%\nobject share of the patches: {:.1f}%\n",
                     score.pictures, 100.0 * score.correct / score.pictures, 100 * score.object_area);
