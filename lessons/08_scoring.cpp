@@ -6,6 +6,7 @@
 //   concat   vᵀ tanh(W [s; h_j])      scaled dot  sᵀ h_j / √d
 // We train each on the same retrieval task (a query must find its key among S keys), with the
 // same data, initial projections and budget, and compare accuracy, speed and the weights. Then we
+// show why concat needs a bias somewhere (without one it cannot beat chance on this task), and
 // measure why the Transformer divides by √d: without it, scores grow with d, softmax saturates
 // and the gradient reaching the scores vanishes.
 #include <glimpse.hpp>
@@ -60,16 +61,21 @@ struct Retrieval {
 // ---- the model: project query and keys, then score --------------------------------------------
 // The projections are the same kind of layer for every scoring function; only the score differs.
 // Scaled dot-product is the dot score with the query divided by √h: sᵀh_j/√h = (s/√h)ᵀ h_j.
+// The projections have a bias (nn::Linear's default). Dot and general hardly need it, but concat
+// does: Luong's W has none and tanh is odd, so without a bias here the whole concat model is an
+// odd function and cannot learn this task at all (section 2 of main shows it).
 struct Retriever : nn::Module {
   std::shared_ptr<nn::Linear> query_proj, key_proj;
   std::shared_ptr<nn::LuongAttention> attention;
   std::string name;
   float query_scale;
 
-  Retriever(std::string name, nn::LuongScore score, bool scaled, int64_t dim, int64_t hidden, Generator& gen)
-      : query_proj(register_module("query_proj", std::make_shared<nn::Linear>(dim, hidden, false, gen))),
-        key_proj(register_module("key_proj", std::make_shared<nn::Linear>(dim, hidden, false, gen))),
-        attention(register_module("attention", std::make_shared<nn::LuongAttention>(score, hidden, hidden, 0, gen))),
+  Retriever(std::string name, nn::LuongScore score, bool scaled, int64_t dim, int64_t hidden,
+            int64_t attn_dim, bool bias, Generator& gen)
+      : query_proj(register_module("query_proj", std::make_shared<nn::Linear>(dim, hidden, bias, gen))),
+        key_proj(register_module("key_proj", std::make_shared<nn::Linear>(dim, hidden, bias, gen))),
+        attention(register_module(
+            "attention", std::make_shared<nn::LuongAttention>(score, hidden, hidden, attn_dim, gen))),
         name(std::move(name)),
         query_scale(scaled ? 1.0f / std::sqrt(static_cast<float>(hidden)) : 1.0f) {}
 
@@ -87,10 +93,24 @@ struct Retriever : nn::Module {
   std::string kind() const override { return "Retriever (" + name + ")"; }
 };
 
+// Largest |score(x) + score(−x)| over a batch, where −x negates the query and every key, and the
+// largest |score(x)| for scale. A model that is an odd function gives 0 (up to rounding).
+std::pair<double, double> oddness(const Retriever& model, const Tensor& queries, const Tensor& keys) {
+  NoGradGuard no_grad;
+  const std::vector<float> f = model.scores(queries, keys).to_vector();
+  const std::vector<float> g = model.scores(neg(queries), neg(keys)).to_vector();
+  double sum = 0, size = 0;
+  for (size_t i = 0; i < f.size(); ++i) {
+    sum = std::max(sum, static_cast<double>(std::abs(f[i] + g[i])));
+    size = std::max(size, static_cast<double>(std::abs(f[i])));
+  }
+  return {sum, size};
+}
+
 // All four side by side, so one tracer sees them as "dot", "general", "concat", "scaled_dot".
 struct FourScorers : nn::Module {
   std::vector<std::shared_ptr<Retriever>> models;
-  FourScorers(int64_t dim, int64_t hidden, uint64_t seed) {
+  FourScorers(int64_t dim, int64_t hidden, int64_t attn_dim, uint64_t seed) {
     const std::vector<std::tuple<std::string, nn::LuongScore, bool>> kinds = {
         {"dot", nn::LuongScore::Dot, false},
         {"general", nn::LuongScore::General, false},
@@ -98,7 +118,8 @@ struct FourScorers : nn::Module {
         {"scaled_dot", nn::LuongScore::Dot, true}};
     for (const auto& [name, score, scaled] : kinds) {
       Generator init(seed + 1);  // the same initial projections for every scoring function
-      models.push_back(register_module(name, std::make_shared<Retriever>(name, score, scaled, dim, hidden, init)));
+      models.push_back(register_module(
+          name, std::make_shared<Retriever>(name, score, scaled, dim, hidden, attn_dim, true, init)));
     }
   }
   std::string kind() const override { return "FourScorers"; }
@@ -227,7 +248,7 @@ int main(int argc, char** argv) {
     lessons::CommonFlags flags;
     flags.out = "out/08_scoring";
     flags.steps = 600;
-    int64_t dim = 32, hidden = 64, keys = 16, batch = 64, held_out_size = 2000, trials = 2000;
+    int64_t dim = 32, hidden = 64, attn_dim = 0, keys = 16, batch = 64, held_out_size = 2000, trials = 2000;
     float noise = 0.7f, lr = 3e-3f;
     lessons::add_common_flags(app, flags);
     app.add_option("--dim", dim, "size of each query and key")->capture_default_str();
@@ -236,6 +257,8 @@ int main(int argc, char** argv) {
     app.add_option("--keys", keys, "keys to choose from (S)")->capture_default_str();
     app.add_option("--noise", noise, "noise added to each query")->capture_default_str();
     app.add_option("--batch", batch, "queries per training step")->capture_default_str();
+    app.add_option("--attn-dim", attn_dim, "hidden units A of the concat score (0: A = hidden)")
+        ->capture_default_str();
     app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
     app.add_option("--trials", trials, "random (q, k) sets per row of the scale table")->capture_default_str();
     CLI11_PARSE(app, argc, argv);
@@ -246,7 +269,7 @@ int main(int argc, char** argv) {
     const Retrieval task(dim, keys, noise, task_gen);
     const Retrieval::Batch held_out = task.sample(held_out_size, task_gen);
     const Retrieval::Batch check = task.sample(256, task_gen);
-    FourScorers scorers(dim, hidden, flags.seed);
+    FourScorers scorers(dim, hidden, attn_dim, flags.seed);
     std::vector<Result> results;
     for (const auto& model : scorers.models)
       results.push_back(train(*model, task, flags.steps, batch, lr, held_out, check, flags.seed + 2, flags.quiet));
@@ -266,7 +289,29 @@ int main(int argc, char** argv) {
     }
     fmt::print("  (uniform weights would have entropy ln {} = {:.3f})\n", keys, std::log(static_cast<double>(keys)));
 
-    // 2. Why 1/√d: random scores in growing dimensions, without and with the scale.
+    // 2. Why concat needs a bias: the same concat model, data and budget, with bias-free projections.
+    // Linear without bias and tanh are both odd, so then score(−q, −keys) = −score(q, keys): the
+    // ranking flips. The task is symmetric (−q is as likely as q, with the same answer), so a
+    // preference for the answer on x is a preference against it on −x; the best cross-entropy
+    // under that constraint is uniform weights. Learning rate, A and steps cannot change it.
+    Generator no_bias_init(flags.seed + 1);
+    const Retriever concat_no_bias("concat_no_bias", nn::LuongScore::Concat, false, dim, hidden, attn_dim,
+                                   false, no_bias_init);
+    const Result no_bias =
+        train(concat_no_bias, task, flags.steps, batch, lr, held_out, check, flags.seed + 2, flags.quiet);
+    fmt::print("\nConcat with and without a bias in the projections (same data, start and budget), and how\n"
+               "odd each trained model is (−x: the query and every key negated):\n\n");
+    fmt::print("  {:<15} {:>9} {:>9} {:>11} {:>18}\n", "model", "accuracy", "entropy", "max |f(x)|",
+               "max |f(x) + f(−x)|");
+    auto print_oddness = [&](const Result& r, const Retriever& model) {
+      const auto [sum, size] = oddness(model, held_out.queries, held_out.keys);
+      fmt::print("  {:<15} {:>8.1f}% {:>9.3f} {:>11.3f} {:>18.6f}\n", r.name, 100 * r.accuracy, r.entropy,
+                 size, sum);
+    };
+    print_oddness(results[2], *scorers.models[2]);  // "concat", trained above with biases
+    print_oddness(no_bias, concat_no_bias);
+
+    // 3. Why 1/√d: random scores in growing dimensions, without and with the scale.
     Generator scale_gen(flags.seed + 3);
     std::vector<ScaleRow> scale;
     for (int64_t d : {16, 64, 256, 1024})
@@ -282,7 +327,7 @@ int main(int argc, char** argv) {
                                r.entropy, r.grad_norm);
     }
 
-    // 3. One heatmap per scoring function: S queries, query t made from key t (right = diagonal).
+    // 4. One heatmap per scoring function: S queries, query t made from key t (right = diagonal).
     Generator draw_gen(flags.seed + 4);
     const Retrieval::Batch shown = task.sample(1, draw_gen);  // only its keys are used
     std::vector<float> kv = shown.keys.to_vector();
@@ -326,9 +371,12 @@ int main(int argc, char** argv) {
     out.write_index("Lesson 08: scoring functions");
 
     fmt::print("\nWhat to look at: the four scores differ in how they compare a query with a key, and so in how\n"
-               "fast and how well they learn the same task. In the scale table the std of qᵀk grows like √d;\n"
-               "without the scale softmax puts nearly all weight on one key and the gradient that reaches the\n"
-               "scores shrinks towards 0, so the scores stop learning. Divided by √d, all rows look alike.\n"
+               "fast and how well they learn the same task. Concat learns it only because something (here the\n"
+               "projections' bias) breaks the symmetry f(−x) = −f(x) of bias-free tanh layers: without it the\n"
+               "ranking of −x is the reverse of the ranking of x, and uniform weights are the best it can do.\n"
+               "In the scale table the std of qᵀk grows like √d; without the scale softmax puts nearly all\n"
+               "weight on one key and the gradient that reaches the scores shrinks towards 0, so the scores\n"
+               "stop learning. Divided by √d, all rows look alike.\n"
                "In the heatmaps query q_t was made from key k_t: a bright diagonal is a right answer.\n");
     lessons::print_files_to_open({{flags.out + "/attention_000.svg", fmt::format("dot: {} queries × {} keys (diagonal = right)", keys, keys)},
                                   {flags.out + "/attention_001.svg", "general"},
