@@ -27,8 +27,9 @@ int main(int argc, char** argv) {
     flags.out = "out/02_tensors";
     int64_t rows = 3, cols = 4;
     lessons::add_common_flags(app, flags);
-    app.add_option("--rows", rows, "rows of the example matrix")->capture_default_str()->check(CLI::Range(1, 64));
-    app.add_option("--cols", cols, "columns of the example matrix")->capture_default_str()->check(CLI::Range(1, 64));
+    // At least 2 of each: part 1 shows row 1 and column 1 of the matrix.
+    app.add_option("--rows", rows, "rows of the example matrix")->capture_default_str()->check(CLI::Range(2, 64));
+    app.add_option("--cols", cols, "columns of the example matrix")->capture_default_str()->check(CLI::Range(2, 64));
     CLI11_PARSE(app, argc, argv);
     manual_seed(flags.seed);
 
