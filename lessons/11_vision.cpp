@@ -234,6 +234,7 @@ trace::AttentionMap on_grid(const trace::AttentionMap& map, const std::vector<fl
   trace::AttentionMap grid = map;  // keeps the sequence, module and head the tracer recorded
   grid.module = "[CLS] → patches in " + map.module;
   if (map.head < 0) grid.kind += ", mean of the heads";
+  grid.axes = "patch row ↓  column →";
   grid.rows.clear(), grid.columns.clear(), grid.weights.clear();
   for (int64_t i = 0; i < side; ++i) {
     grid.rows.push_back(fmt::format("row {}", i));

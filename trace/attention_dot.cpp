@@ -40,7 +40,7 @@ std::string alignment_to_dot(const AttentionMap& m) {
 
 std::string heatmap_to_dot(const AttentionMap& m) {
   std::string table = "<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"5\" COLOR=\"#dddddd\">\n";
-  table += "    <TR><TD BORDER=\"0\"><I>target ↓  source →</I></TD>";
+  table += fmt::format("    <TR><TD BORDER=\"0\"><I>{}</I></TD>", detail::html_escape(m.axes));
   for (const std::string& c : m.columns) table += fmt::format("<TD BORDER=\"0\"><B>{}</B></TD>", detail::html_escape(c));
   table += "</TR>\n";
   for (int64_t i = 0; i < m.row_count(); ++i) {

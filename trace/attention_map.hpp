@@ -19,6 +19,7 @@ struct AttentionMap {
   std::vector<std::string> rows;     // one label per query (target) position
   std::vector<std::string> columns;  // one label per key (source) position
   std::vector<std::vector<float>> weights;  // rows × columns; each row sums to 1
+  std::string axes = "target ↓  source →";  // the heatmap's corner caption: what rows and columns are
 
   int64_t row_count() const { return static_cast<int64_t>(rows.size()); }
   int64_t column_count() const { return static_cast<int64_t>(columns.size()); }
