@@ -147,7 +147,9 @@ TEST(BeamSearch, HypothesesAreRankedAndScoredByTheirLogProbability) {
     ASSERT_LE(beam.size(), 3u);
     for (size_t i = 0; i < beam.size(); ++i) {
       const Hypothesis& h = beam[i];
-      if (i > 0) EXPECT_GE(beam[i - 1].score, h.score);
+      if (i > 0) {
+        EXPECT_GE(beam[i - 1].score, h.score);
+      }
       EXPECT_NEAR(h.log_prob, sequence_log_prob(*model, source, h.tokens, h.finished), 1e-4);
       const double length = static_cast<double>(h.tokens.size() + (h.finished ? 1 : 0));
       EXPECT_NEAR(h.score, normalize ? h.log_prob / length : h.log_prob, 1e-5);
@@ -157,7 +159,9 @@ TEST(BeamSearch, HypothesesAreRankedAndScoredByTheirLogProbability) {
         for (float w : row) sum += w;
         EXPECT_NEAR(sum, 1.0, 1e-5);
       }
-      if (!h.finished) EXPECT_EQ(static_cast<int64_t>(h.tokens.size()), options.max_length);
+      if (!h.finished) {
+        EXPECT_EQ(static_cast<int64_t>(h.tokens.size()), options.max_length);
+      }
     }
   }
 }
@@ -173,7 +177,9 @@ TEST(BeamSearch, AWiderBeamFindsAtLeastAsProbableAFinishedOutputHere) {
     BeamOptions wide{4, 12, false};
     const Hypothesis g = beam_search(*model, source, greedy_like)[0];
     const Hypothesis w = beam_search(*model, source, wide)[0];
-    if (g.finished && w.finished) EXPECT_GE(w.log_prob, g.log_prob - 1e-5) << "seed " << seed;
+    if (g.finished && w.finished) {
+      EXPECT_GE(w.log_prob, g.log_prob - 1e-5) << "seed " << seed;
+    }
   }
 }
 

@@ -120,9 +120,10 @@ void check_golden(const trace::Recording& rec, const std::string& name, const tr
   for (const std::string& file : written) {
     if (!expected.count(file)) continue;
     const std::string got = read_text(tmp.path() / file), want = read_text(golden / file);
-    if (got != want)
+    if (got != want) {
       EXPECT_EQ(difference_beyond_last_digit(got, want), "")
           << file << " differs from " << (golden / file) << " (GLIMPSE_UPDATE_GOLDEN=1 regenerates it)";
+    }
     if (file.ends_with(".dot") && trace::graphviz_available()) {
       EXPECT_EQ(trace::dot_parse_error(got), "") << file;
     }
