@@ -64,8 +64,9 @@ int main(int argc, char** argv) {
     out.write_index("Lesson 06: attention");
 
     fmt::print("\nWhat to look at: with attention, accuracy holds as sources grow within the trained lengths;\n"
-               "the fixed vector loses more the longer the source. In the heatmap each target step puts its\n"
-               "weight on the source token it copies: for 'reverse', an anti-diagonal.\n");
+               "the fixed vector loses more the longer the source. In the heatmap the weight runs along an\n"
+               "anti-diagonal ('reverse'): each target step looks at the source token it copies and at its\n"
+               "right-hand neighbour (docs/lessons/06_attention.md explains why).\n");
     lessons::print_files_to_open({{flags.out + "/attention_000.svg", "attention heatmap: target steps × source tokens"},
                                   {flags.out + "/alignment_000.svg", "the same weights as an alignment graph"},
                                   {flags.out + "/sequences.txt", "the decoding step by step, with attention bars"},
