@@ -127,14 +127,15 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
     // own layout, (Bᵀ·dCᵀ)ᵀ rather than dC·Bᵀ: the transpose's backward then hands W a
     // contiguous gradient, and summing W's gradients over time steps stays a straight loop.
     const bool plain = x.dim() == 2 && y.dim() == 2;
+    auto transposed_view = [plain](const Tensor& t) { return plain && column_major(t) && !row_major(t); };
     if (x.requires_grad()) {
-      if (plain && column_major(x) && !row_major(x))
+      if (transposed_view(x))
         gi[0] = batched_matmul(y, g.transpose(0, 1), Loc::current()).transpose(0, 1);
       else
         gi[0] = sum_to_shape(batched_matmul(g, y.transpose(-1, -2), Loc::current()), x.shape());
     }
     if (y.requires_grad()) {
-      if (plain && column_major(y) && !row_major(y))
+      if (transposed_view(y))
         gi[1] = batched_matmul(g.transpose(0, 1), x, Loc::current()).transpose(0, 1);
       else
         gi[1] = sum_to_shape(batched_matmul(x.transpose(-1, -2), g, Loc::current()), y.shape());

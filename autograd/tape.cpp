@@ -113,6 +113,15 @@ Node::~Node() {
 
 namespace {
 
+// dst += src, elementwise, in place (dst contiguous, same shape).
+void add_into(Tensor& dst, const Tensor& src) {
+  const Tensor sc = src.contiguous();
+  float* d = dst.data();
+  const float* v = sc.data();
+  const int64_t n = sc.numel();
+  for (int64_t i = 0; i < n; ++i) d[i] += v[i];
+}
+
 // Adds `g` into `slot`. The first gradient is adopted as is: it may be shared with another node
 // or an observer, so it is never written to. The second is summed into a new tensor that only
 // the slot holds (`owned`), and later ones are added into that in place, which saves a
@@ -121,11 +130,8 @@ void accumulate(Tensor& slot, bool& owned, const Tensor& g) {
   if (!slot.defined()) {
     slot = g;
     owned = false;
-  } else if (owned && g.is_contiguous()) {
-    float* dst = slot.data();
-    const float* src = g.data();
-    const int64_t n = g.numel();
-    for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+  } else if (owned) {
+    add_into(slot, g);
   } else {
     slot = add(slot, g);
     owned = true;
@@ -139,11 +145,7 @@ void accumulate_into_grad(Node& node, const Tensor& g) {
     node.grad = g.clone();
     return;
   }
-  float* dst = node.grad.data();
-  const Tensor gc = g.contiguous();
-  const float* src = gc.data();
-  const int64_t n = gc.numel();
-  for (int64_t i = 0; i < n; ++i) dst[i] += src[i];
+  add_into(node.grad, g);
 }
 
 // The nodes waiting for their gradient, kept as a heap whose top is the latest (largest id).
