@@ -95,7 +95,17 @@ Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in, Loc loc) {
 
 }  // namespace
 
+std::string matmul_backend(Loc loc) { return detail::gemm_backend_name(detail::gemm_backend(loc)); }
+
+void set_matmul_backend(const std::string& name, Loc loc) {
+  const auto backend = detail::parse_gemm_backend(name);
+  check(backend.has_value(), "set_matmul_backend", loc,
+        [&] { return fmt::format("unknown backend '{}': use glimpse, reference or openblas", name); });
+  detail::set_gemm_backend(*backend, loc);
+}
+
 Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
+  detail::gemm_backend(loc);  // a bad GLIMPSE_GEMM is reported at the caller's line
   check(a.dim() >= 1 && b.dim() >= 1, "matmul", loc, [&] {
     return fmt::format("both operands need at least 1 dim, got shapes {} and {}", to_string(a.shape()),
                        to_string(b.shape()));

@@ -3,6 +3,7 @@
 // Every op takes the caller's location last, so errors point at *your* line.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "autograd/random.hpp"
@@ -50,6 +51,12 @@ Tensor sum_to_shape(const Tensor& grad, const Shape& shape, Loc loc = Loc::curre
 // torch.matmul: 1-D·1-D dot, 2-D matrix product, and batched products whose batch dims
 // broadcast ([B, n, k] · [k, m], [B, 1, n, k] · [H, k, m], ...).
 Tensor matmul(const Tensor& a, const Tensor& b, Loc loc = Loc::current());
+// The kernel behind matmul: "glimpse" (the default: each element summed in one fixed order, so the
+// same seed gives the same bits on every CPU), "reference" (the plain triple loop, slow, same
+// bits) or "openblas" (opt-in: faster on some CPUs, its bits follow the CPU). The environment
+// variable GLIMPSE_GEMM sets the starting choice.
+std::string matmul_backend(Loc loc = Loc::current());
+void set_matmul_backend(const std::string& name, Loc loc = Loc::current());
 
 // ---- softmax (softmax.cpp) — lesson 06 ---------------------------------------------------
 // Numerically stable: the max along `dim` is subtracted before exponentiating.

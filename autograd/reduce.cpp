@@ -2,7 +2,9 @@
 // expand's backward is sum — the pair that makes broadcasting differentiable.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
+#include <vector>
 
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
@@ -22,7 +24,13 @@ struct Reduction {
 
 Reduction plan_reduction(const Tensor& a, const Shape& dims, bool keepdim, const char* op, Loc loc) {
   Reduction r;
-  for (int64_t d : dims) r.reduced[normalize_dim(d, a.dim(), op, loc)] = true;
+  for (int64_t d : dims) {
+    const int i = normalize_dim(d, a.dim(), op, loc);
+    check(!r.reduced[i], op, loc, [&] {
+      return fmt::format("dim {} appears more than once in dims {} (shape {})", d, to_string(dims), to_string(a.shape()));
+    });
+    r.reduced[i] = true;
+  }
   r.kept = a.shape();
   for (int i = 0; i < a.dim(); ++i) {
     if (r.reduced[i]) r.kept[i] = 1;
@@ -31,10 +39,11 @@ Reduction plan_reduction(const Tensor& a, const Shape& dims, bool keepdim, const
   return r;
 }
 
-// Sums `a` over the dims marked in `r`; the result is laid out as r.out.
+// Sums `a` over the dims marked in `r`; the result is laid out as r.out. Each output cell adds
+// its inputs in one fixed order (the input's), in double: adding 4096 × 0.1 one float at a time
+// drifts to 409.6158, in double it is 409.60001 (exact: 409.6000061).
 Tensor sum_kernel(const Tensor& a, const Reduction& r) {
-  Tensor out = zeros(r.out);
-  float* o = out.data();
+  std::vector<double> totals(static_cast<size_t>(numel(r.out)), 0.0);
   const float* x = a.data();
   // Walk the input; each element adds into the output cell it reduces to (stride 0 along
   // reduced dims sends them all to one cell).
@@ -43,7 +52,9 @@ Tensor sum_kernel(const Tensor& a, const Reduction& r) {
     if (r.reduced[i]) out_strides[i] = 0;
   const Shape* strides[3] = {&a.strides(), &out_strides, nullptr};
   int64_t base[3] = {0, 0, 0};
-  detail::for_each_offset(a.shape(), strides, base, [&](int64_t ia, int64_t io, int64_t) { o[io] += x[ia]; });
+  detail::for_each_offset(a.shape(), strides, base, [&](int64_t ia, int64_t io, int64_t) { totals[io] += x[ia]; });
+  Tensor out = detail::empty(r.out);
+  std::copy(totals.begin(), totals.end(), out.data());
   return out;
 }
 
@@ -59,7 +70,7 @@ Tensor sum(const Tensor& a, Loc) {
   } else {
     Reduction all;
     for (int i = 0; i < a.dim(); ++i) all.reduced[i] = true, all.kept.push_back(1);
-    out.data()[0] = sum_kernel(a, all).data()[0];
+    out.data()[0] = sum_kernel(a, all).data()[0];  // also in double, in the input's order
   }
   // d sum: every element gets the upstream gradient.
   detail::record(out, "sum", {a}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {

@@ -32,13 +32,14 @@ Tensor softmax_forward(const Tensor& a, int d, bool log_space) {
                 [log_space](const float* x, float* y, int64_t n, int64_t s) {
                   float m = x[0];
                   for (int64_t k = 1; k < n; ++k) m = std::max(m, x[k * s]);
-                  float total = 0.0f;
+                  double total = 0.0;  // sums in double, in order: accurate and the same on every CPU
                   for (int64_t k = 0; k < n; ++k) total += detail::vec_exp(x[k * s] - m);
                   if (log_space) {
-                    const float log_total = std::log(total);
+                    const float log_total = static_cast<float>(std::log(total));
                     for (int64_t k = 0; k < n; ++k) y[k * s] = x[k * s] - m - log_total;
                   } else {
-                    for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m) / total;
+                    const float sum = static_cast<float>(total);
+                    for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m) / sum;
                   }
                 });
   return out;
@@ -57,10 +58,13 @@ Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
     for (int64_t o = 0; o < l.outer; ++o)
       for (int64_t i = 0; i < l.inner; ++i) {
         const int64_t start = o * l.n * l.inner + i, s = l.inner;
-        float dot = 0.0f;  // Σ_j dy_j y_j
-        for (int64_t k = 0; k < l.n; ++k) dot += g.data()[start + k * s] * y[start + k * s];
+        // In double: dy - Σ dy_j y_j cancels, and the rows of dx must sum to 0 (softmax is blind
+        // to a constant added to every score), which a key bias's gradient relies on.
+        double dot = 0.0;  // Σ_j dy_j y_j
+        for (int64_t k = 0; k < l.n; ++k) dot += static_cast<double>(g.data()[start + k * s]) * y[start + k * s];
         for (int64_t k = 0; k < l.n; ++k)
-          dx.data()[start + k * s] = y[start + k * s] * (g.data()[start + k * s] - dot);
+          dx.data()[start + k * s] =
+              static_cast<float>(static_cast<double>(y[start + k * s]) * (g.data()[start + k * s] - dot));
       }
     gi[0] = dx;
   });
@@ -78,8 +82,9 @@ Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
     for (int64_t o = 0; o < l.outer; ++o)
       for (int64_t i = 0; i < l.inner; ++i) {
         const int64_t start = o * l.n * l.inner + i, s = l.inner;
-        float total = 0.0f;  // Σ_j dy_j
-        for (int64_t k = 0; k < l.n; ++k) total += g.data()[start + k * s];
+        double sum = 0.0;  // Σ_j dy_j
+        for (int64_t k = 0; k < l.n; ++k) sum += g.data()[start + k * s];
+        const float total = static_cast<float>(sum);
         for (int64_t k = 0; k < l.n; ++k)
           dx.data()[start + k * s] = g.data()[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
       }

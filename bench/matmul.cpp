@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
 #ifdef GLIMPSE_HAVE_OPENBLAS
   openblas_set_num_threads(1);
 #endif
-  std::printf("single thread, GFLOP/s (best of 20 rounds); glimpse gemm backend: %s\n", detail::gemm_backend());
+  std::printf("single thread, GFLOP/s (best of 20 rounds); glimpse gemm backend: %s\n", detail::gemm_backend_name(detail::gemm_backend()));
   std::printf("%-24s %8s %8s %13s %10s %16s\n", "C = A*B", "matmul", "gemm", "gemm_blocked", "openblas",
               "blocked/openblas");
   for (const int64_t n : sizes) {

@@ -1,14 +1,18 @@
-// Lesson 03 (and issue 6, performance): matrix multiply kernels.
+// Lesson 03 (and issue 6, performance): matrix multiply kernels. The order in which each element
+// of C is accumulated is fixed (gemm.hpp), so every in-house path gives the same bits.
 #include "autograd/kernels/gemm.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
-#include <cctype>
 #include <vector>
+
+#include <fmt/format.h>
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -30,13 +34,14 @@ void scale_c(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
 }
 }  // namespace
 
+// The definition of every in-house product: one fused multiply-add per p, in order of p.
 void gemm_reference(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
                     int64_t ldc) {
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      float acc = 0.0f;
-      for (int64_t p = 0; p < k; ++p) acc += element(a, i, p) * element(b, p, j);
-      c[i * ldc + j] = acc + (beta == 0.0f ? 0.0f : beta * c[i * ldc + j]);
+      float acc = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+      for (int64_t p = 0; p < k; ++p) acc = std::fma(element(a, i, p), element(b, p, j), acc);
+      c[i * ldc + j] = acc;
     }
 }
 
@@ -47,6 +52,9 @@ void gemm_reference(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, f
 // that every load is contiguous: a kc×kNr panel of B row by row, a kMr×kc panel of A column by
 // column (both zero-padded to full tiles). The kernel reuses one B panel across a packed mc×kc
 // block of A that stays in L2; the block sizes were tuned with bench-matmul on a Zen 5.
+// Each lane of an accumulator is one element of C, and a panel after the first starts from the
+// C that the panel before it left: every element is one chain of FMAs in order of p, as in
+// gemm_reference, whatever the vector width or the block sizes.
 namespace {
 
 #if defined(__AVX512F__)
@@ -79,15 +87,25 @@ inline Vec fused_multiply_add(Vec a, Vec b, Vec c) {
 #elif defined(__FMA__)
   return _mm256_fmadd_ps(a, b, c);
 #else
-  return a * b + c;
+  for (int lane = 0; lane < kLanes; ++lane) c[lane] = std::fma(a[lane], b[lane], c[lane]);  // no FMA unit: exact, slow
+  return c;
 #endif
 }
 
 // C[0:mr, 0:nr] += A panel · B panel, or = when `overwrite` (the first panel of a product with
-// beta = 0, so C need not be zeroed first). The kernel always computes the full tile.
+// beta = 0, so C need not be zeroed first). The accumulators start from C, so the FMA chain of
+// each element goes on where the previous panel stopped. The kernel always computes the full tile.
 void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t mr, int64_t nr,
                   bool overwrite) {
+  const bool full_tile = mr == kMr && nr == kNr;
   Vec acc[kMr][kNv] = {};
+  float tile[kMr][kNr] = {};
+  if (!overwrite) {
+    for (int64_t i = 0; i < mr; ++i)
+      for (int64_t j = 0; j < nr; ++j) tile[i][j] = c[i * ldc + j];
+    for (int i = 0; i < kMr; ++i)
+      for (int v = 0; v < kNv; ++v) acc[i][v] = full_tile ? load(c + i * ldc + v * kLanes) : load(&tile[i][v * kLanes]);
+  }
   for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
     Vec bv[kNv];
     for (int v = 0; v < kNv; ++v) bv[v] = load(b + v * kLanes);
@@ -96,17 +114,15 @@ void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
       for (int v = 0; v < kNv; ++v) acc[i][v] = fused_multiply_add(ai, bv[v], acc[i][v]);
     }
   }
-  if (mr == kMr && nr == kNr) {
+  if (full_tile) {
     for (int i = 0; i < kMr; ++i)
-      for (int v = 0; v < kNv; ++v)
-        store(c + i * ldc + v * kLanes, overwrite ? acc[i][v] : load(c + i * ldc + v * kLanes) + acc[i][v]);
+      for (int v = 0; v < kNv; ++v) store(c + i * ldc + v * kLanes, acc[i][v]);
     return;
   }
-  float tile[kMr][kNr];
   for (int i = 0; i < kMr; ++i)
     for (int v = 0; v < kNv; ++v) store(&tile[i][v * kLanes], acc[i][v]);
   for (int64_t i = 0; i < mr; ++i)
-    for (int64_t j = 0; j < nr; ++j) c[i * ldc + j] = overwrite ? tile[i][j] : c[i * ldc + j] + tile[i][j];
+    for (int64_t j = 0; j < nr; ++j) c[i * ldc + j] = tile[i][j];
 }
 
 // op(B)[p0:p0+kc, j0:j0+nc] as panels of kNr columns; each panel holds kc rows of kNr floats.
@@ -175,54 +191,28 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, flo
   }
 }
 
-namespace {
-// Small products (the lessons' 1×32 · 32×96 cells) are dominated by call overhead: a plain
-// loop whose inner dimension is contiguous in C wins there.
+// Small products (the lessons' 1×32 · 32×96 cells) are dominated by call overhead: plain loops
+// win there. The innermost loop runs along a row of C, so it vectorises without reordering any
+// element's sum: c[i,j] = fma(a[i,p], b[p,j], c[i,j]) for p in order, as in gemm_reference.
 void gemm_small(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c, int64_t ldc) {
   scale_c(m, n, beta, c, ldc);
-  if (n == 1 && !a.trans) {
-    // Matrix times vector (attention's score vᵀ·energy): one dot product per row of A.
-    const int64_t step = b.trans ? 1 : b.ld;
-    for (int64_t i = 0; i < m; ++i) {
-      const float* ai = a.p + i * a.ld;
-      float acc = 0.0f;
-      if (step == 1) {
-#pragma omp simd reduction(+ : acc)
-        for (int64_t p = 0; p < k; ++p) acc += ai[p] * b.p[p];
-      } else {
-        for (int64_t p = 0; p < k; ++p) acc += ai[p] * b.p[p * step];
-      }
-      c[i * ldc] += acc;
-    }
-    return;
+  if (b.trans) {
+    // op(B)[p, j] = B[j, p]: copy op(B) out row by row once, so the loop below reads rows.
+    thread_local std::vector<float> b_rows;
+    b_rows.resize(static_cast<size_t>(k * n));
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t p = 0; p < k; ++p) b_rows[p * n + j] = b.p[j * b.ld + p];
+    b = {b_rows.data(), n, false};
   }
-  if (!b.trans) {
-    for (int64_t i = 0; i < m; ++i) {
-      float* ci = c + i * ldc;
-      for (int64_t p = 0; p < k; ++p) {
-        const float aip = element(a, i, p);
-        const float* bp = b.p + p * b.ld;
-        for (int64_t j = 0; j < n; ++j) ci[j] += aip * bp[j];
-      }
+  for (int64_t i = 0; i < m; ++i) {
+    float* ci = c + i * ldc;
+    for (int64_t p = 0; p < k; ++p) {
+      const float aip = element(a, i, p);
+      const float* bp = b.p + p * b.ld;
+      for (int64_t j = 0; j < n; ++j) ci[j] = std::fma(aip, bp[j], ci[j]);
     }
-  } else {
-    // op(B)[p, j] = B[j, p]: row j of B is contiguous along p, so take dot products.
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) {
-        const float* bj = b.p + j * b.ld;
-        float acc = 0.0f;
-        if (!a.trans) {
-          const float* ai = a.p + i * a.ld;
-#pragma omp simd reduction(+ : acc)
-          for (int64_t p = 0; p < k; ++p) acc += ai[p] * bj[p];
-        } else {
-          for (int64_t p = 0; p < k; ++p) acc += a.p[p * a.ld + i] * bj[p];
-        }
-        c[i * ldc + j] += acc;
-      }
   }
 }
-}  // namespace
 
 #ifdef GLIMPSE_HAVE_OPENBLAS
 namespace {
@@ -238,44 +228,77 @@ void configure_openblas_threads_once() {
   (void)configured;
 }
 
-// OpenBLAS is the faster path wherever it runs a kernel at least as wide as ours. An AVX-512
-// build of Glimpse asks which kernel OpenBLAS picked: Debian's 0.3.21 does not know Zen 4/5
-// and falls back to its AVX2 "Haswell" kernel, which our blocked kernel beats by ~1.6×
-// (bench/RESULTS.md). GLIMPSE_GEMM=openblas or =blocked overrides the choice (for benchmarks).
-bool prefer_openblas() {
-  static const bool prefer = [] {
-    const char* forced = std::getenv("GLIMPSE_GEMM");
-    if (forced && std::string_view(forced) == "openblas") return true;
-    if (forced && std::string_view(forced) == "blocked") return false;
-#if defined(__AVX512F__)
-    std::string core = openblas_get_corename();
-    std::transform(core.begin(), core.end(), core.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    for (const char* avx512_core : {"skylakex", "cooperlake", "sapphirerapids"})
-      if (core.find(avx512_core) != std::string::npos) return true;
-    return false;
-#else
-    return true;
-#endif
-  }();
-  return prefer;
-}
 }  // namespace
 #endif
 
-const char* gemm_backend() {
+bool openblas_available() {
 #ifdef GLIMPSE_HAVE_OPENBLAS
-  if (prefer_openblas()) return "openblas";
+  return true;
+#else
+  return false;
 #endif
-  return "glimpse-blocked";
+}
+
+const char* gemm_backend_name(GemmBackend backend) {
+  switch (backend) {
+    case GemmBackend::reference: return "reference";
+    case GemmBackend::openblas: return "openblas";
+    case GemmBackend::glimpse: break;
+  }
+  return "glimpse";
+}
+
+std::optional<GemmBackend> parse_gemm_backend(std::string_view name) {
+  for (GemmBackend b : {GemmBackend::glimpse, GemmBackend::reference, GemmBackend::openblas})
+    if (name == gemm_backend_name(b)) return b;
+  return std::nullopt;
+}
+
+namespace {
+// The process's choice (a GemmBackend, or -1 before first use): GLIMPSE_GEMM's at first use, then
+// whatever set_gemm_backend sets. Atomic, because models may train in several threads.
+std::atomic<int> g_backend{-1};
+}  // namespace
+
+void set_gemm_backend(GemmBackend backend, Loc loc) {
+  check(backend != GemmBackend::openblas || openblas_available(), "set_gemm_backend", loc, [] {
+    return std::string("this Glimpse was built without OpenBLAS (apt-get install libopenblas-dev, then configure "
+                       "again with -DGLIMPSE_USE_OPENBLAS=ON)");
+  });
+  g_backend.store(static_cast<int>(backend));
+}
+
+GemmBackend gemm_backend(Loc loc) {
+  const int current = g_backend.load(std::memory_order_relaxed);
+  if (current >= 0) return static_cast<GemmBackend>(current);
+  {
+    const char* env = std::getenv("GLIMPSE_GEMM");
+    const std::string_view name = env != nullptr ? env : "";
+    const std::optional<GemmBackend> chosen = name.empty() ? GemmBackend::glimpse : parse_gemm_backend(name);
+    check(chosen.has_value(), "GLIMPSE_GEMM", loc, [&] {
+      return fmt::format("unknown matmul backend '{}': use glimpse (the default, the same bits on every CPU), "
+                         "reference or openblas",
+                         name);
+    });
+    check(*chosen != GemmBackend::openblas || openblas_available(), "GLIMPSE_GEMM", loc, [] {
+      return std::string("openblas asked for, but this Glimpse was built without OpenBLAS (apt-get install "
+                         "libopenblas-dev, then configure again with -DGLIMPSE_USE_OPENBLAS=ON)");
+    });
+    int unset = -1;  // another thread may have chosen meanwhile: keep the first choice
+    g_backend.compare_exchange_strong(unset, static_cast<int>(*chosen));
+  }
+  return static_cast<GemmBackend>(g_backend.load());
 }
 
 void gemm(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
+  const GemmBackend backend = gemm_backend();
+  if (backend == GemmBackend::reference) return gemm_reference(m, n, k, a, b, beta, c, ldc);
   // Tiny products, and the degenerate shapes a packed tile would mostly pad (a single output
   // row or column, or a rank-1 update), go to the plain loops.
   if (m * n * k <= 32 * 32 * 32 || m == 1 || n == 1 || k == 1) return gemm_small(m, n, k, a, b, beta, c, ldc);
 #ifdef GLIMPSE_HAVE_OPENBLAS
-  if (prefer_openblas()) {
+  if (backend == GemmBackend::openblas) {
     configure_openblas_threads_once();
     cblas_sgemm(CblasRowMajor, a.trans ? CblasTrans : CblasNoTrans, b.trans ? CblasTrans : CblasNoTrans,
                 static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a.p, static_cast<int>(a.ld),

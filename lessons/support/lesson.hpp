@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <glimpse.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
@@ -72,10 +73,23 @@ inline void print_files_to_open(const std::vector<std::pair<std::string, std::st
   for (const auto& [path, what] : files) fmt::print("  {:<44} {}\n", path, what);
 }
 
+// The lesson's first line: which kernel multiplies matrices, and so whether the numbers can be
+// compared with the docs pages bit for bit.
+inline std::string backend_line() {
+  const std::string backend = matmul_backend();
+  if (backend == "openblas")
+    return "matmul: openblas (chosen by GLIMPSE_GEMM; faster on some CPUs, but its sums follow the CPU, so the numbers "
+           "can differ from the docs pages)";
+  return fmt::format("matmul: {} (the same seed gives the same numbers, bit for bit, on any x86-64 CPU with AVX2 and "
+                     "FMA; GLIMPSE_GEMM=openblas opts in to OpenBLAS)",
+                     backend);
+}
+
 // Runs a lesson's body and turns any error into a clear message and exit code 1.
 template <class Body>
 int run_lesson(Body&& body) {
   try {
+    fmt::print("{}\n", backend_line());
     return body();
   } catch (const std::exception& e) {
     fmt::print(stderr, "\nerror: {}\n", e.what());

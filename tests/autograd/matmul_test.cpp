@@ -1,5 +1,6 @@
 // Tests for autograd/matmul.cpp and autograd/kernels/gemm.cpp: the readable kernel is the
-// reference; the blocked kernel, the dispatching `gemm` and the matmul op must agree with it.
+// reference; the small loops, the blocked kernel, the dispatching `gemm` and the matmul op must
+// give exactly its bits (each element is one FMA chain in order of p, on every path).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -161,7 +162,7 @@ struct GemmCase {
 
 class GemmKernels : public ::testing::TestWithParam<GemmCase> {};
 
-TEST_P(GemmKernels, BlockedAndDispatchMatchReference) {
+TEST_P(GemmKernels, EveryInHousePathGivesTheReferenceBits) {
   const GemmCase p = GetParam();
   Generator gen(static_cast<uint64_t>(p.m * 1000 + p.n * 10 + p.k));
   // Leading dims a bit larger than needed, so row strides are exercised too.
@@ -170,16 +171,50 @@ TEST_P(GemmKernels, BlockedAndDispatchMatchReference) {
   const std::vector<float> b = random_values((p.tb ? p.n : p.k) * ldb, gen);
   const std::vector<float> c0 = random_values(p.m * ldc, gen);
   const detail::MatrixRef ra{a.data(), lda, p.ta}, rb{b.data(), ldb, p.tb};
-  std::vector<float> ref = c0, blocked = c0, fast = c0;
+  std::vector<float> ref = c0, blocked = c0, small = c0, fast = c0;
   detail::gemm_reference(p.m, p.n, p.k, ra, rb, p.beta, ref.data(), ldc);
   detail::gemm_blocked(p.m, p.n, p.k, ra, rb, p.beta, blocked.data(), ldc);
+  detail::gemm_small(p.m, p.n, p.k, ra, rb, p.beta, small.data(), ldc);
+  ASSERT_EQ(detail::gemm_backend(), detail::GemmBackend::glimpse) << "the default backend";
   detail::gemm(p.m, p.n, p.k, ra, rb, p.beta, fast.data(), ldc);
-  EXPECT_TRUE(all_close(blocked, ref, 1e-5f)) << "blocked";
-  EXPECT_TRUE(all_close(fast, ref, 1e-5f)) << "gemm (" << detail::gemm_backend() << ")";
-  // The padding column of C (j = n) is never written.
-  for (int64_t i = 0; i < p.m; ++i) {
-    EXPECT_EQ(blocked[i * ldc + p.n], c0[i * ldc + p.n]);
-    EXPECT_EQ(fast[i * ldc + p.n], c0[i * ldc + p.n]);
+  // Bit for bit (the padding column j = n included: it is never written).
+  EXPECT_EQ(blocked, ref) << "blocked";
+  EXPECT_EQ(small, ref) << "small";
+  EXPECT_EQ(fast, ref) << "gemm";
+  // And the reference is a matrix product: within float rounding of a double-precision sum.
+  for (int64_t i = 0; i < p.m; ++i)
+    for (int64_t j = 0; j < p.n; ++j) {
+      double exact = p.beta == 0.0f ? 0.0 : static_cast<double>(p.beta) * c0[i * ldc + j];
+      double magnitude = std::fabs(exact);
+      for (int64_t q = 0; q < p.k; ++q) {
+        const double x = p.ta ? a[q * lda + i] : a[i * lda + q], y = p.tb ? b[j * ldb + q] : b[q * ldb + j];
+        exact += x * y;
+        magnitude += std::fabs(x * y);
+      }
+      EXPECT_NEAR(ref[i * ldc + j], exact, 1e-6 * magnitude + 1e-30) << "element " << i << "," << j;
+    }
+}
+
+TEST(GemmKernels, BackendsByName) {
+  EXPECT_EQ(detail::parse_gemm_backend("glimpse"), detail::GemmBackend::glimpse);
+  EXPECT_EQ(detail::parse_gemm_backend("reference"), detail::GemmBackend::reference);
+  EXPECT_EQ(detail::parse_gemm_backend("openblas"), detail::GemmBackend::openblas);
+  EXPECT_FALSE(detail::parse_gemm_backend("blocked").has_value());
+  EXPECT_EQ(matmul_backend(), "glimpse");
+  EXPECT_THROW(set_matmul_backend("fast"), Error);
+  // The reference backend gives the same bits as the default, here on a product that takes the
+  // blocked kernel (k > one 512-deep panel) and one that takes the small loops.
+  Generator gen(65);
+  for (const Shape& sizes : {Shape{70, 1030, 40}, Shape{3, 20, 7}}) {
+    const Tensor x = randn({sizes[0], sizes[1]}, gen), w = randn({sizes[2], sizes[1]}, gen).t();
+    const std::vector<float> by_default = matmul(x, w).to_vector();
+    set_matmul_backend("reference");
+    const std::vector<float> by_reference = matmul(x, w).to_vector();
+    set_matmul_backend("glimpse");
+    EXPECT_EQ(by_default, by_reference) << to_string(sizes);
+  }
+  if (!detail::openblas_available()) {
+    EXPECT_THROW(set_matmul_backend("openblas"), Error);
   }
 }
 
@@ -196,8 +231,6 @@ TEST(GemmKernels, ReferenceByHand) {
   std::vector<float> ata(9);
   detail::gemm_reference(3, 3, 2, {a.data(), 3, true}, {a.data(), 3, false}, 0.0f, ata.data(), 3);
   EXPECT_EQ(ata, (std::vector<float>{17, 22, 27, 22, 29, 36, 27, 36, 45}));
-  EXPECT_TRUE(std::string(detail::gemm_backend()) == "openblas" ||
-              std::string(detail::gemm_backend()) == "glimpse-blocked");
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -208,6 +241,8 @@ INSTANTIATE_TEST_SUITE_P(
                       GemmCase{70, 90, 50, true, false, 0.0f}, GemmCase{70, 90, 50, false, true, 1.0f},
                       GemmCase{70, 90, 50, true, true, 0.0f}, GemmCase{65, 17, 300, false, false, 0.0f},
                       GemmCase{130, 31, 257, true, true, -1.0f},
+                      // Deeper than one packed panel (512): the chain goes on across panels.
+                      GemmCase{40, 70, 1100, false, true, 0.0f}, GemmCase{33, 45, 600, true, false, 0.5f},
                       // Degenerate shapes dispatched to the plain loops: one column, one row, rank 1.
                       GemmCase{200, 1, 300, false, false, 0.0f}, GemmCase{200, 1, 300, false, true, 1.0f},
                       GemmCase{150, 1, 64, true, false, 0.0f}, GemmCase{1, 200, 300, true, false, 0.0f},

@@ -209,3 +209,41 @@ TEST(SumToShape, IsDifferentiable) {
   EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum_to_shape(x[0], {3, 1}); }, {a}));
   EXPECT_TRUE(gradcheck([](const Inputs& x) { return sum_to_shape(x[0], {4}); }, {a}));
 }
+
+// ---- accuracy (issue 9): sums over a dim are as accurate as a double-precision sum -----------
+
+TEST(SumAccuracy, ManySmallTermsOverADim) {
+  // 4096 × 0.1f: one float at a time this drifts to 409.6158; PyTorch gives 409.60007. The exact
+  // sum of the float 0.1f taken 4096 times is 4096 · 0.1f, a float itself.
+  const float exact = 4096 * 0.1f;
+  const Tensor column = full({4096, 1}, 0.1f);
+  EXPECT_EQ(sum(column, {0}).item(), exact);
+  EXPECT_EQ(sum(column.t(), {1}).item(), exact);   // the same over a strided view
+  EXPECT_EQ(mean(column, {0}).item(), 0.1f);
+  EXPECT_EQ(sum_to_shape(column, Shape{1}).item(), exact);  // a bias gradient
+  EXPECT_EQ(sum(column).item(), exact);
+  // Each output cell of a multi-dim reduction adds its own terms.
+  const Tensor wide = full({2, 4096, 3}, 0.1f);
+  for (float v : sum(wide, {1}).to_vector()) EXPECT_EQ(v, exact);
+}
+
+TEST(SumAccuracy, CancellationDoesNotLoseTheSmallTerms) {
+  // 1e8 + 1 + 1 + ... − 1e8: in float the ones vanish into 1e8; the result is the count of ones.
+  std::vector<float> values = {1e8f};
+  for (int i = 0; i < 1000; ++i) values.push_back(1.0f);
+  values.push_back(-1e8f);
+  const Tensor t = from_vector(values, {1, static_cast<int64_t>(values.size())});
+  EXPECT_EQ(sum(t, {1}).item(), 1000.0f);
+}
+
+TEST(Reductions, RepeatedDimIsAnError) {
+  const Tensor a = zeros({2, 3});
+  EXPECT_THROW(mean(a, {0, 0}), Error);
+  EXPECT_THROW(sum(a, {1, -1}), Error);  // -1 is dim 1 again
+  try {
+    sum(a, {0, -2});
+    ADD_FAILURE() << "sum over dims {0, -2} of a 2-d tensor did not throw";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("more than once"), std::string::npos) << e.what();
+  }
+}
