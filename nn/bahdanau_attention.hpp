@@ -7,7 +7,7 @@
 //   context  = Σ_j weights_j h_j            [B, H_enc]
 //
 // W: Linear(H_dec, A, no bias), U: Linear(H_enc, A), v: Linear(A, 1, no bias) — the names and
-// layout of the Attn module in the PyTorch anchor (/work/shared/anchors/seq2seq_torch.py), so
+// layout of the Attn module of the PyTorch reference program the benchmarks were checked against, so
 // parameters are "W.weight", "U.weight", "U.bias", "v.weight". U h_j does not depend on the
 // decoder step: compute it once per sequence with project_keys() and pass it to every step.
 //

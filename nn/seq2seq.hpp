@@ -10,7 +10,7 @@
 //   AttentionDecoder (Bahdanau et al. 2015) recomputes c at every step from *all* states:
 //                        c_t, α_t = attention(s_{t-1}, h_1..h_S)     (padding gets weight 0)
 //                        s_t = GRU([emb(y_{t-1}); c_t], s_{t-1}),  logits_t = out([s_t; c_t])
-//                    — the model of /work/shared/anchors/seq2seq_torch.py.
+//                    — the model of the PyTorch reference program of bench/seq2seq.cpp.
 // Both decoders start from s_0 = the encoder's final state (so their hidden size is E) and share
 // one interface, Seq2seqDecoder, so lessons 05 and 06 swap one for the other and change nothing
 // else: the only difference between them is whether c is fixed or attended.
