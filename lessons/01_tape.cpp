@@ -40,11 +40,12 @@ int main(int argc, char** argv) {
     flags.out = "out/01_tape";
     float x0 = 0.5f, w0 = -1.5f, b0 = 0.25f, target = 0.8f;
     lessons::add_common_flags(app, flags);
-    app.add_option("--x", x0, "input x")->capture_default_str();
-    app.add_option("--w", w0, "weight w")->capture_default_str();
-    app.add_option("--b", b0, "bias b")->capture_default_str();
-    app.add_option("--target", target, "the value y should reach")->capture_default_str();
+    lessons::add_number(app, "--x", x0, "input x", -100.0f, 100.0f);
+    lessons::add_number(app, "--w", w0, "weight w", -100.0f, 100.0f);
+    lessons::add_number(app, "--b", b0, "bias b", -100.0f, 100.0f);
+    lessons::add_number(app, "--target", target, "the value y should reach", -10.0f, 10.0f);
     CLI11_PARSE(app, argc, argv);
+    lessons::prepare_out_dir(flags.out);
 
     Neuron n(x0, w0, b0);
     trace::Tracer tracer(n, {.graph_values = true});

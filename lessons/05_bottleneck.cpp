@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     lessons::add_common_flags(app, flags);
     lessons::add_seq2seq_flags(app, s2s);
     CLI11_PARSE(app, argc, argv);
+    lessons::check_seq2seq_flags(s2s);
+    lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
 
     const auto trained = lessons::train_seq2seq(false, s2s, flags, "encoder-decoder without attention");

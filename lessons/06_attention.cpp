@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
     app.add_flag("--compare,!--no-compare", compare, "also train the decoder without attention (lesson 05's)")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
+    lessons::check_seq2seq_flags(s2s);
+    lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
 
     const auto with = lessons::train_seq2seq(true, s2s, flags, "with attention");

@@ -220,48 +220,35 @@ int main(int argc, char** argv) {
     flags.out = "out/10_transformer";
     flags.steps = 300;
     Sizes sizes;
-    int64_t batch_size = 32, train_size = 3000, test_size = 500;
+    int64_t batch_size = 32;
+    lessons::SentenceFlags sentences;
     float lr = 0.005f;
     bool compare = true;
     lessons::add_common_flags(app, flags);
-    app.add_option("--dim", sizes.dim, "model width d_model")
-        ->capture_default_str()
-        ->check(CLI::Range(4, 256));
-    app.add_option("--heads", sizes.heads, "attention heads per block (must divide --dim)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 16));
-    app.add_option("--ff", sizes.feedforward, "width of the feed-forward network")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024));
-    app.add_option("--layers", sizes.layers, "encoder blocks")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 8));
-    app.add_option("--batch", batch_size, "sentences per training step")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024));
-    app.add_option("--train", train_size, "training sentences")
-        ->capture_default_str()
-        ->check(CLI::Range(10, 100000));
-    app.add_option("--test", test_size, "held-out sentences")
-        ->capture_default_str()
-        ->check(CLI::Range(10, 10000));
-    app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
+    lessons::add_number(app, "--dim", sizes.dim, "model width d_model", 4, 256);
+    lessons::add_number(app, "--heads", sizes.heads, "attention heads per block (must divide --dim)", 1, 16);
+    lessons::add_number(app, "--ff", sizes.feedforward, "width of the feed-forward network", 1, 1024);
+    lessons::add_number(app, "--layers", sizes.layers, "encoder blocks", 1, 8);
+    lessons::add_batch_flag(app, batch_size, "sentences");
+    lessons::add_sentence_flags(app, sentences);
+    lessons::add_lr_flag(app, lr);
     app.add_flag("--compare,!--no-compare", compare, "also train a pre-norm stack and compare")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
-    if (sizes.dim % sizes.heads != 0)
-      throw std::runtime_error(fmt::format("--heads {} must divide --dim {}", sizes.heads, sizes.dim));
-    if (flags.smoke) flags.steps = 10, train_size = 100, test_size = 20;
+    lessons::require(sizes.dim % sizes.heads == 0,
+                     fmt::format("--heads {} must divide --dim {}", sizes.heads, sizes.dim));
+    lessons::prepare_out_dir(flags.out);
+    if (flags.smoke) flags.steps = 10, sentences.train = 100, sentences.test = 20;
 
     // 1. The same sentences as lesson 09.
     const nn::CoreferenceTask task;
     const nn::Vocab words(task.source_tokens()), nouns(task.target_tokens());
     const nn::Example tired = sentence_about("tired", 1), wide = sentence_about("wide", 5);
     Generator data(flags.seed);
-    const std::vector<nn::Example> test = nn::generate_excluding(task, test_size, data, {tired, wide});
+    const std::vector<nn::Example> test = nn::generate_excluding(task, sentences.test, data, {tired, wide});
     std::vector<nn::Example> unseen = test;
     unseen.push_back(tired), unseen.push_back(wide);
-    const std::vector<nn::Example> train_set = nn::generate_excluding(task, train_size, data, unseen);
+    const std::vector<nn::Example> train_set = nn::generate_excluding(task, sentences.train, data, unseen);
 
     // 2. Two post-norm encoder blocks (the paper's layout): x = norm(x + sublayer(x)).
     manual_seed(flags.seed);

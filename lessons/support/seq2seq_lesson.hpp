@@ -32,16 +32,30 @@ struct Seq2seqFlags {
 };
 
 inline void add_seq2seq_flags(CLI::App& app, Seq2seqFlags& f) {
-  app.add_option("--task", f.task, "task: copy, reverse, sort, dates, translation")->capture_default_str();
-  app.add_option("--min-length", f.min_length, "shortest training source")->capture_default_str();
-  app.add_option("--max-length", f.max_length, "longest training source")->capture_default_str();
-  app.add_option("--test-max-length", f.test_max_length, "longest tested source (beyond training: unseen lengths)")
-      ->capture_default_str();
-  app.add_option("--hidden", f.hidden, "GRU hidden size (the size of the fixed context vector)")->capture_default_str();
-  app.add_option("--embedding", f.embedding, "token embedding size")->capture_default_str();
-  app.add_option("--batch", f.batch, "sequences per training step")->capture_default_str();
-  app.add_option("--lr", f.lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--test-per-length", f.test_per_length, "held-out sequences per source length")->capture_default_str();
+  app.add_option("--task", f.task, "task: copy, reverse, sort, dates, translation")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"copy", "reverse", "sort", "dates", "translation"}));
+  add_number(app, "--min-length", f.min_length, "shortest training source", 1, 50);
+  add_number(app, "--max-length", f.max_length, "longest training source", 1, 50);
+  add_number(app, "--test-max-length", f.test_max_length, "longest tested source (beyond training: unseen lengths)", 1, 60);
+  add_number(app, "--hidden", f.hidden, "GRU hidden size (the size of the fixed context vector)", 1, 1024);
+  add_number(app, "--embedding", f.embedding, "token embedding size", 1, 512);
+  add_batch_flag(app, f.batch, "sequences");
+  add_lr_flag(app, f.lr);
+  add_number(app, "--test-per-length", f.test_per_length, "held-out sequences per source length", 1, 10000);
+}
+
+// The checks between the flags: the lengths in order, and lengths the task can make.
+inline void check_seq2seq_flags(const Seq2seqFlags& f) {
+  require(f.min_length <= f.max_length,
+          fmt::format("--min-length {} must not exceed --max-length {}", f.min_length, f.max_length));
+  try {
+    (void)nn::make_task(f.task, f.min_length, f.max_length);
+    (void)nn::make_task(f.task, f.max_length, f.max_length);  // the lessons trace one of the longest
+  } catch (const Error& e) {
+    throw std::invalid_argument(fmt::format("--task {} with --min-length {} --max-length {}: {}", f.task,
+                                            f.min_length, f.max_length, e.what()));
+  }
 }
 
 // A trained model with the vocabularies it reads and writes.
