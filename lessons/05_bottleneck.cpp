@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     const nn::Example example = task->sample(gen);
     trace::Tracer tracer(*trained.model, {.vocabulary = trained.target_vocab.tokens(), .record_graph = false,
                                           .record_backward = false});
-    tracer.begin_sequence(example.source, example.target);
+    tracer.begin_sequence(example.source, lessons::with_eos(example.target, trained.target_vocab));
     const nn::Batch one = nn::make_batch(std::vector<nn::Example>{example}, trained.source_vocab, trained.target_vocab);
     const nn::GreedyOutput decoded = nn::greedy_decode(*trained.model, one.source, one.source_mask, one.target_len() + 3);
     fmt::print("One example of the longest trained length:\n  source:   {}\n  expected: {}\n  decoded:  {}\n",

@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
       bool reordered = false;
       for (size_t k = 0; k < e.alignment.size(); ++k) reordered |= e.alignment[k] >= 0 && e.alignment[k] != static_cast<int64_t>(k);
       if (!reordered || drawn >= examples_to_draw) continue;
-      tracer.begin_sequence(e.source, e.target);
+      tracer.begin_sequence(e.source, lessons::with_eos(e.target, trained.target_vocab));
       NoGradGuard no_grad;
       (void)trained.model->forward(nn::make_batch(std::vector<nn::Example>{e}, trained.source_vocab, trained.target_vocab));
       fmt::print("  drawn: {}  →  {}\n", nn::join_tokens(e.source), nn::join_tokens(e.target));

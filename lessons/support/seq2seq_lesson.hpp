@@ -142,6 +142,13 @@ inline std::vector<LengthAccuracy> accuracy_by_length(const TrainedSeq2seq& t, c
   return rows;
 }
 
+// A target as the decoder writes it, ending in <eos>: given to the tracer, it labels the decoder's
+// last step "<eos>" in heatmaps, alignment graphs and tables.
+inline std::vector<std::string> with_eos(std::vector<std::string> tokens, const nn::Vocab& vocab) {
+  tokens.push_back(vocab.token(nn::Vocab::kEos));
+  return tokens;
+}
+
 // A text bar of `fraction` (0..1) in `width` cells.
 inline std::string bar(double fraction, int width = 20) {
   const int full = static_cast<int>(fraction * width + 0.5);
