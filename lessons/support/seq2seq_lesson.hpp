@@ -3,6 +3,7 @@
 // Figure 2, in miniature. Only the decoder differs between the lessons.
 #pragma once
 
+#include <fmt/ranges.h>
 #include <glimpse.hpp>
 
 #include <memory>
@@ -108,6 +109,7 @@ struct LengthAccuracy {
   int64_t length = 0;
   double exact = 0;   // fraction of sequences decoded exactly right
   double tokens = 0;  // fraction of target positions right (up to the shorter length)
+  double too_long = 0;   // fraction decoded longer than the target: right tokens, then no <eos>
   bool trained = false;  // this length occurs in the training data
 };
 
@@ -127,15 +129,17 @@ inline std::vector<LengthAccuracy> accuracy_by_length(const TrainedSeq2seq& t, c
     const std::vector<nn::Example> examples = nn::generate(*task, f.test_per_length, gen);
     const nn::Batch batch = nn::make_batch(examples, t.source_vocab, t.target_vocab);
     const nn::GreedyOutput out = nn::greedy_decode(*t.model, batch.source, batch.source_mask, batch.target_len() + 5);
-    LengthAccuracy row{length, 0, 0, length >= f.min_length && length <= f.max_length};
+    LengthAccuracy row{length, 0, 0, 0, length >= f.min_length && length <= f.max_length};
     int64_t positions = 0, right = 0;
     for (size_t i = 0; i < examples.size(); ++i) {
       const std::vector<std::string> decoded = t.target_vocab.decode(out.sequences[i]);
       row.exact += decoded == examples[i].target;
+      row.too_long += decoded.size() > examples[i].target.size();
       for (size_t k = 0; k < examples[i].target.size(); ++k) right += k < decoded.size() && decoded[k] == examples[i].target[k];
       positions += static_cast<int64_t>(examples[i].target.size());
     }
     row.exact /= static_cast<double>(examples.size());
+    row.too_long /= static_cast<double>(examples.size());
     row.tokens = static_cast<double>(right) / static_cast<double>(std::max<int64_t>(positions, 1));
     rows.push_back(row);
   }
@@ -170,6 +174,15 @@ inline std::string format_length_table(const std::vector<LengthAccuracy>& a, con
     s += "\n";
   }
   s += "  * a length never seen in training\n";
+  // Per-token accuracy counts the target's positions only, so a decoder that writes every token
+  // right and then does not stop scores 100 % per token and 0 % exact. Say where that happens.
+  std::vector<int64_t> overrun;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].too_long > 0.5 || (b && (*b)[i].too_long > 0.5)) overrun.push_back(a[i].length);
+  if (!overrun.empty())
+    s += fmt::format("  at length{} {} most decoded sequences do not stop where the target ends (no <eos> there):\n"
+                     "  not exact, although each of the target's tokens may be right (tokens)\n",
+                     overrun.size() > 1 ? "s" : "", fmt::join(overrun, ", "));
   return s;
 }
 
