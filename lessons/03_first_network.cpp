@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
     std::string activation = "tanh";
     lessons::add_common_flags(app, flags);
     lessons::add_number(app, "--hidden", hidden, "units in each hidden layer", 1, 1024);
-    lessons::add_number(app, "--points", points_per_class, "training points per class", 2, 100000);
+    lessons::add_number(app, "--points", points_per_class, "training points per class", 2, 10000);
     lessons::add_number(app, "--lr", lr, "Adam's learning rate", 1e-6f, 1.0f);
     lessons::add_number(app, "--turns", turns, "how many times each spiral winds around (harder when larger)", 0.0f, 4.0f);
     lessons::add_number(app, "--noise", noise, "standard deviation of the noise added to each point", 0.0f, 1.0f);

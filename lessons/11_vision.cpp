@@ -310,7 +310,7 @@ int main(int argc, char** argv) {
     lessons::add_number(app, "--dim", s.dim, "model width d_model", 4, 256);
     lessons::add_number(app, "--heads", s.heads, "attention heads per block (must divide --dim)", 1, 16);
     lessons::add_number(app, "--layers", s.layers, "encoder blocks", 1, 8);
-    lessons::add_number(app, "--batch", batch_size, "images per training step (fresh ones every step)", 1, 1024);
+    lessons::add_number(app, "--batch", batch_size, "images per training step (fresh ones every step)", 1, 256);
     lessons::add_number(app, "--test", test_size, "held-out images", 3, 10000);
     lessons::add_lr_flag(app, lr);
     lessons::add_number(app, "--examples", examples, "pictures to draw", 1, 20);
@@ -318,6 +318,8 @@ int main(int argc, char** argv) {
     lessons::require(s.image % s.patch == 0, fmt::format("--image {} must be a multiple of --patch {}", s.image, s.patch));
     lessons::require(s.shape <= s.image, fmt::format("--shape {} must be at most --image {}", s.shape, s.image));
     lessons::require(s.dim % s.heads == 0, fmt::format("--heads {} must divide --dim {}", s.heads, s.dim));
+    lessons::require(s.grid() * s.grid() <= 256, fmt::format("--image {} with --patch {} makes {} patches: at most 256",
+                                                             s.image, s.patch, s.grid() * s.grid()));
     lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 5, test_size = 20;
 

@@ -55,8 +55,8 @@ inline void require(bool ok, const std::string& message) {
 }
 
 // ---- the flags lessons 05–10 share ------------------------------------------------------------
-inline CLI::Option* add_batch_flag(CLI::App& app, int64_t& batch, const std::string& what) {
-  return add_number(app, "--batch", batch, what + " per training step", 1, 1024);
+inline CLI::Option* add_batch_flag(CLI::App& app, int64_t& batch, const std::string& what, int64_t largest = 1024) {
+  return add_number(app, "--batch", batch, what + " per training step", 1, largest);
 }
 
 inline CLI::Option* add_lr_flag(CLI::App& app, float& lr) {

@@ -39,9 +39,9 @@ inline void add_seq2seq_flags(CLI::App& app, Seq2seqFlags& f) {
   add_number(app, "--min-length", f.min_length, "shortest training source", 1, 50);
   add_number(app, "--max-length", f.max_length, "longest training source", 1, 50);
   add_number(app, "--test-max-length", f.test_max_length, "longest tested source (beyond training: unseen lengths)", 1, 60);
-  add_number(app, "--hidden", f.hidden, "GRU hidden size (the size of the fixed context vector)", 1, 1024);
+  add_number(app, "--hidden", f.hidden, "GRU hidden size (the size of the fixed context vector)", 1, 512);
   add_number(app, "--embedding", f.embedding, "token embedding size", 1, 512);
-  add_batch_flag(app, f.batch, "sequences");
+  add_batch_flag(app, f.batch, "sequences", 256);  // at most 256 × 512 floats per state and step
   add_lr_flag(app, f.lr);
   add_number(app, "--test-per-length", f.test_per_length, "held-out sequences per source length", 1, 10000);
 }
