@@ -1,6 +1,7 @@
 // Lesson flags, checked before any work: every number a lesson reads from its command line has a
 // range, and a value outside it stops the lesson with one line naming the flag and the range
-// (`--steps: expects a number in [1, 100000], got 0`). The flags lessons 05–10 share are declared here once.
+// (`--steps: expects a number in [1, 100000], got 0`); the --out folder is made and tried before
+// training. The flags lessons 05–10 share are declared here once.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -8,10 +9,14 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#include <unistd.h>
 
 namespace glimpse::lessons {
 
@@ -52,6 +57,25 @@ CLI::Option* add_number(CLI::App& app, const std::string& name, std::vector<T>& 
 // A check between flags, made after parsing and before any work (`--heads 3 must divide --dim 32`).
 inline void require(bool ok, const std::string& message) {
   if (!ok) throw std::invalid_argument(message);
+}
+
+// Creates the output folder and makes sure it can be written to, so that a bad --out stops the
+// lesson before its training, not after it. Call it once every flag has been checked.
+inline void prepare_out_dir(const std::string& out) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (out.empty()) throw std::invalid_argument("--out: an empty folder name");
+  if (out.front() == '-')  // `--out= --quiet` gives CLI11 the next flag as the folder
+    throw std::invalid_argument(fmt::format("--out: '{}' looks like a flag, not a folder", out));
+  fs::create_directories(out, ec);
+  if (ec || !fs::is_directory(out))
+    throw std::invalid_argument(fmt::format("--out: cannot create folder '{}': {}", out,
+                                            ec ? ec.message() : "a file with that name is in the way"));
+  const fs::path probe = fs::path(out) / fmt::format(".write_check-{}", ::getpid());
+  std::FILE* f = std::fopen(probe.c_str(), "wb");
+  if (!f) throw std::invalid_argument(fmt::format("--out: cannot write to folder '{}'", out));
+  std::fclose(f);
+  fs::remove(probe, ec);
 }
 
 // ---- the flags lessons 05–10 share ------------------------------------------------------------

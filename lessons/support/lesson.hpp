@@ -7,12 +7,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "support/flags.hpp"
 
@@ -36,25 +33,6 @@ inline void add_common_flags(CLI::App& app, CommonFlags& flags) {
       ->capture_default_str();
   app.add_flag("--quiet", flags.quiet, "no progress line (for scripts and tests)");
   app.add_flag("--smoke", flags.smoke, "run with tiny step counts (what the test suite does)");
-}
-
-// Creates the output folder and makes sure it can be written to, so that a bad --out stops the
-// lesson before its training, not after it. Call it once every flag has been checked.
-inline void prepare_out_dir(const std::string& out) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (out.empty()) throw std::invalid_argument("--out: an empty folder name");
-  if (out.front() == '-')  // `--out= --quiet` gives CLI11 the next flag as the folder
-    throw std::invalid_argument(fmt::format("--out: '{}' looks like a flag, not a folder", out));
-  fs::create_directories(out, ec);
-  if (ec || !fs::is_directory(out))
-    throw std::invalid_argument(fmt::format("--out: cannot create folder '{}': {}", out,
-                                            ec ? ec.message() : "a file with that name is in the way"));
-  const fs::path probe = fs::path(out) / fmt::format(".write_check-{}", ::getpid());
-  std::FILE* f = std::fopen(probe.c_str(), "wb");
-  if (!f) throw std::invalid_argument(fmt::format("--out: cannot write to folder '{}'", out));
-  std::fclose(f);
-  fs::remove(probe, ec);
 }
 
 // One line that rewrites itself: step, loss, steps per second and time left.
