@@ -54,8 +54,9 @@ inline void check_seq2seq_flags(const Seq2seqFlags& f) {
     (void)nn::make_task(f.task, f.min_length, f.max_length);
     (void)nn::make_task(f.task, f.max_length, f.max_length);  // the lessons trace one of the longest
   } catch (const Error& e) {
+    const std::string what = e.what();  // its first line; the next names this file, not the learner's
     throw std::invalid_argument(fmt::format("--task {} with --min-length {} --max-length {}: {}", f.task,
-                                            f.min_length, f.max_length, e.what()));
+                                            f.min_length, f.max_length, what.substr(0, what.find('\n'))));
   }
 }
 
