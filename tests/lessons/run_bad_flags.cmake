@@ -2,7 +2,8 @@
 #
 # Runs one lesson with every bad flag of TABLE that applies to it, and with values just outside the
 # range of every numeric flag its --help shows. Each run must exit with a non-zero code (a crash or
-# a timeout does not count) within 5 s, name the flag in its message, and leave no --out folder.
+# a timeout does not count) within 5 s, name the flag in its message, and leave no files: neither
+# the --out folder it was given nor anything in the folder it runs in (where a default out/ would go).
 # A numeric flag whose --help shows no range fails the test: every number a lesson reads is checked.
 cmake_minimum_required(VERSION 3.25)
 get_filename_component(LESSON ${LESSON} ABSOLUTE)
