@@ -3,7 +3,10 @@
 // A neuron with one input: y = tanh(w·x + b), loss = (y - target)². We compute it forward,
 // let the tape remember every op, run backward(), and watch each backward step hand gradients
 // down the graph. Then we check every gradient against a finite difference, on screen.
+#include <fmt/ranges.h>
 #include <glimpse.hpp>
+
+#include <cmath>
 
 #include "nn/module.hpp"
 #include "support/lesson.hpp"
@@ -40,11 +43,12 @@ int main(int argc, char** argv) {
     flags.out = "out/01_tape";
     float x0 = 0.5f, w0 = -1.5f, b0 = 0.25f, target = 0.8f;
     lessons::add_common_flags(app, flags);
-    app.add_option("--x", x0, "input x")->capture_default_str();
-    app.add_option("--w", w0, "weight w")->capture_default_str();
-    app.add_option("--b", b0, "bias b")->capture_default_str();
-    app.add_option("--target", target, "the value y should reach")->capture_default_str();
+    lessons::add_number(app, "--x", x0, "input x", -100.0f, 100.0f);
+    lessons::add_number(app, "--w", w0, "weight w", -100.0f, 100.0f);
+    lessons::add_number(app, "--b", b0, "bias b", -100.0f, 100.0f);
+    lessons::add_number(app, "--target", target, "the value y should reach", -10.0f, 10.0f);
     CLI11_PARSE(app, argc, argv);
+    lessons::prepare_out_dir(flags.out);
 
     Neuron n(x0, w0, b0);
     trace::Tracer tracer(n, {.graph_values = true});
@@ -59,6 +63,7 @@ int main(int argc, char** argv) {
     // Check each gradient: nudge one input up and down by h and see how much the loss moves.
     fmt::print("{:<4} {:>14} {:>16} {:>12}\n", "", "backward()", "finite diff.", "difference");
     const float h = 1e-3f;
+    std::vector<std::string> unresolved;  // gradients the finite difference cannot see in float32
     for (auto& [name, p] : n.named_parameters()) {
       NoGradGuard no_grad;
       const float saved = p.item();
@@ -68,8 +73,18 @@ int main(int argc, char** argv) {
       const float down = forward(n, target).item();
       p.data()[0] = saved;
       const float numeric = (up - down) / (2 * h);
-      fmt::print("{:<4} {:>14.6f} {:>16.6f} {:>12.2e}\n", "d" + name, p.grad().item(), numeric,
+      // Scientific notation: where tanh saturates (try --x 5) the gradients are tiny but not 0.
+      fmt::print("{:<4} {:>14.6e} {:>16.6e} {:>12.2e}\n", "d" + name, p.grad().item(), numeric,
                  p.grad().item() - numeric);
+      if (numeric == 0 && p.grad().item() != 0) unresolved.push_back("d" + name);
+    }
+    if (!unresolved.empty()) {
+      // up == down: the nudge moved the loss by less than the gap between two floats near it.
+      const float l = loss.item(), gap = std::nextafter(l, INFINITY) - l;
+      fmt::print("\nThe finite difference of {} is 0: a nudge of h = {} moves the loss by about |grad|·2h, less\n"
+                 "than float32 can tell apart near loss = {:.6f} (the next float is {:.1e} away). backward() has\n"
+                 "no such limit: it multiplies the local derivatives instead of subtracting two close losses.\n",
+                 fmt::join(unresolved, ", "), h, l, gap);
     }
 
     const auto files = trace::write_trace(tracer.recording(), flags.out, {.title = "Lesson 01: the tape"});

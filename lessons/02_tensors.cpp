@@ -28,9 +28,10 @@ int main(int argc, char** argv) {
     int64_t rows = 3, cols = 4;
     lessons::add_common_flags(app, flags);
     // At least 2 of each: part 1 shows row 1 and column 1 of the matrix.
-    app.add_option("--rows", rows, "rows of the example matrix")->capture_default_str()->check(CLI::Range(2, 64));
-    app.add_option("--cols", cols, "columns of the example matrix")->capture_default_str()->check(CLI::Range(2, 64));
+    lessons::add_number(app, "--rows", rows, "rows of the example matrix", 2, 64);
+    lessons::add_number(app, "--cols", cols, "columns of the example matrix", 2, 64);
     CLI11_PARSE(app, argc, argv);
+    lessons::prepare_out_dir(flags.out);
     manual_seed(flags.seed);
 
     fmt::print("1. One buffer, many views\n\n");

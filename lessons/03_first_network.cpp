@@ -225,13 +225,14 @@ int main(int argc, char** argv) {
     float lr = 0.01f, turns = 1.75f, noise = 0.04f;
     std::string activation = "tanh";
     lessons::add_common_flags(app, flags);
-    app.add_option("--hidden", hidden, "units in each hidden layer")->capture_default_str()->check(CLI::Range(1, 1024));
-    app.add_option("--points", points_per_class, "training points per class")->capture_default_str()->check(CLI::Range(2, 100000));
-    app.add_option("--lr", lr, "Adam's learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--turns", turns, "how many times each spiral winds around (harder when larger)")->capture_default_str()->check(CLI::Range(0.0f, 4.0f));
-    app.add_option("--noise", noise, "standard deviation of the noise added to each point")->capture_default_str()->check(CLI::Range(0.0f, 1.0f));
+    lessons::add_number(app, "--hidden", hidden, "units in each hidden layer", 1, 1024);
+    lessons::add_number(app, "--points", points_per_class, "training points per class", 2, 10000);
+    lessons::add_number(app, "--lr", lr, "Adam's learning rate", 1e-6f, 1.0f);
+    lessons::add_number(app, "--turns", turns, "how many times each spiral winds around (harder when larger)", 0.0f, 4.0f);
+    lessons::add_number(app, "--noise", noise, "standard deviation of the noise added to each point", 0.0f, 1.0f);
     app.add_option("--activation", activation, "nonlinearity between the layers")->capture_default_str()->check(CLI::IsMember({"tanh", "relu"}));
     CLI11_PARSE(app, argc, argv);
+    lessons::prepare_out_dir(flags.out);
     if (flags.smoke) {
       flags.steps = std::min<int64_t>(flags.steps, 30);
       points_per_class = std::min<int64_t>(points_per_class, 50);

@@ -242,17 +242,18 @@ int main(int argc, char** argv) {
     bool with_lstm = false;
     MemoryTask task;
     lessons::add_common_flags(app, flags);
-    app.add_option("--distances", distances, "the N's: remember the first letter across N steps")->capture_default_str()->check(CLI::Range(2, 1000));
-    app.add_option("--hidden", hidden, "hidden units of each cell")->capture_default_str()->check(CLI::Range(1, 512));
-    app.add_option("--embedding", embedding, "size of each letter's vector")->capture_default_str()->check(CLI::Range(1, 512));
-    app.add_option("--batch", batch, "sequences per training step")->capture_default_str()->check(CLI::Range(1, 4096));
-    app.add_option("--min-length", min_length, "shortest training sequence (the longest is N)")->capture_default_str()->check(CLI::Range(1, 1000));
-    app.add_option("--lr", lr, "Adam's learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--letters", task.letters, "size of the alphabet (guessing is right 1 time in letters)")->capture_default_str()->check(CLI::Range(2, 26));
-    app.add_option("--test-size", test_size, "new sequences scored for each N")->capture_default_str()->check(CLI::Range(1, 100000));
-    app.add_option("--trace-length", trace_length, "length of the sequence traced step by step")->capture_default_str()->check(CLI::Range(3, 200));
+    lessons::add_number(app, "--distances", distances, "the N's: remember the first letter across N steps", 2, 200);
+    lessons::add_number(app, "--hidden", hidden, "hidden units of each cell", 1, 256);
+    lessons::add_number(app, "--embedding", embedding, "size of each letter's vector", 1, 256);
+    lessons::add_number(app, "--batch", batch, "sequences per training step", 1, 256);
+    lessons::add_number(app, "--min-length", min_length, "shortest training sequence (the longest is N)", 1, 200);
+    lessons::add_number(app, "--lr", lr, "Adam's learning rate", 1e-6f, 1.0f);
+    lessons::add_number(app, "--letters", task.letters, "size of the alphabet (guessing is right 1 time in letters)", 2, 26);
+    lessons::add_number(app, "--test-size", test_size, "new sequences scored for each N", 1, 10000);
+    lessons::add_number(app, "--trace-length", trace_length, "length of the sequence traced step by step", 3, 200);
     app.add_flag("--lstm", with_lstm, "also train an LSTM (lesson 4's exercise: write LSTMCell yourself)");
     CLI11_PARSE(app, argc, argv);
+    lessons::prepare_out_dir(flags.out);
     std::sort(distances.begin(), distances.end());
     if (flags.smoke) {
       flags.steps = std::min<int64_t>(flags.steps, 3);

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
     lessons::add_common_flags(app, flags);
     lessons::add_seq2seq_flags(app, s2s);
     CLI11_PARSE(app, argc, argv);
+    lessons::check_seq2seq_flags(s2s);
+    lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
 
     const auto trained = lessons::train_seq2seq(false, s2s, flags, "encoder-decoder without attention");
@@ -37,7 +39,7 @@ int main(int argc, char** argv) {
     const nn::Example example = task->sample(gen);
     trace::Tracer tracer(*trained.model, {.vocabulary = trained.target_vocab.tokens(), .record_graph = false,
                                           .record_backward = false});
-    tracer.begin_sequence(example.source, example.target);
+    tracer.begin_sequence(example.source, lessons::with_eos(example.target, trained.target_vocab));
     const nn::Batch one = nn::make_batch(std::vector<nn::Example>{example}, trained.source_vocab, trained.target_vocab);
     const nn::GreedyOutput decoded = nn::greedy_decode(*trained.model, one.source, one.source_mask, one.target_len() + 3);
     fmt::print("One example of the longest trained length:\n  source:   {}\n  expected: {}\n  decoded:  {}\n",

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
     app.add_flag("--compare,!--no-compare", compare, "also train the decoder without attention (lesson 05's)")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
+    lessons::check_seq2seq_flags(s2s);
+    lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
 
     const auto with = lessons::train_seq2seq(true, s2s, flags, "with attention");
@@ -47,7 +49,7 @@ int main(int argc, char** argv) {
     const nn::Example example = task->sample(gen);
     trace::Tracer tracer(*with.model, {.modules = {"decoder"}, .vocabulary = with.target_vocab.tokens(),
                                        .record_graph = false, .record_backward = false});
-    tracer.begin_sequence(example.source, example.target);
+    tracer.begin_sequence(example.source, lessons::with_eos(example.target, with.target_vocab));
     const nn::Batch one = nn::make_batch(std::vector<nn::Example>{example}, with.source_vocab, with.target_vocab);
     const nn::GreedyOutput decoded = nn::greedy_decode(*with.model, one.source, one.source_mask, one.target_len() + 3);
     fmt::print("One example:  {}\n  expected:   {}\n  decoded:    {}\n", nn::join_tokens(example.source),

@@ -54,8 +54,10 @@ int main(int argc, char** argv) {
     int64_t examples_to_draw = 3;
     lessons::add_common_flags(app, flags);
     lessons::add_seq2seq_flags(app, s2s);
-    app.add_option("--draw", examples_to_draw, "held-out sentences to draw")->capture_default_str();
+    lessons::add_number(app, "--draw", examples_to_draw, "held-out sentences to draw", 1, 20);
     CLI11_PARSE(app, argc, argv);
+    lessons::check_seq2seq_flags(s2s);
+    lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
 
     const auto trained = lessons::train_seq2seq(true, s2s, flags, "translation with attention");
@@ -84,7 +86,7 @@ int main(int argc, char** argv) {
       bool reordered = false;
       for (size_t k = 0; k < e.alignment.size(); ++k) reordered |= e.alignment[k] >= 0 && e.alignment[k] != static_cast<int64_t>(k);
       if (!reordered || drawn >= examples_to_draw) continue;
-      tracer.begin_sequence(e.source, e.target);
+      tracer.begin_sequence(e.source, lessons::with_eos(e.target, trained.target_vocab));
       NoGradGuard no_grad;
       (void)trained.model->forward(nn::make_batch(std::vector<nn::Example>{e}, trained.source_vocab, trained.target_vocab));
       fmt::print("  drawn: {}  →  {}\n", nn::join_tokens(e.source), nn::join_tokens(e.target));

@@ -251,17 +251,16 @@ int main(int argc, char** argv) {
     int64_t dim = 32, hidden = 64, attn_dim = 0, keys = 16, batch = 64, held_out_size = 2000, trials = 2000;
     float noise = 0.7f, lr = 3e-3f;
     lessons::add_common_flags(app, flags);
-    app.add_option("--dim", dim, "size of each query and key")->capture_default_str();
-    app.add_option("--hidden", hidden, "size of the learned projections (the d the scores are taken in)")
-        ->capture_default_str();
-    app.add_option("--keys", keys, "keys to choose from (S)")->capture_default_str();
-    app.add_option("--noise", noise, "noise added to each query")->capture_default_str();
-    app.add_option("--batch", batch, "queries per training step")->capture_default_str();
-    app.add_option("--attn-dim", attn_dim, "hidden units A of the concat score (0: A = hidden)")
-        ->capture_default_str();
-    app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
-    app.add_option("--trials", trials, "random (q, k) sets per row of the scale table")->capture_default_str();
+    lessons::add_number(app, "--dim", dim, "size of each query and key", 1, 256);
+    lessons::add_number(app, "--hidden", hidden, "size of the learned projections (the d the scores are taken in)", 1, 1024);
+    lessons::add_number(app, "--keys", keys, "keys to choose from (S)", 2, 64);
+    lessons::add_number(app, "--noise", noise, "noise added to each query", 0.0f, 10.0f);
+    lessons::add_batch_flag(app, batch, "queries");
+    lessons::add_number(app, "--attn-dim", attn_dim, "hidden units A of the concat score (0: A = hidden)", 0, 1024);
+    lessons::add_lr_flag(app, lr);
+    lessons::add_number(app, "--trials", trials, "random (q, k) sets per row of the scale table", 1, 2000);
     CLI11_PARSE(app, argc, argv);
+    lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, held_out_size = 200, trials = 100;
 
     // 1. The same task, data and budget for four scoring functions.

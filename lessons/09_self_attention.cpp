@@ -269,37 +269,30 @@ int main(int argc, char** argv) {
     lessons::CommonFlags flags;
     flags.out = "out/09_self_attention";
     flags.steps = 400;
-    int64_t dim = 32, batch_size = 32, train_size = 3000, test_size = 500;
+    int64_t dim = 32, batch_size = 32;
+    lessons::SentenceFlags sentences;
     float lr = 0.003f;
     bool compare = true;
     lessons::add_common_flags(app, flags);
-    app.add_option("--dim", dim, "size of every word vector (d)")
-        ->capture_default_str()
-        ->check(CLI::Range(4, 256));
-    app.add_option("--batch", batch_size, "sentences per training step")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024));
-    app.add_option("--train", train_size, "training sentences")
-        ->capture_default_str()
-        ->check(CLI::Range(10, 100000));
-    app.add_option("--test", test_size, "held-out sentences (never seen in training)")
-        ->capture_default_str()
-        ->check(CLI::Range(10, 10000));
-    app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
+    lessons::add_number(app, "--dim", dim, "size of every word vector (d)", 4, 256);
+    lessons::add_batch_flag(app, batch_size, "sentences");
+    lessons::add_sentence_flags(app, sentences);
+    lessons::add_lr_flag(app, lr);
     app.add_flag("--compare,!--no-compare", compare, "also train the model without its self-attention layer")
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
-    if (flags.smoke) flags.steps = 10, train_size = 100, test_size = 20;
+    lessons::prepare_out_dir(flags.out);
+    if (flags.smoke) flags.steps = 10, sentences.train = 100, sentences.test = 20;
 
     // 1. The task: sentences with a known answer.
     const nn::CoreferenceTask task;
     const nn::Vocab source_vocab(task.source_tokens()), target_vocab(task.target_tokens());
     const nn::Example tired = sentence_about("tired", 1), wide = sentence_about("wide", 5);
     Generator data(flags.seed);
-    const std::vector<nn::Example> test = nn::generate_excluding(task, test_size, data, {tired, wide});
+    const std::vector<nn::Example> test = nn::generate_excluding(task, sentences.test, data, {tired, wide});
     std::vector<nn::Example> unseen = test;
     unseen.push_back(tired), unseen.push_back(wide);
-    const std::vector<nn::Example> train_set = nn::generate_excluding(task, train_size, data, unseen);
+    const std::vector<nn::Example> train_set = nn::generate_excluding(task, sentences.train, data, unseen);
     fmt::print(
         "The coreference task: {} training and {} held-out sentences, {} words, e.g.\n  {}  →  \"it\" is the "
         "{}\n\n",

@@ -303,36 +303,24 @@ int main(int argc, char** argv) {
     int64_t batch_size = 32, test_size = 300, examples = 3;
     float lr = 0.003f;
     lessons::add_common_flags(app, flags);
-    app.add_option("--image", s.image, "image side in pixels (a multiple of --patch)")
-        ->capture_default_str()
-        ->check(CLI::Range(4, 64));
-    app.add_option("--patch", s.patch, "patch side in pixels")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 16));
-    app.add_option("--shape", s.shape, "shape side in pixels")
-        ->capture_default_str()
-        ->check(CLI::Range(3, 32));
-    app.add_option("--noise", s.noise, "background noise (standard deviation; the shape is about 1 bright)")
-        ->capture_default_str();
-    app.add_option("--dim", s.dim, "model width d_model")->capture_default_str()->check(CLI::Range(4, 256));
-    app.add_option("--heads", s.heads, "attention heads per block (must divide --dim)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 16));
-    app.add_option("--layers", s.layers, "encoder blocks")->capture_default_str()->check(CLI::Range(1, 8));
-    app.add_option("--batch", batch_size, "images per training step (fresh ones every step)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 1024));
-    app.add_option("--test", test_size, "held-out images")
-        ->capture_default_str()
-        ->check(CLI::Range(3, 10000));
-    app.add_option("--lr", lr, "Adam learning rate")->capture_default_str();
-    app.add_option("--examples", examples, "pictures to draw")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 20));
+    lessons::add_number(app, "--image", s.image, "image side in pixels (a multiple of --patch)", 4, 64);
+    lessons::add_number(app, "--patch", s.patch, "patch side in pixels", 1, 16);
+    lessons::add_number(app, "--shape", s.shape, "shape side in pixels", 3, 32);
+    lessons::add_number(app, "--noise", s.noise, "background noise (standard deviation; the shape is about 1 bright)", 0.0f, 10.0f);
+    lessons::add_number(app, "--dim", s.dim, "model width d_model", 4, 256);
+    lessons::add_number(app, "--heads", s.heads, "attention heads per block (must divide --dim)", 1, 16);
+    lessons::add_number(app, "--layers", s.layers, "encoder blocks", 1, 8);
+    lessons::add_number(app, "--batch", batch_size, "images per training step (fresh ones every step)", 1, 256);
+    lessons::add_number(app, "--test", test_size, "held-out images", 3, 10000);
+    lessons::add_lr_flag(app, lr);
+    lessons::add_number(app, "--examples", examples, "pictures to draw", 1, 20);
     CLI11_PARSE(app, argc, argv);
-    if (s.image % s.patch != 0 || s.shape > s.image || s.dim % s.heads != 0)
-      throw std::runtime_error(
-          "--image must be a multiple of --patch, --shape at most --image, --heads must divide --dim");
+    lessons::require(s.image % s.patch == 0, fmt::format("--image {} must be a multiple of --patch {}", s.image, s.patch));
+    lessons::require(s.shape <= s.image, fmt::format("--shape {} must be at most --image {}", s.shape, s.image));
+    lessons::require(s.dim % s.heads == 0, fmt::format("--heads {} must divide --dim {}", s.heads, s.dim));
+    lessons::require(s.grid() * s.grid() <= 256, fmt::format("--image {} with --patch {} makes {} patches: at most 256",
+                                                             s.image, s.patch, s.grid() * s.grid()));
+    lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 5, test_size = 20;
 
     // 1. The data: every training step draws fresh pictures; the test pictures are drawn apart.

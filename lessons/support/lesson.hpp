@@ -12,33 +12,28 @@
 #include <string>
 #include <vector>
 
+#include "support/flags.hpp"
+
 namespace glimpse::lessons {
 
 // Flags every lesson takes. Each lesson adds its own sizes on top.
 struct CommonFlags {
   uint64_t seed = 0;
-  int64_t steps = 0;  // set by the lesson to its default before parsing
+  int64_t steps = 0;  // set by a lesson that trains to its default before parsing
   std::string out;    // folder for traces and pictures
   bool quiet = false;
   bool smoke = false;  // tiny sizes and step counts: the test suite's quick check
 };
 
-// Adds --seed, --steps, --out and --quiet to `app` with the lesson's defaults.
+// Adds --seed, --steps (for a lesson that trains: one that set flags.steps), --out and --quiet to
+// `app` with the lesson's defaults.
 inline void add_common_flags(CLI::App& app, CommonFlags& flags) {
-  app.add_option("--seed", flags.seed, "random seed: the same seed gives the same numbers")->capture_default_str();
-  app.add_option("--steps", flags.steps, "training steps")->capture_default_str();
-  app.add_option("--out", flags.out, "folder for the trace files this lesson writes")->capture_default_str();
+  add_number(app, "--seed", flags.seed, "random seed: the same seed gives the same numbers", 0, 4294967295);
+  if (flags.steps > 0) add_number(app, "--steps", flags.steps, "training steps", 1, 100000);
+  app.add_option("--out", flags.out, "folder for the trace files this lesson writes (created before any work)")
+      ->capture_default_str();
   app.add_flag("--quiet", flags.quiet, "no progress line (for scripts and tests)");
   app.add_flag("--smoke", flags.smoke, "run with tiny step counts (what the test suite does)");
-}
-
-// Creates the output folder (and says so if it cannot).
-inline std::filesystem::path prepare_out_dir(const std::string& out) {
-  std::filesystem::path dir(out);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error(fmt::format("cannot create output folder '{}': {}", out, ec.message()));
-  return dir;
 }
 
 // One line that rewrites itself: step, loss, steps per second and time left.

@@ -3,6 +3,7 @@
 // Figure 2, in miniature. Only the decoder differs between the lessons.
 #pragma once
 
+#include <fmt/ranges.h>
 #include <glimpse.hpp>
 
 #include <memory>
@@ -32,16 +33,31 @@ struct Seq2seqFlags {
 };
 
 inline void add_seq2seq_flags(CLI::App& app, Seq2seqFlags& f) {
-  app.add_option("--task", f.task, "task: copy, reverse, sort, dates, translation")->capture_default_str();
-  app.add_option("--min-length", f.min_length, "shortest training source")->capture_default_str();
-  app.add_option("--max-length", f.max_length, "longest training source")->capture_default_str();
-  app.add_option("--test-max-length", f.test_max_length, "longest tested source (beyond training: unseen lengths)")
-      ->capture_default_str();
-  app.add_option("--hidden", f.hidden, "GRU hidden size (the size of the fixed context vector)")->capture_default_str();
-  app.add_option("--embedding", f.embedding, "token embedding size")->capture_default_str();
-  app.add_option("--batch", f.batch, "sequences per training step")->capture_default_str();
-  app.add_option("--lr", f.lr, "Adam learning rate")->capture_default_str();
-  app.add_option("--test-per-length", f.test_per_length, "held-out sequences per source length")->capture_default_str();
+  app.add_option("--task", f.task, "task: copy, reverse, sort, dates, translation")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"copy", "reverse", "sort", "dates", "translation"}));
+  add_number(app, "--min-length", f.min_length, "shortest training source", 1, 50);
+  add_number(app, "--max-length", f.max_length, "longest training source", 1, 50);
+  add_number(app, "--test-max-length", f.test_max_length, "longest tested source (beyond training: unseen lengths)", 1, 60);
+  add_number(app, "--hidden", f.hidden, "GRU hidden size (the size of the fixed context vector)", 1, 512);
+  add_number(app, "--embedding", f.embedding, "token embedding size", 1, 512);
+  add_batch_flag(app, f.batch, "sequences", 256);  // at most 256 × 512 floats per state and step
+  add_lr_flag(app, f.lr);
+  add_number(app, "--test-per-length", f.test_per_length, "held-out sequences per source length", 1, 10000);
+}
+
+// The checks between the flags: the lengths in order, and lengths the task can make.
+inline void check_seq2seq_flags(const Seq2seqFlags& f) {
+  require(f.min_length <= f.max_length,
+          fmt::format("--min-length {} must not exceed --max-length {}", f.min_length, f.max_length));
+  try {
+    (void)nn::make_task(f.task, f.min_length, f.max_length);
+    (void)nn::make_task(f.task, f.max_length, f.max_length);  // the lessons trace one of the longest
+  } catch (const Error& e) {
+    const std::string what = e.what();  // its first line; the next names this file, not the learner's
+    throw std::invalid_argument(fmt::format("--task {} with --min-length {} --max-length {}: {}", f.task,
+                                            f.min_length, f.max_length, what.substr(0, what.find('\n'))));
+  }
 }
 
 // A trained model with the vocabularies it reads and writes.
@@ -94,6 +110,7 @@ struct LengthAccuracy {
   int64_t length = 0;
   double exact = 0;   // fraction of sequences decoded exactly right
   double tokens = 0;  // fraction of target positions right (up to the shorter length)
+  double too_long = 0;   // fraction decoded longer than the target: right tokens, then no <eos>
   bool trained = false;  // this length occurs in the training data
 };
 
@@ -113,19 +130,28 @@ inline std::vector<LengthAccuracy> accuracy_by_length(const TrainedSeq2seq& t, c
     const std::vector<nn::Example> examples = nn::generate(*task, f.test_per_length, gen);
     const nn::Batch batch = nn::make_batch(examples, t.source_vocab, t.target_vocab);
     const nn::GreedyOutput out = nn::greedy_decode(*t.model, batch.source, batch.source_mask, batch.target_len() + 5);
-    LengthAccuracy row{length, 0, 0, length >= f.min_length && length <= f.max_length};
+    LengthAccuracy row{length, 0, 0, 0, length >= f.min_length && length <= f.max_length};
     int64_t positions = 0, right = 0;
     for (size_t i = 0; i < examples.size(); ++i) {
       const std::vector<std::string> decoded = t.target_vocab.decode(out.sequences[i]);
       row.exact += decoded == examples[i].target;
+      row.too_long += decoded.size() > examples[i].target.size();
       for (size_t k = 0; k < examples[i].target.size(); ++k) right += k < decoded.size() && decoded[k] == examples[i].target[k];
       positions += static_cast<int64_t>(examples[i].target.size());
     }
     row.exact /= static_cast<double>(examples.size());
+    row.too_long /= static_cast<double>(examples.size());
     row.tokens = static_cast<double>(right) / static_cast<double>(std::max<int64_t>(positions, 1));
     rows.push_back(row);
   }
   return rows;
+}
+
+// A target as the decoder writes it, ending in <eos>: given to the tracer, it labels the decoder's
+// last step "<eos>" in heatmaps, alignment graphs and tables.
+inline std::vector<std::string> with_eos(std::vector<std::string> tokens, const nn::Vocab& vocab) {
+  tokens.push_back(vocab.token(nn::Vocab::kEos));
+  return tokens;
 }
 
 // A text bar of `fraction` (0..1) in `width` cells.
@@ -149,6 +175,15 @@ inline std::string format_length_table(const std::vector<LengthAccuracy>& a, con
     s += "\n";
   }
   s += "  * a length never seen in training\n";
+  // Per-token accuracy counts the target's positions only, so a decoder that writes every token
+  // right and then does not stop scores 100 % per token and 0 % exact. Say where that happens.
+  std::vector<int64_t> overrun;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].too_long > 0.5 || (b && (*b)[i].too_long > 0.5)) overrun.push_back(a[i].length);
+  if (!overrun.empty())
+    s += fmt::format("  at length{} {} most decoded sequences do not stop where the target ends (no <eos> there):\n"
+                     "  not exact, although each of the target's tokens may be right (tokens)\n",
+                     overrun.size() > 1 ? "s" : "", fmt::join(overrun, ", "));
   return s;
 }
 

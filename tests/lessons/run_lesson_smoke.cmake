@@ -1,6 +1,11 @@
-# Usage: cmake -DLESSON=path/to/lesson -DOUT=dir -P run_lesson_smoke.cmake
+# Usage: cmake -DLESSON=path/to/lesson -DOUT=dir [-DARGS=--a|1|--b|2] -P run_lesson_smoke.cmake
+# Without ARGS the lesson runs with --smoke; with ARGS ("|"-separated), with exactly those flags.
 file(REMOVE_RECURSE ${OUT})
-execute_process(COMMAND ${LESSON} --smoke --quiet --out ${OUT}
+if(NOT DEFINED ARGS)
+  set(ARGS --smoke)
+endif()
+string(REPLACE "|" ";" ARGS "${ARGS}")
+execute_process(COMMAND ${LESSON} ${ARGS} --quiet --out ${OUT}
   RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE errors)
 if(NOT result EQUAL 0)
   message(FATAL_ERROR "${LESSON} failed (${result}):\n${output}\n${errors}")
