@@ -1,6 +1,6 @@
 // Per-op autograd overhead (issue 2, "Speed"): the cost of recording an op on the tape and
 // running its backward, when the tensors are so small (4 floats) that the arithmetic is free.
-// Same workload as ../shared/anchors/overhead_torch.py: x = tanh(x*b + c) repeated N/3 times
+// The workload: x = tanh(x*b + c) on 4-element tensors, repeated N/3 times
 // (N ops), then sum(x).backward(); reported as µs per op, forward + backward.
 //
 //   bench-autograd-overhead [N=3000] [repeats=20]

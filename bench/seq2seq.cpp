@@ -1,7 +1,8 @@
 // bench-seq2seq B T H E V STEPS [THREADS]: one training step of a GRU encoder-decoder with
-// Bahdanau attention, teacher forcing and Adam (lr 1e-3) — the exact model of
-// ../shared/anchors/seq2seq_libtorch.cpp, built from Glimpse's modules — timed after 3 warm-up
-// steps. Prints "... X.XXX ms/step loss=..." like the anchor, so compare.sh can read both.
+// Bahdanau attention, teacher forcing and Adam (lr 1e-3), built from Glimpse's modules, timed
+// after 3 warm-up steps. bench/seq2seq_libtorch.cpp (libtorch) and bench/seq2seq_torch.py
+// (PyTorch eager) are the same model and step; all three print "... X.XXX ms/step loss=...", so
+// bench/compare_libtorch.sh can read them side by side.
 // Issue 6: the training step should beat libtorch's at the lessons' sizes.
 #include <sys/resource.h>
 
@@ -21,7 +22,7 @@ using namespace glimpse;
 
 namespace {
 
-// The anchor's modules, registered under the anchor's names.
+// The model's modules; seq2seq_libtorch.cpp and seq2seq_torch.py register the same names.
 struct Seq2Seq : nn::Module {
   std::shared_ptr<nn::Embedding> enc_emb, dec_emb;
   std::shared_ptr<nn::GRUCell> enc_cell, dec_cell;
