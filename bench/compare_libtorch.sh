@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The seq2seq training step (issue 6) in Glimpse beside the same step in libtorch, PyTorch's C++
 # frontend: bench-seq2seq and bench-seq2seq-libtorch, at the three sizes of the README's table,
-# one thread on every side, alternating runs, best of three. Prints a Markdown table in ms per
-# step; a ratio above 1 means Glimpse is faster. With PyTorch for python3 (Debian: python3-torch)
-# it adds PyTorch eager (bench/seq2seq_torch.py), and with bench-matmul built it adds how far
-# each side is from the step's matmul FLOP bound.
+# one thread on every side, alternating runs, best of three. Prints Markdown tables of wall-clock
+# and CPU ms per step; a ratio above 1 means Glimpse is faster. With PyTorch for python3 (Debian:
+# python3-torch) it adds PyTorch eager (bench/seq2seq_torch.py), and with bench-matmul built it
+# adds how far each side is from the step's matmul FLOP bound.
 #
 #   bench/compare_libtorch.sh [BUILD_DIR]        (from the project's root; default BUILD_DIR=build)
 #
@@ -38,7 +38,8 @@ done
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 GLIMPSE_THREADS=1
 
 ms() { grep -oE '[0-9.]+ ms/step' | grep -oE '^[0-9.]+'; }
-rss() { grep -oE 'peak_rss=[0-9.]+' | grep -oE '[0-9.]+$'; }
+cpu_ms() { grep -oE 'cpu=[0-9.]+' | grep -oE '[0-9.]+$'; }
+rss() { grep -oE 'peak_rss=[0-9.]+' | grep -oE '[0-9.]+$' || echo "?"; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b) ? a : b }'; }
 
 # Matmul FLOPs of one step: the forward's products (GRU gates 2·B·in·3H and 2·B·H·3H per cell
@@ -59,64 +60,78 @@ fi
 
 # B T H E V STEPS: more steps where a step is short, so each run takes about a second.
 configs=("1 10 32 16 16 200" "32 20 128 64 32 20" "64 40 256 128 64 4")
-rows=() bounds=() mem=""
+sides=()
+if ((have_libtorch)); then sides+=(libtorch); fi
+if ((have_torch)); then sides+=(torch); fi
+sides+=(glimpse)
+declare -A title=([libtorch]=libtorch [torch]="PyTorch eager" [glimpse]=Glimpse)
+# One run of a side at config B T H E V S, its output line on stdout.
+run() {
+  local side=$1
+  shift
+  case $side in
+    libtorch) "$libtorch" "$@" 1 ;;
+    torch) "$python" "$here/seq2seq_torch.py" "$@" 1 ;;
+    glimpse) "$glimpse" "$@" 1 ;;
+  esac
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; }
+
+wall_rows=() cpu_rows=() bound_rows=() mem=""
 for cfg in "${configs[@]}"; do
   read -r B T H E V S <<<"$cfg"
-  best_g=1e9 best_l=1e9 best_p=1e9
+  declare -A wall=() cpu=() peak_rss=()
+  for side in "${sides[@]}"; do wall[$side]=1e9 cpu[$side]=1e9; done
   for round in 1 2 3; do  # alternate, keep each side's best: the machine is shared and noisy
-    if ((have_libtorch)); then
-      out=$("$libtorch" "$B" "$T" "$H" "$E" "$V" "$S" 1)
-      best_l=$(min "$(ms <<<"$out")" "$best_l")
-      rss_l=$(rss <<<"$out")
-    fi
-    if ((have_torch)); then
-      best_p=$(min "$("$python" "$here/seq2seq_torch.py" "$B" "$T" "$H" "$E" "$V" "$S" 1 | ms)" "$best_p")
-    fi
-    out=$("$glimpse" "$B" "$T" "$H" "$E" "$V" "$S" 1)
-    best_g=$(min "$(ms <<<"$out")" "$best_g")
-    rss_g=$(rss <<<"$out")
+    for side in "${sides[@]}"; do
+      out=$(run "$side" "$B" "$T" "$H" "$E" "$V" "$S")
+      wall[$side]=$(min "$(ms <<<"$out")" "${wall[$side]}")
+      cpu[$side]=$(min "$(cpu_ms <<<"$out")" "${cpu[$side]}")
+      peak_rss[$side]=$(rss <<<"$out")
+    done
   done
-  row="| $B $T $H $E $V |"
-  if ((have_libtorch)); then row+=" $best_l |"; fi
-  if ((have_torch)); then row+=" $best_p |"; fi
-  row+=" $best_g |"
-  if ((have_libtorch)); then row+=" $(awk -v l="$best_l" -v g="$best_g" 'BEGIN { printf "%.1f×", l / g }') |"; fi
-  rows+=("$row")
-  if [[ -n $peak ]]; then
-    gf=$(step_gflop "$B" "$T" "$H" "$E" "$V")
-    bound=$(awk -v f="$gf" -v p="$peak" 'BEGIN { printf "%.3f", f / p * 1e3 }')
-    row="| $B $T $H $E $V | $gf | $bound |"
-    if ((have_libtorch)); then row+=" $(awk -v t="$best_l" -v b="$bound" 'BEGIN { printf "%.1f×", t / b }') |"; fi
-    row+=" $(awk -v t="$best_g" -v b="$bound" 'BEGIN { printf "%.1f×", t / b }') |"
-    bounds+=("$row")
+  wall_row="| $B $T $H $E $V |" cpu_row="| $B $T $H $E $V |"
+  for side in "${sides[@]}"; do wall_row+=" ${wall[$side]} |" cpu_row+=" ${cpu[$side]} |"; done
+  if ((have_libtorch)); then
+    wall_row+=" $(ratio "${wall[libtorch]}" "${wall[glimpse]}") |"
+    cpu_row+=" $(ratio "${cpu[libtorch]}" "${cpu[glimpse]}") |"
   fi
-  mem="Peak resident memory at $B $T $H $E $V: Glimpse ${rss_g} MB"
-  if ((have_libtorch)); then mem+=", libtorch ${rss_l} MB"; fi
+  wall_rows+=("$wall_row") cpu_rows+=("$cpu_row")
+  if [[ -n $peak ]]; then
+    gflop=$(step_gflop "$B" "$T" "$H" "$E" "$V")
+    bound=$(awk -v f="$gflop" -v p="$peak" 'BEGIN { printf "%.3f", f / p * 1e3 }')
+    row="| $B $T $H $E $V | $gflop | $bound |"
+    for side in "${sides[@]}"; do row+=" $(ratio "${cpu[$side]}" "$bound") |"; done
+    bound_rows+=("$row")
+  fi
+  mem="Peak resident memory at $B $T $H $E $V: Glimpse ${peak_rss[glimpse]} MB"
+  if ((have_libtorch)); then mem+=", libtorch ${peak_rss[libtorch]} MB"; fi
 done
 
 header="| B T H E V |" rule="|---|"
-if ((have_libtorch)); then header+=" libtorch |"; rule+="---|"; fi
-if ((have_torch)); then header+=" PyTorch eager |"; rule+="---|"; fi
-header+=" Glimpse |"; rule+="---|"
-if ((have_libtorch)); then header+=" libtorch / Glimpse |"; rule+="---|"; fi
-echo "ms per training step, one thread, best of 3 alternating runs"
+for side in "${sides[@]}"; do header+=" ${title[$side]} |" rule+="---|"; done
+if ((have_libtorch)); then header+=" libtorch / Glimpse |" rule+="---|"; fi
+echo "Wall-clock ms per training step, one thread, best of 3 alternating runs:"
 echo
 echo "$header"
 echo "$rule"
-printf '%s\n' "${rows[@]}"
+printf '%s\n' "${wall_rows[@]}"
+echo
+echo "CPU ms per training step (the process's CPU time; moves less with the machine's load), best of 3:"
+echo
+echo "$header"
+echo "$rule"
+printf '%s\n' "${cpu_rows[@]}"
 echo
 echo "$mem."
 if [[ -n $peak ]]; then
   echo
   echo "Matmul FLOP bound: the step's matmul FLOPs at bench-matmul's best 256×256 rate ($peak GFLOP/s);"
-  echo "each side's time as a multiple of it"
+  echo "each side's CPU time per step as a multiple of it:"
   echo
-  if ((have_libtorch)); then
-    echo "| B T H E V | GFLOP/step | bound ms | libtorch | Glimpse |"
-    echo "|---|---|---|---|---|"
-  else
-    echo "| B T H E V | GFLOP/step | bound ms | Glimpse |"
-    echo "|---|---|---|---|"
-  fi
-  printf '%s\n' "${bounds[@]}"
+  header="| B T H E V | GFLOP/step | bound ms |" rule="|---|---|---|"
+  for side in "${sides[@]}"; do header+=" ${title[$side]} |" rule+="---|"; done
+  echo "$header"
+  echo "$rule"
+  printf '%s\n' "${bound_rows[@]}"
 fi

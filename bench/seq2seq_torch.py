@@ -3,10 +3,11 @@
     python3 bench/seq2seq_torch.py B T H E V STEPS [THREADS]
 
 GRU encoder, Bahdanau attention decoder, teacher forcing, cross-entropy, Adam (lr 1e-3); 3
-warm-up steps, then the mean over STEPS, printed as "... X.XXX ms/step loss=..." like the C++
-programs. THREADS defaults to 1. Needs PyTorch (Debian: python3-torch). Lesson 06 introduces the
-model.
+warm-up steps, then the mean over STEPS, printed as "... X.XXX ms/step loss=... peak_rss=...MB
+cpu=X.XXXms/step" like the C++ programs. THREADS defaults to 1. Needs PyTorch (Debian:
+python3-torch). Lesson 06 introduces the model.
 """
+import resource
 import sys
 import time
 
@@ -81,11 +82,14 @@ def main():
 
     for _ in range(3):
         step()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()  # wall time, and CPU time of every thread
     for _ in range(STEPS):
         loss = step()
     dt = (time.perf_counter() - t0) / STEPS
-    print(f"torch-eager B={B} T={T} H={H} E={E} V={V} threads={threads}: {dt * 1e3:.3f} ms/step loss={loss:.4f}")
+    cpu = (time.process_time() - c0) / STEPS
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: in KiB
+    print(f"torch-eager B={B} T={T} H={H} E={E} V={V} threads={threads}: {dt * 1e3:.3f} ms/step loss={loss:.4f}"
+          f" peak_rss={peak_rss:.1f}MB cpu={cpu * 1e3:.3f}ms/step")
 
 
 if __name__ == "__main__":
