@@ -52,10 +52,12 @@ step_gflop() {
     dec = T * (2*B*H*H + 2*B*T*H + 2*B*T*H + 2*B*(E+H)*3*H + 2*B*H*3*H + 2*B*2*H*V)
     printf "%.4f", 3 * (enc + keys + dec) / 1e9 }'
 }
-# The single-thread matmul rate the bound assumes: the best column of `bench-matmul 256`.
+# The single-thread matmul rate the bound assumes: the best GFLOP/s column of `bench-matmul 256`
+# (its last column, a percentage, left out).
 peak=""
 if [[ -x $matmul ]]; then
-  peak=$("$matmul" 256 | awk '$1 ~ /^256/ { best = 0; for (i = 2; i <= NF; ++i) if ($i + 0 > best) best = $i + 0; print best; exit }')
+  peak=$("$matmul" 256 | awk '$1 ~ /^256/ {
+    best = 0; for (i = 2; i <= NF; ++i) if ($i !~ /%/ && $i + 0 > best) best = $i + 0; print best; exit }')
 fi
 
 # B T H E V STEPS: more steps where a step is short, so each run takes about a second.
