@@ -29,9 +29,9 @@ int main(int argc, char** argv) {
 
     const auto trained = lessons::train_seq2seq(false, s2s, flags, "encoder-decoder without attention");
     const auto rows = lessons::accuracy_by_length(trained, s2s, flags.seed);
-    fmt::print("\nTrained in {:.1f} s. Exact-sequence accuracy by source length on held-out '{}' sequences ({} per "
-               "length):\n\n{}\n",
-               trained.seconds, s2s.task, s2s.test_per_length, lessons::format_length_table(rows, "fixed vector"));
+    const std::string trained_in = flags.quiet ? "" : fmt::format("Trained in {:.1f} s. ", trained.seconds);
+    fmt::print("\n{}Exact-sequence accuracy by source length on held-out '{}' sequences ({} per length):\n\n{}\n",
+               trained_in, s2s.task, s2s.test_per_length, lessons::format_length_table(rows, "fixed vector"));
 
     // Trace one long example: every decoder step sees the same c, the encoder's last state.
     const auto task = nn::make_task(s2s.task, s2s.max_length, s2s.max_length);

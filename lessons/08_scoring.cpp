@@ -281,10 +281,13 @@ int main(int argc, char** argv) {
     std::string comparison = "score\tparameters\taccuracy\tsteps_to_90\tms_per_step\tpeak_weight\tweight_on_answer\tentropy\n";
     for (const Result& r : results) {
       const std::string to90 = r.steps_to_90 < 0 ? "never" : std::to_string(r.steps_to_90);
-      fmt::print("  {:<11} {:>7} {:>8.1f}% {:>12} {:>11.3f} {:>9.3f} {:>10.3f} {:>9.3f}\n", r.name, r.parameters,
-                 100 * r.accuracy, to90, r.ms_per_step, r.peak_weight, r.weight_on_answer, r.entropy);
-      comparison += fmt::format("{}\t{}\t{:.4f}\t{}\t{:.4f}\t{:.4f}\t{:.4f}\t{:.4f}\n", r.name, r.parameters, r.accuracy,
-                                r.steps_to_90, r.ms_per_step, r.peak_weight, r.weight_on_answer, r.entropy);
+      // --quiet leaves wall-clock times out, so that two runs can be compared byte for byte.
+      const std::string ms = flags.quiet ? "-" : fmt::format("{:.3f}", r.ms_per_step);
+      const std::string ms_tsv = flags.quiet ? "-" : fmt::format("{:.4f}", r.ms_per_step);
+      fmt::print("  {:<11} {:>7} {:>8.1f}% {:>12} {:>11} {:>9.3f} {:>10.3f} {:>9.3f}\n", r.name, r.parameters,
+                 100 * r.accuracy, to90, ms, r.peak_weight, r.weight_on_answer, r.entropy);
+      comparison += fmt::format("{}\t{}\t{:.4f}\t{}\t{}\t{:.4f}\t{:.4f}\t{:.4f}\n", r.name, r.parameters, r.accuracy,
+                                r.steps_to_90, ms_tsv, r.peak_weight, r.weight_on_answer, r.entropy);
     }
     fmt::print("  (uniform weights would have entropy ln {} = {:.3f})\n", keys, std::log(static_cast<double>(keys)));
 

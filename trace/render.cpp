@@ -6,8 +6,12 @@
 #include <graphviz/gvc.h>
 #endif
 
+#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 
 namespace glimpse::trace {
 
@@ -40,12 +44,71 @@ struct GraphCloser {
 };
 using GraphPtr = std::unique_ptr<Agraph_t, GraphCloser>;
 
+// Graphviz names each named object by an id, and by default that id is the address of the
+// name's string: subgraphs (a trace's clusters) are then laid out in the order of heap addresses,
+// which change from run to run, and the same DOT gave other SVG bytes. This id discipline numbers
+// names in the order Graphviz first meets them (even ids; anonymous objects get odd ones), so the
+// same DOT always gives the same picture.
+struct NameIds {
+  std::deque<std::string> names;  // names[k] has id 2k + 2; a deque keeps c_str() stable
+  std::map<std::string, IDTYPE, std::less<>> ids;
+  IDTYPE next_anonymous = 1;
+};
+void* open_ids(Agraph_t*, Agdisc_t*) { return new NameIds; }
+long map_id(void* state, int, char* name, IDTYPE* id, int create) {
+  auto& table = *static_cast<NameIds*>(state);
+  if (name == nullptr) {
+    *id = table.next_anonymous;
+    table.next_anonymous += 2;
+    return 1;
+  }
+  if (const auto found = table.ids.find(std::string_view(name)); found != table.ids.end()) {
+    *id = found->second;
+  } else if (create) {
+    table.names.emplace_back(name);
+    *id = static_cast<IDTYPE>(2 * table.names.size());
+    table.ids.emplace(table.names.back(), *id);
+  } else {
+    *id = 0;  // unknown: no object has id 0 (as Graphviz's own discipline answers)
+  }
+  return 1;
+}
+long alloc_id(void*, int, IDTYPE) { return 0; }  // a caller's own choice of id is refused, as by default
+void free_id(void*, int, IDTYPE) {}
+char* print_id(void* state, int, IDTYPE id) {
+  auto& table = *static_cast<NameIds*>(state);
+  if (id % 2 != 0 || id < 2 || id / 2 > static_cast<IDTYPE>(table.names.size())) return nullptr;
+  return table.names[id / 2 - 1].data();
+}
+void close_ids(void* state) { delete static_cast<NameIds*>(state); }
+void register_id(void*, int, void*) {}
+Agiddisc_t g_name_ids = {open_ids, map_id, alloc_id, free_id, print_id, close_ids, register_id};
+
+// Hands Graphviz's parser the DOT text a line at a time, as its own agmemread does.
+struct DotReader {
+  const std::string* text;
+  size_t at = 0;
+};
+int read_line(void* chan, char* buffer, int size) {
+  auto& r = *static_cast<DotReader*>(chan);
+  int n = 0;
+  while (n < size && r.at < r.text->size()) {
+    const char c = (*r.text)[r.at++];
+    buffer[n++] = c;
+    if (c == '\n') break;
+  }
+  return n;
+}
+
 // Parses `dot`; on failure returns nullptr with the reason in graphviz_messages().
 GraphPtr parse(const std::string& dot) {
   graphviz_messages().clear();
   agseterrf(collect_message);
   agseterr(AGWARN);
-  GraphPtr g(agmemread(dot.c_str()));
+  static Agiodisc_t io = {read_line, AgIoDisc.putstr, AgIoDisc.flush};
+  static Agdisc_t disc = {&AgMemDisc, &g_name_ids, &io};
+  DotReader reader{&dot};
+  GraphPtr g(agread(&reader, &disc));
   if (!g && graphviz_messages().empty()) graphviz_messages() = "Graphviz could not parse the DOT text";
   return g;
 }

@@ -32,7 +32,8 @@ inline void add_common_flags(CLI::App& app, CommonFlags& flags) {
   if (flags.steps > 0) add_number(app, "--steps", flags.steps, "training steps", 1, 100000);
   app.add_option("--out", flags.out, "folder for the trace files this lesson writes (created before any work)")
       ->capture_default_str();
-  app.add_flag("--quiet", flags.quiet, "no progress line (for scripts and tests)");
+  app.add_flag("--quiet", flags.quiet,
+               "no progress line and no wall-clock times, so two runs print the same bytes (for scripts and tests)");
   app.add_flag("--smoke", flags.smoke, "run with tiny step counts (what the test suite does)");
 }
 
