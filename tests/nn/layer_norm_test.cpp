@@ -62,3 +62,13 @@ TEST(LayerNorm, WrongTrailingShapeThrows) {
   EXPECT_THROW(norm(ones({2, 5})), Error);
   EXPECT_THROW(nn::LayerNorm(Shape{}), Error);
 }
+
+TEST(LayerNorm, WrongShapeMessageShowsTheExpectedShape) {
+  nn::LayerNorm norm(Shape{2, 3});
+  try {
+    norm(ones({2, 5}));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expects input [..., 2, 3], got [2, 5]\n"), std::string::npos) << e.what();
+  }
+}
