@@ -2,6 +2,7 @@
 // shapes involved, and the caller's file and line ("op: message\n  at FILE:LINE").
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "autograd_test_util.hpp"
@@ -315,4 +316,23 @@ TEST(Errors, Autograd) {
   EXPECT_TRUE(fails([&] { loss.backward(scalar_tensor(1), false); }, "backward", line, {"already freed"}));
   line = __LINE__ + 1;
   EXPECT_TRUE(fails([&] { mul(x, x).backward(Tensor()); }, "backward", line, {"undefined"}));
+}
+
+TEST(Errors, ALineInsideTheStandardLibraryIsNeverReported) {
+  // std::make_shared constructs the object inside <memory>, so the constructor's default
+  // Loc::current() names a libstdc++ header: the message says the line is unknown instead.
+  try {
+    std::make_shared<IndexTensor>(std::vector<int64_t>{1, 2}, Shape{3});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.find("include/c++"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find(".h:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("at an unknown line of your code"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("std::make_shared"), std::string::npos) << msg;
+  }
+  // Passing the location explicitly names this line again.
+  const int line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { std::make_shared<IndexTensor>(std::vector<int64_t>{1, 2}, Shape{3}, Loc::current()); },
+                    "IndexTensor", line, {"2 values"}));
 }
