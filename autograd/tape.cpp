@@ -19,24 +19,24 @@ using detail::t_grad_enabled;
 
 namespace {
 thread_local std::vector<TapeObserver*> t_observers;
-uint64_t g_visit_epoch = 0;
+constinit thread_local uint64_t t_visit_epoch = 0;  // backward passes run by this thread
 }  // namespace
 
 NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { t_grad_enabled = previous_; }
 
 namespace detail {
-bool g_has_observers = false;
+constinit thread_local bool t_has_observers = false;  // observers, like grad mode, are per thread
 }
 
 void add_tape_observer(TapeObserver* observer) {
   t_observers.push_back(observer);
-  detail::g_has_observers = true;
+  detail::t_has_observers = true;
 }
 
 void remove_tape_observer(TapeObserver* observer) {
   std::erase(t_observers, observer);
-  detail::g_has_observers = !t_observers.empty();
+  detail::t_has_observers = !t_observers.empty();
 }
 
 namespace detail {
@@ -84,8 +84,12 @@ void record_node(Tensor& output, const char* op, std::span<const Tensor> inputs,
   node->requires_grad = true;
   node->inputs = take_input_list();
   node->inputs.assign(inputs.begin(), inputs.end());
+  // Backward needs every op's id above its inputs' ids. Ids count per thread, so an input made
+  // by another thread (a model built in main, trained in a worker) may have a larger one.
+  for (const Tensor& in : inputs)
+    if (in.id() >= node->id) node->id = next_id(in.id());
   node->backward = std::move(backward);
-  if (g_has_observers) [[unlikely]]
+  if (t_has_observers) [[unlikely]]
     notify_op(output);
 }
 
@@ -194,7 +198,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
   });
 
   NoGradGuard no_grad;  // gradients are plain values: their computation is not recorded
-  const uint64_t mark = ++g_visit_epoch;  // a node is pushed once per pass: when first marked
+  const uint64_t mark = ++t_visit_epoch;  // a node is pushed once per pass: when first marked
   PendingNodes pending;
   // If the pass fails half-way (a freed graph, a bad backward), no gradient may stay parked on a
   // node it did not reach: a later backward would add it in.
@@ -226,7 +230,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
 
     grad_inputs.assign(node->inputs.size(), Tensor());
     node->backward(*node, g, grad_inputs);
-    if (g_has_observers) [[unlikely]]
+    if (t_has_observers) [[unlikely]]
       for (TapeObserver* o : t_observers) o->on_backward_step(t, g, grad_inputs);
     for (size_t i = 0; i < grad_inputs.size(); ++i) {
       const Tensor& gi = grad_inputs[i];

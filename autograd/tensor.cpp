@@ -27,7 +27,13 @@ Storage::Storage(int64_t n) : size(n) {
 Storage::~Storage() { pool_free(data, sizeof(float) * std::max<int64_t>(size, 1)); }
 
 namespace {
-uint64_t g_next_id = 0;
+// Ids count per thread, so a run's ids (and its traces) do not depend on what other threads do.
+constinit thread_local uint64_t t_last_id = 0;
+}  // namespace
+
+uint64_t next_id(uint64_t after) {
+  t_last_id = std::max(t_last_id, after) + 1;
+  return t_last_id;
 }
 
 Tensor empty(const Shape& shape) {
@@ -35,7 +41,7 @@ Tensor empty(const Shape& shape) {
   node->storage = std::allocate_shared<Storage>(PoolAllocator<Storage>(), numel(shape));
   node->shape = shape;
   node->strides = contiguous_strides(shape);
-  node->id = ++g_next_id;
+  node->id = next_id();
   return Tensor(std::move(node));
 }
 
@@ -45,7 +51,7 @@ Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, i
   node->shape = shape;
   node->strides = strides;
   node->offset = offset;
-  node->id = ++g_next_id;
+  node->id = next_id();
   return Tensor(std::move(node));
 }
 

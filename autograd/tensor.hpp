@@ -213,6 +213,8 @@ Tensor rand(const Shape& shape, Generator& gen, Loc loc = Loc::current());
 Tensor rand(const Shape& shape, Loc loc = Loc::current());
 
 namespace detail {
+// A new id for a node: larger than every id this thread gave out before, and than `after`.
+uint64_t next_id(uint64_t after = 0);
 // A new contiguous tensor of `shape` whose values are not initialised.
 Tensor empty(const Shape& shape);
 // A new tensor (a fresh node on the tape) that looks into `base`'s storage.
