@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <new>
 
 #include "autograd/ops.hpp"
 
@@ -66,14 +67,19 @@ std::vector<Tensor> take_input_list() {
 }
 
 // Releases the tensors in `list` and keeps its buffer for take_input_list; `list` ends empty.
-void release_input_list(std::vector<Tensor>& list) {
+// Called from Node's destructor, so it never throws: when keeping the buffer would need memory
+// that is not there (perhaps while a bad_alloc unwinds), the buffer is freed instead.
+void release_input_list(std::vector<Tensor>& list) noexcept {
   list.clear();
   if (list.capacity() == 0 || t_spare_gone || t_spare.lists.size() >= 65536) {
     std::vector<Tensor>().swap(list);
     return;
   }
-  t_spare.lists.push_back(std::move(list));
-  list = std::vector<Tensor>();
+  try {
+    t_spare.lists.push_back(std::move(list));
+  } catch (const std::bad_alloc&) {
+  }
+  std::vector<Tensor>().swap(list);
 }
 
 }  // namespace
@@ -107,6 +113,14 @@ Node::~Node() {
     stack.pop_back();
     if (t.node_ptr().use_count() == 1) {
       Node* n = t.node();
+      // A destructor must not throw: without memory for a longer stack, leave n's inputs to its
+      // own destructor (recursion one level deeper, only when memory has run out).
+      const size_t needed = stack.size() + n->inputs.size();
+      try {
+        if (needed > stack.capacity()) stack.reserve(2 * needed);
+      } catch (const std::bad_alloc&) {
+        continue;
+      }
       for (Tensor& in : n->inputs) stack.push_back(std::move(in));
       release_input_list(n->inputs);
       n->backward = nullptr;
@@ -178,6 +192,7 @@ class PendingNodes {
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc loc) {
+  check_defined({&root}, "backward", loc);
   check(root.requires_grad(), "backward", loc, [] {
     return std::string(
         "this tensor does not require grad: no input of the ops that made it has "

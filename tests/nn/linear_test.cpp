@@ -93,3 +93,14 @@ TEST(Linear, BuiltByMakeSharedNeverNamesASystemHeader) {
     EXPECT_NE(std::string(e.what()).find(fmt::format("linear_test.cpp:{}", line)), std::string::npos) << e.what();
   }
 }
+
+TEST(Linear, AnUndefinedInputNamesTheLayer) {
+  nn::Linear layer(5, 3);
+  try {
+    layer(Tensor());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "Linear");
+    EXPECT_NE(std::string(e.what()).find("linear_test.cpp"), std::string::npos) << e.what();
+  }
+}
