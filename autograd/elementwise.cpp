@@ -15,8 +15,9 @@ namespace {
 
 // out[i] = f(a[i]) over any layout of a.
 template <class F>
-Tensor map_unary(const Tensor& a, F f) {
-  Tensor out = detail::empty(a.shape());
+Tensor map_unary(const Tensor& a, F f, const char* op, Loc loc) {
+  detail::check_defined({&a}, op, loc);
+  Tensor out = detail::empty(a.shape(), op, loc);
   float* o = out.data();
   const float* x = a.data();
   if (a.is_contiguous()) {
@@ -34,8 +35,9 @@ Tensor map_unary(const Tensor& a, F f) {
 // out = f(a, b) with a and b broadcast to a common shape.
 template <class F>
 Tensor map_binary(const Tensor& a, const Tensor& b, F f, const char* op, Loc loc) {
+  detail::check_defined({&a, &b}, op, loc);
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op, loc);
-  Tensor out = detail::empty(shape);
+  Tensor out = detail::empty(shape, op, loc);
   float* o = out.data();
   const float* x = a.data();
   const float* y = b.data();
@@ -88,8 +90,8 @@ Tensor unary_grad(const Tensor& grad, const Node& self, F f) {
 }
 
 template <class Forward, class Derivative>
-Tensor unary_op(const Tensor& a, const char* op, Forward forward, Derivative derivative) {
-  Tensor out = map_unary(a, forward);
+Tensor unary_op(const Tensor& a, const char* op, Loc loc, Forward forward, Derivative derivative) {
+  Tensor out = map_unary(a, forward, op, loc);
   detail::record(out, op, {a}, [derivative](const Node& self, const Tensor& g, std::span<Tensor> gi) {
     gi[0] = unary_grad(g, self, derivative);
   });
@@ -160,40 +162,40 @@ Tensor pow(const Tensor& a, const Tensor& b, Loc loc) {
 
 // ---- with a scalar ------------------------------------------------------------------------
 
-Tensor add(const Tensor& a, float s, Loc) {
-  Tensor out = map_unary(a, [s](float x) { return x + s; });
+Tensor add(const Tensor& a, float s, Loc loc) {
+  Tensor out = map_unary(a, [s](float x) { return x + s; }, "add", loc);
   detail::record(out, "add", {a}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
   return out;
 }
 
-Tensor sub(const Tensor& a, float s, Loc) {
-  Tensor out = map_unary(a, [s](float x) { return x - s; });
+Tensor sub(const Tensor& a, float s, Loc loc) {
+  Tensor out = map_unary(a, [s](float x) { return x - s; }, "sub", loc);
   detail::record(out, "sub", {a}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
   return out;
 }
 
-Tensor rsub(const Tensor& a, float s, Loc) {
-  Tensor out = map_unary(a, [s](float x) { return s - x; });
+Tensor rsub(const Tensor& a, float s, Loc loc) {
+  Tensor out = map_unary(a, [s](float x) { return s - x; }, "rsub", loc);
   detail::record(out, "rsub", {a}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = neg(g); });
   return out;
 }
 
-Tensor mul(const Tensor& a, float s, Loc) {
-  Tensor out = map_unary(a, [s](float x) { return x * s; });
+Tensor mul(const Tensor& a, float s, Loc loc) {
+  Tensor out = map_unary(a, [s](float x) { return x * s; }, "mul", loc);
   // d(a·s)/da = s
   detail::record(out, "mul", {a}, [s](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = mul(g, s); });
   return out;
 }
 
-Tensor div(const Tensor& a, float s, Loc) {
-  Tensor out = map_unary(a, [s](float x) { return x / s; });
+Tensor div(const Tensor& a, float s, Loc loc) {
+  Tensor out = map_unary(a, [s](float x) { return x / s; }, "div", loc);
   // d(a/s)/da = 1/s
   detail::record(out, "div", {a}, [s](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = div(g, s); });
   return out;
 }
 
-Tensor rdiv(const Tensor& a, float s, Loc) {
-  Tensor out = map_unary(a, [s](float x) { return s / x; });
+Tensor rdiv(const Tensor& a, float s, Loc loc) {
+  Tensor out = map_unary(a, [s](float x) { return s / x; }, "rdiv", loc);
   // d(s/a)/da = -s/a² = -y/a
   detail::record(out, "rdiv", {a}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
     gi[0] = unary_grad(g, self, [](float gv, float y, float x) { return -gv * y / x; });
@@ -201,8 +203,8 @@ Tensor rdiv(const Tensor& a, float s, Loc) {
   return out;
 }
 
-Tensor pow(const Tensor& a, float e, Loc) {
-  Tensor out = map_unary(a, [e](float x) { return std::pow(x, e); });
+Tensor pow(const Tensor& a, float e, Loc loc) {
+  Tensor out = map_unary(a, [e](float x) { return std::pow(x, e); }, "pow", loc);
   // d(a^e)/da = e·a^(e-1), and 0 for e = 0 (a⁰ = 1 everywhere, even where a^-1 is infinite)
   detail::record(out, "pow", {a}, [e](const Node& self, const Tensor& g, std::span<Tensor> gi) {
     gi[0] = unary_grad(g, self, [e](float gv, float, float x) { return e == 0.0f ? 0.0f : gv * e * std::pow(x, e - 1.0f); });
@@ -212,48 +214,48 @@ Tensor pow(const Tensor& a, float e, Loc) {
 
 // ---- unary --------------------------------------------------------------------------------
 
-Tensor neg(const Tensor& a, Loc) {
-  Tensor out = map_unary(a, [](float x) { return -x; });
+Tensor neg(const Tensor& a, Loc loc) {
+  Tensor out = map_unary(a, [](float x) { return -x; }, "neg", loc);
   detail::record(out, "neg", {a}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = neg(g); });
   return out;
 }
 
 // d exp(x) = exp(x) = y   (vec_exp, vec_tanh, vec_sigmoid: kernels/vector_math.hpp)
-Tensor exp(const Tensor& a, Loc) {
-  return unary_op(a, "exp", [](float x) { return detail::vec_exp(x); }, [](float g, float y, float) { return g * y; });
+Tensor exp(const Tensor& a, Loc loc) {
+  return unary_op(a, "exp", loc, [](float x) { return detail::vec_exp(x); }, [](float g, float y, float) { return g * y; });
 }
 
 // d log(x) = 1/x
-Tensor log(const Tensor& a, Loc) {
-  return unary_op(a, "log", [](float x) { return std::log(x); }, [](float g, float, float x) { return g / x; });
+Tensor log(const Tensor& a, Loc loc) {
+  return unary_op(a, "log", loc, [](float x) { return std::log(x); }, [](float g, float, float x) { return g / x; });
 }
 
 // d √x = 1/(2√x) = 1/(2y)
-Tensor sqrt(const Tensor& a, Loc) {
-  return unary_op(a, "sqrt", [](float x) { return std::sqrt(x); }, [](float g, float y, float) { return g / (2.0f * y); });
+Tensor sqrt(const Tensor& a, Loc loc) {
+  return unary_op(a, "sqrt", loc, [](float x) { return std::sqrt(x); }, [](float g, float y, float) { return g / (2.0f * y); });
 }
 
 // d tanh(x) = 1 - y²
-Tensor tanh(const Tensor& a, Loc) {
-  return unary_op(a, "tanh", [](float x) { return detail::vec_tanh(x); }, [](float g, float y, float) { return g * (1.0f - y * y); });
+Tensor tanh(const Tensor& a, Loc loc) {
+  return unary_op(a, "tanh", loc, [](float x) { return detail::vec_tanh(x); }, [](float g, float y, float) { return g * (1.0f - y * y); });
 }
 
 // σ(x) = 1/(1+e^-x); d σ(x) = y(1 - y)
-Tensor sigmoid(const Tensor& a, Loc) {
+Tensor sigmoid(const Tensor& a, Loc loc) {
   return unary_op(
-      a, "sigmoid", [](float x) { return detail::vec_sigmoid(x); },
+      a, "sigmoid", loc, [](float x) { return detail::vec_sigmoid(x); },
       [](float g, float y, float) { return g * y * (1.0f - y); });
 }
 
 // d relu(x) = 1 where x > 0, else 0
-Tensor relu(const Tensor& a, Loc) {
-  return unary_op(a, "relu", [](float x) { return x > 0.0f ? x : 0.0f; }, [](float g, float, float x) { return x > 0.0f ? g : 0.0f; });
+Tensor relu(const Tensor& a, Loc loc) {
+  return unary_op(a, "relu", loc, [](float x) { return x > 0.0f ? x : 0.0f; }, [](float g, float, float x) { return x > 0.0f ? g : 0.0f; });
 }
 
 // d |x| = sign(x) (0 at 0, as PyTorch)
-Tensor abs(const Tensor& a, Loc) {
+Tensor abs(const Tensor& a, Loc loc) {
   return unary_op(
-      a, "abs", [](float x) { return std::fabs(x); },
+      a, "abs", loc, [](float x) { return std::fabs(x); },
       [](float g, float, float x) { return x > 0.0f ? g : (x < 0.0f ? -g : 0.0f); });
 }
 

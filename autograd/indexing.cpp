@@ -30,7 +30,7 @@ Tensor index_select(const Tensor& a, int64_t dim, const IndexTensor& index, Loc 
   const detail::Lanes l = detail::lanes_of(c.shape(), d);
   Shape out_shape = a.shape();
   out_shape[d] = index.numel();
-  Tensor out = detail::empty(out_shape);
+  Tensor out = detail::empty(out_shape, "index_select", loc);
   const int64_t k_out = index.numel();
   for (int64_t o = 0; o < l.outer; ++o)
     for (int64_t k = 0; k < k_out; ++k)
@@ -61,7 +61,7 @@ Tensor embedding(const Tensor& weight, const IndexTensor& ids, int64_t padding_i
   const int64_t dim = weight.shape()[1];
   Shape out_shape = ids.shape;
   out_shape.push_back(dim, loc);
-  Tensor out = detail::empty(out_shape);
+  Tensor out = detail::empty(out_shape, "embedding", loc);
   for (int64_t k = 0; k < ids.numel(); ++k) std::copy_n(w.data() + ids[k] * dim, dim, out.data() + k * dim);
   detail::record(out, "embedding", {weight}, [ids, padding_idx, dim](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
     const Tensor g = grad.contiguous();
@@ -84,8 +84,8 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, float value, Loc loc) {
     return fmt::format("mask of shape {} must broadcast to the tensor's shape {}", to_string(mask.shape()),
                        to_string(a.shape()));
   });
-  Tensor keep = detail::empty(shape);  // 1 where a is kept, 0 where it is filled
-  Tensor out = detail::empty(shape);
+  Tensor keep = detail::empty(shape, "masked_fill", loc);  // 1 where a is kept, 0 where it is filled
+  Tensor out = detail::empty(shape, "masked_fill", loc);
   {
     const Shape sa = a.strides();
     const Shape sm = broadcast_strides(mask.shape(), mask.strides(), shape);
@@ -110,7 +110,7 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, float value, Loc loc) {
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc) {
   check(!condition.requires_grad(), "where", loc, [] { return std::string("the condition must not require grad"); });
   const Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where", loc), b.shape(), "where", loc);
-  Tensor chosen_a = detail::empty(shape);  // 1 where the result comes from a
+  Tensor chosen_a = detail::empty(shape, "where", loc);  // 1 where the result comes from a
   {
     const Shape sc = broadcast_strides(condition.shape(), condition.strides(), shape);
     const Shape* strides[3] = {&sc, nullptr, nullptr};
@@ -124,7 +124,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc)
   {
     NoGradGuard no_grad;  // out = a·c + b·(1-c), computed without recording these helpers
     const Tensor ea = a.expand(shape), eb = b.expand(shape);
-    out = detail::empty(shape);
+    out = detail::empty(shape, "where", loc);
     detail::copy_into(out, eb);
     const Tensor ca = ea.contiguous();
     for (int64_t i = 0; i < out.numel(); ++i)

@@ -27,7 +27,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, Loc loc) {
     });
     out_shape[d] += t.shape()[d];
   }
-  Tensor out = detail::empty(out_shape);
+  Tensor out = detail::empty(out_shape, "cat", loc);
   std::vector<int64_t> starts;
   int64_t start = 0;
   for (const Tensor& t : tensors) {

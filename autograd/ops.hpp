@@ -135,6 +135,6 @@ inline Tensor operator+(float a, At b) { return add(b.tensor, a, b.loc); }
 inline Tensor operator-(float a, At b) { return rsub(b.tensor, a, b.loc); }
 inline Tensor operator*(float a, At b) { return mul(b.tensor, a, b.loc); }
 inline Tensor operator/(float a, At b) { return rdiv(b.tensor, a, b.loc); }
-inline Tensor operator-(const Tensor& a) { return neg(a); }
+inline Tensor operator-(At a) { return neg(a.tensor, a.loc); }
 
 }  // namespace glimpse

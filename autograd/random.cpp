@@ -1,6 +1,8 @@
 // Lesson 02: reproducible random numbers.
 #include "autograd/random.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <numbers>
 
@@ -31,12 +33,15 @@ float Generator::normal() {
   return static_cast<float>(r * std::cos(theta));
 }
 
-int64_t Generator::integer(int64_t n) {
+int64_t Generator::integer(int64_t n, Loc loc) {
+  detail::check(n > 0, "Generator::integer", loc, [&] {
+    return fmt::format("needs n > 0 to draw from [0, n), got n = {}", n);
+  });
   return static_cast<int64_t>(engine_() % static_cast<uint64_t>(n));
 }
 
 Generator& default_generator() {
-  static Generator gen(0);
+  thread_local Generator gen(0);
   return gen;
 }
 

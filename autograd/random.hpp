@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <random>
 
+#include "autograd/error.hpp"
+
 namespace glimpse {
 
 // mt19937_64 is specified bit for bit by the C++ standard; the normal and uniform transforms
@@ -21,8 +23,8 @@ class Generator {
   float uniform(float low, float high) { return low + (high - low) * uniform(); }
   // Standard normal, by the Box-Muller transform.
   float normal();
-  // Uniform integer in [0, n).
-  int64_t integer(int64_t n);
+  // Uniform integer in [0, n); n must be positive.
+  int64_t integer(int64_t n, Loc loc = Loc::current());
 
  private:
   std::mt19937_64 engine_;
@@ -31,8 +33,10 @@ class Generator {
 };
 
 // The generator used when an op is not given one explicitly (like torch's default generator).
+// There is one per thread, each starting from seed 0, so a run in a thread draws the same
+// numbers as the same run alone.
 Generator& default_generator();
-// Reseeds the default generator (torch.manual_seed).
+// Reseeds this thread's default generator (torch.manual_seed).
 void manual_seed(uint64_t seed);
 
 }  // namespace glimpse

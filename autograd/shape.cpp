@@ -50,10 +50,19 @@ bool operator==(const Shape& a, const Shape& b) {
   return true;
 }
 
-int64_t numel(const Shape& shape) {
+int64_t numel(const Shape& shape, Loc loc) { return detail::checked_numel(shape, "numel", loc); }
+
+int64_t detail::checked_numel(const Shape& shape, const char* op, Loc loc) {
+  // The product of the non-zero sizes must fit in int64_t: then so does every stride and
+  // offset, which are products of some of those sizes (a zero size just makes it empty).
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
+  bool empty = false;
+  for (int64_t d : shape) {
+    if (d == 0) empty = true;
+    else if (__builtin_mul_overflow(n, d, &n)) [[unlikely]]
+      throw Error(op, fmt::format("shape {} has more elements than an int64_t can count", to_string(shape)), loc);
+  }
+  return empty ? 0 : n;
 }
 
 Shape contiguous_strides(const Shape& shape) {

@@ -44,8 +44,9 @@ class Shape {
   int size_ = 0;
 };
 
-// Number of elements: the product of the sizes (1 for a scalar shape []).
-int64_t numel(const Shape& shape);
+// Number of elements: the product of the sizes (1 for a scalar shape []). Throws when the sizes
+// multiply beyond int64_t.
+int64_t numel(const Shape& shape, Loc loc = Loc::current());
 
 // Row-major strides: the last dim moves fastest.
 Shape contiguous_strides(const Shape& shape);
@@ -68,6 +69,9 @@ Shape broadcast_strides(const Shape& shape, const Shape& strides, const Shape& t
 bool is_contiguous(const Shape& shape, const Shape& strides);
 
 namespace detail {
+
+// numel, with the error (sizes that overflow int64_t) naming `op`.
+int64_t checked_numel(const Shape& shape, const char* op, Loc loc);
 
 // A contiguous tensor seen as [outer, n, inner] around dim `d`: element (o, k, i) sits at
 // (o*n + k)*inner + i. Ops along one dim (softmax, max, cat) loop over these lanes.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <new>
 
 #include "autograd/ops.hpp"
 
@@ -19,24 +20,24 @@ using detail::t_grad_enabled;
 
 namespace {
 thread_local std::vector<TapeObserver*> t_observers;
-uint64_t g_visit_epoch = 0;
+constinit thread_local uint64_t t_visit_epoch = 0;  // backward passes run by this thread
 }  // namespace
 
 NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { t_grad_enabled = previous_; }
 
 namespace detail {
-bool g_has_observers = false;
+constinit thread_local bool t_has_observers = false;  // observers, like grad mode, are per thread
 }
 
 void add_tape_observer(TapeObserver* observer) {
   t_observers.push_back(observer);
-  detail::g_has_observers = true;
+  detail::t_has_observers = true;
 }
 
 void remove_tape_observer(TapeObserver* observer) {
   std::erase(t_observers, observer);
-  detail::g_has_observers = !t_observers.empty();
+  detail::t_has_observers = !t_observers.empty();
 }
 
 namespace detail {
@@ -66,14 +67,19 @@ std::vector<Tensor> take_input_list() {
 }
 
 // Releases the tensors in `list` and keeps its buffer for take_input_list; `list` ends empty.
-void release_input_list(std::vector<Tensor>& list) {
+// Called from Node's destructor, so it never throws: when keeping the buffer would need memory
+// that is not there (perhaps while a bad_alloc unwinds), the buffer is freed instead.
+void release_input_list(std::vector<Tensor>& list) noexcept {
   list.clear();
   if (list.capacity() == 0 || t_spare_gone || t_spare.lists.size() >= 65536) {
     std::vector<Tensor>().swap(list);
     return;
   }
-  t_spare.lists.push_back(std::move(list));
-  list = std::vector<Tensor>();
+  try {
+    t_spare.lists.push_back(std::move(list));
+  } catch (const std::bad_alloc&) {
+  }
+  std::vector<Tensor>().swap(list);
 }
 
 }  // namespace
@@ -84,8 +90,12 @@ void record_node(Tensor& output, const char* op, std::span<const Tensor> inputs,
   node->requires_grad = true;
   node->inputs = take_input_list();
   node->inputs.assign(inputs.begin(), inputs.end());
+  // Backward needs every op's id above its inputs' ids. Ids count per thread, so an input made
+  // by another thread (a model built in main, trained in a worker) may have a larger one.
+  for (const Tensor& in : inputs)
+    if (in.id() >= node->id) node->id = next_id(in.id());
   node->backward = std::move(backward);
-  if (g_has_observers) [[unlikely]]
+  if (t_has_observers) [[unlikely]]
     notify_op(output);
 }
 
@@ -103,6 +113,14 @@ Node::~Node() {
     stack.pop_back();
     if (t.node_ptr().use_count() == 1) {
       Node* n = t.node();
+      // A destructor must not throw: without memory for a longer stack, leave n's inputs to its
+      // own destructor (recursion one level deeper, only when memory has run out).
+      const size_t needed = stack.size() + n->inputs.size();
+      try {
+        if (needed > stack.capacity()) stack.reserve(2 * needed);
+      } catch (const std::bad_alloc&) {
+        continue;
+      }
       for (Tensor& in : n->inputs) stack.push_back(std::move(in));
       release_input_list(n->inputs);
       n->backward = nullptr;
@@ -174,6 +192,7 @@ class PendingNodes {
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc loc) {
+  check_defined({&root}, "backward", loc);
   check(root.requires_grad(), "backward", loc, [] {
     return std::string(
         "this tensor does not require grad: no input of the ops that made it has "
@@ -194,7 +213,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
   });
 
   NoGradGuard no_grad;  // gradients are plain values: their computation is not recorded
-  const uint64_t mark = ++g_visit_epoch;  // a node is pushed once per pass: when first marked
+  const uint64_t mark = ++t_visit_epoch;  // a node is pushed once per pass: when first marked
   PendingNodes pending;
   // If the pass fails half-way (a freed graph, a bad backward), no gradient may stay parked on a
   // node it did not reach: a later backward would add it in.
@@ -226,7 +245,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
 
     grad_inputs.assign(node->inputs.size(), Tensor());
     node->backward(*node, g, grad_inputs);
-    if (g_has_observers) [[unlikely]]
+    if (t_has_observers) [[unlikely]]
       for (TapeObserver* o : t_observers) o->on_backward_step(t, g, grad_inputs);
     for (size_t i = 0; i < grad_inputs.size(); ++i) {
       const Tensor& gi = grad_inputs[i];

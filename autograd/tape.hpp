@@ -51,7 +51,7 @@ void remove_tape_observer(TapeObserver* observer);
 
 namespace detail {
 
-extern bool g_has_observers;
+extern constinit thread_local bool t_has_observers;
 void notify_op(const Tensor& output);
 
 // True when an op with these inputs must be recorded (grad mode on, some input needs grad).
@@ -68,7 +68,7 @@ void record_node(Tensor& output, const char* op, std::span<const Tensor> inputs,
 // Names `output` as the result of `op` (shown by the tracer and by grad_fn).
 inline void name_op(Tensor& output, const char* op) {
   output.node()->op = op;
-  if (g_has_observers) [[unlikely]]
+  if (t_has_observers) [[unlikely]]
     notify_op(output);
 }
 

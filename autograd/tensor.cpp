@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -27,25 +28,52 @@ Storage::Storage(int64_t n) : size(n) {
 Storage::~Storage() { pool_free(data, sizeof(float) * std::max<int64_t>(size, 1)); }
 
 namespace {
-uint64_t g_next_id = 0;
+// Ids count per thread, so a run's ids (and its traces) do not depend on what other threads do.
+constinit thread_local uint64_t t_last_id = 0;
+}  // namespace
+
+uint64_t next_id(uint64_t after) {
+  t_last_id = std::max(t_last_id, after) + 1;
+  return t_last_id;
 }
 
-Tensor empty(const Shape& shape) {
+namespace {
+// The buffer of a new tensor. Running out of memory is a glimpse::Error naming the op and the size.
+std::shared_ptr<Storage> allocate_storage(const Shape& shape, const char* op, Loc loc) {
+  const int64_t n = checked_numel(shape, op, loc);
+  const auto out_of_memory = [&] {
+    return Error(op,
+                 fmt::format("out of memory: a tensor of shape {} needs {} floats ({:.4g} GiB)", to_string(shape),
+                             n, static_cast<double>(n) * sizeof(float) / (1 << 30)),
+                 loc);
+  };
+  if (static_cast<uint64_t>(n) > PTRDIFF_MAX / sizeof(float)) throw out_of_memory();  // beyond any address space
+  try {
+    return std::allocate_shared<Storage>(PoolAllocator<Storage>(), n);
+  } catch (const std::bad_alloc&) {
+    throw out_of_memory();
+  }
+}
+}  // namespace
+
+Tensor empty(const Shape& shape, const char* op, Loc loc) {
+  std::shared_ptr<Storage> storage = allocate_storage(shape, op, loc);
   auto node = std::allocate_shared<Node>(PoolAllocator<Node>());
-  node->storage = std::allocate_shared<Storage>(PoolAllocator<Storage>(), numel(shape));
+  node->storage = std::move(storage);
   node->shape = shape;
   node->strides = contiguous_strides(shape);
-  node->id = ++g_next_id;
+  node->id = next_id();
   return Tensor(std::move(node));
 }
 
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset) {
+  checked_numel(shape, "view", Loc::current());  // views build shapes too (expand): it must be countable
   auto node = std::allocate_shared<Node>(PoolAllocator<Node>());
   node->storage = base.node()->storage;
   node->shape = shape;
   node->strides = strides;
   node->offset = offset;
-  node->id = ++g_next_id;
+  node->id = next_id();
   return Tensor(std::move(node));
 }
 
@@ -59,6 +87,13 @@ void copy_into(Tensor& dst, const Tensor& src) {
 }
 
 }  // namespace detail
+
+[[noreturn]] void detail::throw_undefined(const char* op, Loc loc) {
+  throw Error(op,
+              "got an undefined Tensor (default-constructed, like torch::Tensor()): it has no shape "
+              "and no data; give it a value first, e.g. zeros({...})",
+              loc);
+}
 
 // ---- IndexTensor --------------------------------------------------------------------------
 
@@ -78,12 +113,13 @@ IndexTensor::IndexTensor(std::vector<int64_t> v)
 // ---- shape queries ------------------------------------------------------------------------
 
 int64_t Tensor::size(int64_t d, Loc loc) const {
-  return shape()[normalize_dim(d, dim(), "size", loc)];
+  return shape(loc)[normalize_dim(d, dim(loc), "size", loc)];
 }
 
 bool Tensor::is_contiguous() const { return glimpse::is_contiguous(shape(), strides()); }
 
 float Tensor::item(Loc loc) const {
+  detail::check_defined({this}, "item", loc);
   detail::check(numel() == 1, "item", loc, [&] {
     return fmt::format("item() needs a tensor with one element, got shape {}", to_string(shape()));
   });
@@ -91,6 +127,7 @@ float Tensor::item(Loc loc) const {
 }
 
 float Tensor::at(std::initializer_list<int64_t> index, Loc loc) const {
+  detail::check_defined({this}, "at", loc);
   detail::check(static_cast<int>(index.size()) == dim(), "at", loc, [&] {
     return fmt::format("{} indices given for a tensor of shape {}", index.size(), to_string(shape()));
   });
@@ -105,15 +142,15 @@ float Tensor::at(std::initializer_list<int64_t> index, Loc loc) const {
   return data()[off];
 }
 
-std::vector<float> Tensor::to_vector() const {
-  const Tensor c = contiguous();
+std::vector<float> Tensor::to_vector(Loc loc) const {
+  const Tensor c = contiguous(loc);
   return std::vector<float>(c.data(), c.data() + c.numel());
 }
 
 // ---- autograd -----------------------------------------------------------------------------
 
 Tensor& Tensor::requires_grad_(bool enabled, Loc loc) {
-  detail::check(!node_->backward, "requires_grad_", loc, [] {
+  detail::check(!checked("requires_grad_", loc).backward, "requires_grad_", loc, [] {
     return std::string(
         "only leaf tensors (ones you created, not results of ops that track grad) can change "
         "requires_grad; use detach() first to make a new leaf");
@@ -122,11 +159,12 @@ Tensor& Tensor::requires_grad_(bool enabled, Loc loc) {
   return *this;
 }
 
-Tensor Tensor::grad() const { return node_->grad; }
+Tensor Tensor::grad(Loc loc) const { return checked("grad", loc).grad; }
 
-void Tensor::zero_grad() { node_->grad = Tensor(); }
+void Tensor::zero_grad(Loc loc) { checked("zero_grad", loc).grad = Tensor(); }
 
 void Tensor::backward(Loc loc) const {
+  detail::check_defined({this}, "backward", loc);
   detail::check(numel() == 1, "backward", loc, [&] {
     return fmt::format(
         "backward() without a gradient needs a scalar (one element), but this tensor has shape "
@@ -141,19 +179,26 @@ void Tensor::backward(const Tensor& grad, bool retain_graph, Loc loc) const {
 }
 
 void Tensor::retain_grad(Loc loc) {
+  detail::check_defined({this}, "retain_grad", loc);
   detail::check(requires_grad(), "retain_grad", loc, [] {
     return std::string("retain_grad() on a tensor that does not require grad");
   });
   node_->retains_grad = true;
 }
 
-Tensor Tensor::detach() const { return detail::make_view(*this, shape(), strides(), offset()); }
+Tensor Tensor::detach(Loc loc) const {
+  return detail::make_view(*this, shape(loc), strides(), offset());
+}
 
-bool Tensor::is_leaf() const { return !node_->backward && !node_->graph_freed; }
+bool Tensor::is_leaf(Loc loc) const {
+  const detail::Node& node = checked("is_leaf", loc);
+  return !node.backward && !node.graph_freed;
+}
 
-std::string Tensor::op_name() const { return node_->op ? node_->op : ""; }
+std::string Tensor::op_name(Loc loc) const { return checked("op_name", loc).op ? node_->op : ""; }
 
-std::string Tensor::grad_fn_name() const {
+std::string Tensor::grad_fn_name(Loc loc) const {
+  checked("grad_fn_name", loc);
   // A leaf has no grad_fn, even when an op made its values (ones({2, 3}).t().requires_grad_()).
   if (!node_->requires_grad || !node_->op || is_leaf()) return "";
   // "log_softmax" → "LogSoftmaxBackward"
@@ -170,7 +215,7 @@ std::string Tensor::grad_fn_name() const {
   return out + "Backward";
 }
 
-const std::vector<Tensor>& Tensor::inputs() const { return node_->inputs; }
+const std::vector<Tensor>& Tensor::inputs(Loc loc) const { return checked("inputs", loc).inputs; }
 
 // ---- factories ----------------------------------------------------------------------------
 
@@ -180,12 +225,13 @@ void check_sizes(const Shape& shape, const char* op, Loc loc) {
     detail::check(d >= 0, op, loc, [&] {
       return fmt::format("negative size in shape {}", to_string(shape));
     });
+  detail::checked_numel(shape, op, loc);
 }
 }  // namespace
 
 Tensor full(const Shape& shape, float value, Loc loc) {
   check_sizes(shape, "full", loc);
-  Tensor t = detail::empty(shape);
+  Tensor t = detail::empty(shape, "full", loc);
   std::fill_n(t.data(), t.numel(), value);
   return t;
 }
@@ -202,7 +248,7 @@ Tensor arange(float start, float end, float step, Loc loc) {
     return fmt::format("cannot go from {} to {} in steps of {}", start, end, step);
   });
   const auto n = static_cast<int64_t>(std::ceil((end - start) / step));
-  Tensor t = detail::empty(Shape{n});
+  Tensor t = detail::empty(Shape{n}, "arange", loc);
   for (int64_t i = 0; i < n; ++i) t.data()[i] = start + step * static_cast<float>(i);
   return t;
 }
@@ -213,7 +259,7 @@ Tensor from_vector(const std::vector<float>& values, const Shape& shape, Loc loc
     return fmt::format("{} values cannot fill shape {} ({} elements)", values.size(),
                        to_string(shape), numel(shape));
   });
-  Tensor t = detail::empty(shape);
+  Tensor t = detail::empty(shape, "from_vector", loc);
   std::copy(values.begin(), values.end(), t.data());
   return t;
 }
@@ -224,7 +270,7 @@ Tensor from_vector(const std::vector<float>& values) {
 
 Tensor randn(const Shape& shape, Generator& gen, Loc loc) {
   check_sizes(shape, "randn", loc);
-  Tensor t = detail::empty(shape);
+  Tensor t = detail::empty(shape, "randn", loc);
   for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = gen.normal();
   return t;
 }
@@ -232,7 +278,7 @@ Tensor randn(const Shape& shape, Loc loc) { return randn(shape, default_generato
 
 Tensor rand(const Shape& shape, Generator& gen, Loc loc) {
   check_sizes(shape, "rand", loc);
-  Tensor t = detail::empty(shape);
+  Tensor t = detail::empty(shape, "rand", loc);
   for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = gen.uniform();
   return t;
 }

@@ -59,32 +59,33 @@ class Tensor {
   bool defined() const { return node_ != nullptr; }
 
   // ---- shape and layout -------------------------------------------------------------------
-  const Shape& shape() const;
-  const Shape& strides() const;
-  int64_t offset() const;
-  int dim() const { return shape().size(); }
+  // Every accessor below throws glimpse::Error on an undefined tensor (it has no node to read).
+  const Shape& shape(Loc loc = Loc::current()) const;
+  const Shape& strides(Loc loc = Loc::current()) const;
+  int64_t offset(Loc loc = Loc::current()) const;
+  int dim(Loc loc = Loc::current()) const { return shape(loc).size(); }
   int64_t size(int64_t dim, Loc loc = Loc::current()) const;
-  int64_t numel() const { return glimpse::numel(shape()); }
+  int64_t numel(Loc loc = Loc::current()) const { return glimpse::numel(shape(loc), loc); }
   bool is_contiguous() const;
 
   // ---- data -------------------------------------------------------------------------------
   // Pointer to element (0, 0, ...). Walk it with strides(), or call contiguous() first.
-  float* data();
-  const float* data() const;
+  float* data(Loc loc = Loc::current());
+  const float* data(Loc loc = Loc::current()) const;
   // Value of a one-element tensor.
   float item(Loc loc = Loc::current()) const;
   // One element by its multi-index, e.g. t.at({1, 2}).
   float at(std::initializer_list<int64_t> index, Loc loc = Loc::current()) const;
   // All values in row-major order (a copy).
-  std::vector<float> to_vector() const;
+  std::vector<float> to_vector(Loc loc = Loc::current()) const;
 
   // ---- autograd ---------------------------------------------------------------------------
   bool requires_grad() const;
   // Marks a leaf tensor as a parameter whose gradient we want (PyTorch: requires_grad_()).
   Tensor& requires_grad_(bool enabled = true, Loc loc = Loc::current());
   // The accumulated gradient (undefined until a backward pass reaches this tensor).
-  Tensor grad() const;
-  void zero_grad();
+  Tensor grad(Loc loc = Loc::current()) const;
+  void zero_grad(Loc loc = Loc::current());
   // Gradient of this scalar with respect to every tensor that requires grad.
   void backward(Loc loc = Loc::current()) const;
   // Backward from a non-scalar, seeded with `grad` (same shape as this tensor).
@@ -92,16 +93,16 @@ class Tensor {
   // Keep .grad() on a non-leaf tensor after backward (leaves always keep theirs).
   void retain_grad(Loc loc = Loc::current());
   // Same values, cut from the graph: no gradient flows through the result.
-  Tensor detach() const;
-  bool is_leaf() const;
+  Tensor detach(Loc loc = Loc::current()) const;
+  bool is_leaf(Loc loc = Loc::current()) const;
   // Name of the op that made this tensor ("matmul"), or "" for a tensor you created.
-  std::string op_name() const;
+  std::string op_name(Loc loc = Loc::current()) const;
   // PyTorch's spelling of the same thing: "MatmulBackward" (empty when requires_grad is false).
-  std::string grad_fn_name() const;
+  std::string grad_fn_name(Loc loc = Loc::current()) const;
   // The tensors this one was computed from (empty for leaves or after the graph was freed).
-  const std::vector<Tensor>& inputs() const;
+  const std::vector<Tensor>& inputs(Loc loc = Loc::current()) const;
   // Position on the tape: later tensors have larger ids. Stable for a given program.
-  uint64_t id() const;
+  uint64_t id(Loc loc = Loc::current()) const;
 
   // ---- views (share storage, no copy) -----------------------------------------------------
   Tensor reshape(const Shape& shape, Loc loc = Loc::current()) const;
@@ -142,6 +143,9 @@ class Tensor {
   const std::shared_ptr<detail::Node>& node_ptr() const { return node_; }
 
  private:
+  // The node behind a defined tensor; for an undefined one, a glimpse::Error naming `op`.
+  detail::Node& checked(const char* op, Loc loc) const;
+
   std::shared_ptr<detail::Node> node_;
 };
 
@@ -184,13 +188,30 @@ struct Node {
 }  // namespace detail
 
 // ---- inline accessors ---------------------------------------------------------------------
-inline const Shape& Tensor::shape() const { return node_->shape; }
-inline const Shape& Tensor::strides() const { return node_->strides; }
-inline int64_t Tensor::offset() const { return node_->offset; }
-inline float* Tensor::data() { return node_->data(); }
-inline const float* Tensor::data() const { return node_->data(); }
+namespace detail {
+// The error for reading an undefined tensor (out of line, so the accessors stay small).
+[[noreturn]] void throw_undefined(const char* op, Loc loc);
+// Throws that error, naming `op` and the caller's line, unless every tensor is defined. Ops and
+// modules call it first, so the error names them rather than the accessor that would fail.
+inline void check_defined(std::initializer_list<const Tensor*> tensors, const char* op, Loc loc) {
+  for (const Tensor* t : tensors)
+    if (!t->defined()) [[unlikely]]
+      throw_undefined(op, loc);
+}
+}  // namespace detail
+
+inline detail::Node& Tensor::checked(const char* op, Loc loc) const {
+  if (!node_) [[unlikely]]
+    detail::throw_undefined(op, loc);
+  return *node_;
+}
+inline const Shape& Tensor::shape(Loc loc) const { return checked("shape", loc).shape; }
+inline const Shape& Tensor::strides(Loc loc) const { return checked("strides", loc).strides; }
+inline int64_t Tensor::offset(Loc loc) const { return checked("offset", loc).offset; }
+inline float* Tensor::data(Loc loc) { return checked("data", loc).data(); }
+inline const float* Tensor::data(Loc loc) const { return checked("data", loc).data(); }
 inline bool Tensor::requires_grad() const { return node_ && node_->requires_grad; }
-inline uint64_t Tensor::id() const { return node_->id; }
+inline uint64_t Tensor::id(Loc loc) const { return checked("id", loc).id; }
 
 // ---- factories ----------------------------------------------------------------------------
 Tensor zeros(const Shape& shape, Loc loc = Loc::current());
@@ -213,8 +234,11 @@ Tensor rand(const Shape& shape, Generator& gen, Loc loc = Loc::current());
 Tensor rand(const Shape& shape, Loc loc = Loc::current());
 
 namespace detail {
-// A new contiguous tensor of `shape` whose values are not initialised.
-Tensor empty(const Shape& shape);
+// A new id for a node: larger than every id this thread gave out before, and than `after`.
+uint64_t next_id(uint64_t after = 0);
+// A new contiguous tensor of `shape` whose values are not initialised. Out of memory, it throws
+// glimpse::Error naming `op` (the op that asked for it) and the size.
+Tensor empty(const Shape& shape, const char* op = "empty", Loc loc = Loc::current());
 // A new tensor (a fresh node on the tape) that looks into `base`'s storage.
 Tensor make_view(const Tensor& base, const Shape& shape, const Shape& strides, int64_t offset);
 // Copies `src` (broadcast to dst's shape) into the possibly strided view `dst`.

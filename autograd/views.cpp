@@ -19,18 +19,18 @@ namespace {
 Shape infer_shape(const Shape& requested, int64_t n, const char* op, const Shape& from, Loc loc) {
   Shape out = requested;
   int infer_at = -1;
-  int64_t known = 1;
   for (int i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
       check(infer_at < 0, op, loc, [] { return std::string("only one dim can be -1"); });
       infer_at = i;
     } else {
       check(out[i] >= 0, op, loc, [&] { return fmt::format("invalid size {} in {}", out[i], to_string(requested)); });
-      known *= out[i];
     }
   }
+  if (infer_at >= 0) out[infer_at] = 1;
+  const int64_t known = detail::checked_numel(out, op, loc);  // the product of the given sizes
   if (infer_at >= 0 && known != 0 && n % known == 0) out[infer_at] = n / known;
-  check(numel(out) == n && (infer_at < 0 || known != 0), op, loc, [&] {
+  check(detail::checked_numel(out, op, loc) == n && (infer_at < 0 || known != 0), op, loc, [&] {
     return fmt::format("cannot reshape a tensor of shape {} ({} elements) into {}", to_string(from), n,
                        to_string(requested));
   });
@@ -212,13 +212,14 @@ Tensor Tensor::expand(const Shape& target, Loc loc) const {
     const int j = i - lead;
     const int64_t have = j >= 0 ? shape()[j] : 1;
     const int64_t want = target[i] == -1 ? have : target[i];
-    check(want == have || have == 1, "expand", loc, [&] {
+    check(want >= 0 && (want == have || have == 1), "expand", loc, [&] {
       return fmt::format("cannot expand shape {} to {}: size {} at dim {} is not 1", to_string(shape()),
                          to_string(target), have, i);
     });
     s[i] = want;
     st[i] = (j < 0 || have != want) ? 0 : strides()[j];  // stride 0: every index reads one value
   }
+  detail::checked_numel(s, "expand", loc);
   Tensor out = make_view(*this, s, st, offset());
   // d expand: copies of one value each carry gradient back to it, so sum them.
   detail::record(out, "expand", {*this}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
@@ -228,17 +229,17 @@ Tensor Tensor::expand(const Shape& target, Loc loc) const {
 }
 
 Tensor Tensor::clone(Loc loc) const {
-  (void)loc;
-  Tensor out = detail::empty(shape());
+  detail::check_defined({this}, "clone", loc);
+  Tensor out = detail::empty(shape(), "clone", loc);
   detail::copy_into(out, *this);
   detail::record(out, "clone", {*this}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
   return out;
 }
 
 Tensor Tensor::contiguous(Loc loc) const {
+  detail::check_defined({this}, "contiguous", loc);
   if (is_contiguous()) return *this;
-  (void)loc;
-  Tensor out = detail::empty(shape());
+  Tensor out = detail::empty(shape(), "contiguous", loc);
   detail::copy_into(out, *this);
   detail::record(out, "contiguous", {*this}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
   return out;

@@ -4,7 +4,7 @@
 // One training step (forward, backward, Adam) of the lessons' GRU encoder + Bahdanau attention
 // decoder on the reverse task, timed four ways:
 //   (a) no tracer attached: every op and every module step pays one branch on a global flag
-//       (detail::g_has_observers / nn::detail::g_has_step_observers), nothing else;
+//       (detail::t_has_observers / nn::detail::t_has_step_observers), nothing else;
 //   (b) a do-nothing observer attached: every op and step now makes the full notification
 //       (function call, loop over observers, virtual call) and does no work — strictly more
 //       than the branch of (a), so (b) − (a) bounds what tracing support costs when it is off;
@@ -63,7 +63,7 @@ double guard_seconds(int64_t events, int repetitions) {
   for (int r = 0; r < repetitions; ++r)
     for (int64_t i = 0; i < events; ++i) {
       asm volatile("" ::: "memory");
-      if (detail::g_has_observers) [[unlikely]]
+      if (detail::t_has_observers) [[unlikely]]
         detail::notify_op(t);
     }
   return (cpu_seconds() - t0) / repetitions;

@@ -18,6 +18,7 @@ void check_cell_sizes(const char* cell, int64_t input_size, int64_t hidden_size,
 
 void check_cell_inputs(const char* cell, const Tensor& x, const Tensor& h, int64_t input_size,
                        int64_t hidden_size, Loc loc) {
+  glimpse::detail::check_defined({&x, &h}, cell, loc);
   check(x.dim() == 2 && x.shape()[1] == input_size, cell, loc,
         [&] { return fmt::format("expects input x [batch, {}], got {}", input_size, to_string(x.shape())); });
   check(h.dim() == 2 && h.shape()[0] == x.shape()[0] && h.shape()[1] == hidden_size, cell, loc, [&] {

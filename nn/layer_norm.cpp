@@ -24,8 +24,8 @@ Tensor LayerNorm::forward(const Tensor& x, Loc loc) const {
   bool matches = x.dim() >= k;
   for (int i = 0; matches && i < k; ++i) matches = x.shape()[x.dim() - k + i] == normalized_shape_[i];
   glimpse::detail::check(matches, "LayerNorm", loc, [&] {
-    return fmt::format("expects input [..., {}], got {}", to_string(normalized_shape_).substr(1),
-                       to_string(x.shape()));
+    return fmt::format("expects input [..., {}], got {}",
+                       fmt::join(normalized_shape_.begin(), normalized_shape_.end(), ", "), to_string(x.shape()));
   });
   Shape dims;
   for (int i = 0; i < k; ++i) dims.push_back(x.dim() - k + i);

@@ -26,6 +26,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& 
 }
 
 Tensor Linear::forward(const Tensor& x, Loc loc) const {
+  glimpse::detail::check_defined({&x}, "Linear", loc);
   glimpse::detail::check(x.dim() >= 1 && x.shape().back() == in_features_, "Linear", loc, [&] {
     return fmt::format("expects input [..., {}], got {}", in_features_, to_string(x.shape()));
   });

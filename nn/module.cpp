@@ -10,8 +10,9 @@ thread_local std::vector<StepObserver*> t_step_observers;
 }
 
 namespace detail {
-bool g_has_step_observers = false;
-int64_t g_current_step = -1;
+// Per thread, like the observers: a model trained in another thread is not traced by ours.
+constinit thread_local bool t_has_step_observers = false;
+constinit thread_local int64_t t_current_step = -1;
 void emit_step(StepRecord record) {
   for (StepObserver* o : t_step_observers) o->on_step(record);
 }
@@ -19,12 +20,12 @@ void emit_step(StepRecord record) {
 
 void add_step_observer(StepObserver* observer) {
   t_step_observers.push_back(observer);
-  detail::g_has_step_observers = true;
+  detail::t_has_step_observers = true;
 }
 
 void remove_step_observer(StepObserver* observer) {
   std::erase(t_step_observers, observer);
-  detail::g_has_step_observers = !t_step_observers.empty();
+  detail::t_has_step_observers = !t_step_observers.empty();
 }
 
 Tensor Module::register_parameter(const std::string& name, Tensor value) {

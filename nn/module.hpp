@@ -39,17 +39,17 @@ class StepObserver {
 void add_step_observer(StepObserver* observer);
 void remove_step_observer(StepObserver* observer);
 namespace detail {
-extern bool g_has_step_observers;
+extern constinit thread_local bool t_has_step_observers;
 void emit_step(StepRecord record);
 // The time step that layers announce while they unroll (so cells can tag their records).
-extern int64_t g_current_step;
+extern constinit thread_local int64_t t_current_step;
 }  // namespace detail
 
 // Layers that unroll a cell set the current time step for the duration of one step.
 class StepScope {
  public:
-  explicit StepScope(int64_t step) : previous_(detail::g_current_step) { detail::g_current_step = step; }
-  ~StepScope() { detail::g_current_step = previous_; }
+  explicit StepScope(int64_t step) : previous_(detail::t_current_step) { detail::t_current_step = step; }
+  ~StepScope() { detail::t_current_step = previous_; }
   StepScope(const StepScope&) = delete;
   StepScope& operator=(const StepScope&) = delete;
 
@@ -98,15 +98,15 @@ class Module {
   // Records one step for the tracer; costs one branch when nobody is tracing (the values are
   // only referenced until then, and copied into a record when somebody listens).
   void emit_step(std::initializer_list<std::pair<const char*, const Tensor&>> values) const {
-    if (detail::g_has_step_observers) [[unlikely]] {
-      StepRecord record{this, kind(), detail::g_current_step, {}};
+    if (detail::t_has_step_observers) [[unlikely]] {
+      StepRecord record{this, kind(), detail::t_current_step, {}};
       for (const auto& [name, value] : values) record.values.emplace_back(name, value);
       detail::emit_step(std::move(record));
     }
   }
   // True while a tracer listens to steps or to the tape: modules then take their readable,
   // composed path rather than a fused kernel, so the tracer sees every gate.
-  static bool tracing() { return detail::g_has_step_observers || glimpse::detail::g_has_observers; }
+  static bool tracing() { return detail::t_has_step_observers || glimpse::detail::t_has_observers; }
 
  private:
   std::vector<std::pair<std::string, Tensor>> parameters_;

@@ -12,9 +12,16 @@ namespace glimpse::nn {
 
 using glimpse::detail::check;
 
+namespace {
+// One hyperparameter: `ok` must hold for `value`, or the error names it and its allowed range.
+void check_option(bool ok, const char* optimizer, const char* name, float value, const char* range, Loc loc) {
+  check(ok, optimizer, loc, [&] { return fmt::format("{} must be {}, got {}", name, range, value); });
+}
+}  // namespace
+
 Optimizer::Optimizer(std::vector<Tensor> params, float lr, const char* name, Loc loc)
     : params_(std::move(params)), lr_(lr) {
-  check(lr >= 0.0f, name, loc, [&] { return fmt::format("learning rate must be >= 0, got {}", lr); });
+  check_option(lr > 0.0f && std::isfinite(lr), name, "lr", lr, "a finite number > 0", loc);
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     // Updates write p.data() in place, which needs a leaf that owns its values contiguously.
@@ -31,10 +38,10 @@ void Optimizer::zero_grad() {
 
 SGD::SGD(std::vector<Tensor> params, SGDOptions options, Loc loc)
     : Optimizer(std::move(params), options.lr, "SGD", loc), options_(options), momentum_(params_.size()) {
-  check(options.momentum >= 0.0f && options.weight_decay >= 0.0f, "SGD", loc, [&] {
-    return fmt::format("momentum and weight_decay must be >= 0, got {} and {}", options.momentum,
-                       options.weight_decay);
-  });
+  const float momentum = options.momentum, weight_decay = options.weight_decay;
+  check_option(momentum >= 0.0f && momentum < 1.0f, "SGD", "momentum", momentum, "in [0, 1)", loc);
+  check_option(weight_decay >= 0.0f && std::isfinite(weight_decay), "SGD", "weight_decay", weight_decay,
+               "a finite number >= 0", loc);
 }
 
 void SGD::step() {
@@ -68,12 +75,12 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions options, Loc loc)
       t_(params_.size(), 0),
       m_(params_.size()),
       v_(params_.size()) {
-  check(options.beta1 >= 0.0f && options.beta1 < 1.0f && options.beta2 >= 0.0f && options.beta2 < 1.0f,
-        "Adam", loc,
-        [&] { return fmt::format("betas must be in [0, 1), got ({}, {})", options.beta1, options.beta2); });
-  check(options.eps >= 0.0f && options.weight_decay >= 0.0f, "Adam", loc, [&] {
-    return fmt::format("eps and weight_decay must be >= 0, got {} and {}", options.eps, options.weight_decay);
-  });
+  const float beta1 = options.beta1, beta2 = options.beta2, eps = options.eps, weight_decay = options.weight_decay;
+  check_option(beta1 >= 0.0f && beta1 < 1.0f, "Adam", "beta1", beta1, "in [0, 1)", loc);
+  check_option(beta2 >= 0.0f && beta2 < 1.0f, "Adam", "beta2", beta2, "in [0, 1)", loc);
+  check_option(eps > 0.0f && std::isfinite(eps), "Adam", "eps", eps, "a finite number > 0", loc);
+  check_option(weight_decay >= 0.0f && std::isfinite(weight_decay), "Adam", "weight_decay", weight_decay,
+               "a finite number >= 0", loc);
 }
 
 void Adam::step() {

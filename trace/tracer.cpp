@@ -231,7 +231,7 @@ void Tracer::on_op(const Tensor& output) {
   node.shape = output.shape();
   node.requires_grad = true;
   for (const Tensor& in : inputs) node.inputs.push_back(graph_node_for_input(in));
-  node.step = nn::detail::g_current_step;
+  node.step = nn::detail::t_current_step;
   if (node.step >= 0) {
     // Consecutive ops run at one time step form one cluster: the recurrence reads left to right.
     if (node.step != last_step_ || next_cluster_ == 0) ++next_cluster_;

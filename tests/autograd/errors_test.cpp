@@ -2,6 +2,7 @@
 // shapes involved, and the caller's file and line ("op: message\n  at FILE:LINE").
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "autograd_test_util.hpp"
@@ -315,4 +316,104 @@ TEST(Errors, Autograd) {
   EXPECT_TRUE(fails([&] { loss.backward(scalar_tensor(1), false); }, "backward", line, {"already freed"}));
   line = __LINE__ + 1;
   EXPECT_TRUE(fails([&] { mul(x, x).backward(Tensor()); }, "backward", line, {"undefined"}));
+}
+
+// ---- undefined tensors, huge shapes, running out of memory ---------------------------------
+
+TEST(Errors, UndefinedTensorsAreNamedNotDereferenced) {
+  const Tensor undefined;
+  Tensor mutable_undefined;
+  const Tensor a = ones({2});
+  const std::string what = "undefined Tensor";
+  int line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { (void)undefined.shape(); }, "shape", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { (void)undefined.dim(); }, "shape", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { (void)mutable_undefined.data(); }, "data", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { (void)undefined.grad(); }, "grad", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { add(a, undefined); }, "add", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { a + undefined; }, "add", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { -undefined; }, "neg", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { tanh(undefined); }, "tanh", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { mul(undefined, 2.0f); }, "mul", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { undefined.backward(); }, "backward", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { undefined.backward(ones({2})); }, "backward", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { undefined.item(); }, "item", line, {what}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { undefined.contiguous(); }, "contiguous", line, {what}));
+}
+
+TEST(Errors, ShapesWhoseSizesOverflowAreRefused) {
+  constexpr int64_t k2to32 = int64_t{1} << 32, k2to62 = int64_t{1} << 62;
+  int line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { zeros({k2to32, k2to32}); }, "full", line, {"[4294967296, 4294967296]", "int64_t"}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { zeros({k2to62, 8}); }, "full", line, {"[4611686018427387904, 8]"}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { zeros({k2to62, 4, 0}); }, "full", line, {"[4611686018427387904, 4, 0]"}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { numel(Shape{0, k2to62, 4}); }, "numel", line, {"[0, 4611686018427387904, 4]"}));
+  EXPECT_EQ(numel(Shape{k2to62, 0}), 0);  // empty, and every stride and offset still fits
+  const Tensor one = ones({1, 1});
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { one.expand({k2to32, k2to32}); }, "expand", line, {"[4294967296, 4294967296]"}));
+  // 2^62 · 32 wraps around to 8 in 64 bits: without the check the reshape would be accepted.
+  const Tensor eight = ones({8});
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { eight.reshape({k2to62, 32}); }, "reshape", line, {"[4611686018427387904, 32]"}));
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { eight.reshape({k2to62, 32, -1}); }, "reshape", line, {"[4611686018427387904, 32, 1]"}));
+}
+
+TEST(Errors, ATensorTooLargeForMemoryIsAnErrorNamingTheOpAndSize) {
+  // 2^62 floats: more bytes than a pointer can address, refused before asking the system.
+  constexpr int64_t k2to31 = int64_t{1} << 31;
+  int line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { zeros({k2to31, k2to31}); }, "full", line, {"out of memory", "4611686018427387904 floats"}));
+  const Tensor column = zeros({1, 1}).expand({k2to31, 1}), row = zeros({1, 1}).expand({1, k2to31});
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { add(column, row); }, "add", line, {"out of memory", "[2147483648, 2147483648]"}));
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "the sanitizers' allocators abort on a huge request instead of throwing bad_alloc";
+#else
+  // 2^60 floats (4 EiB): addressable, so the system is asked and says no (bad_alloc).
+  constexpr int64_t k2to30 = int64_t{1} << 30;
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { ones({k2to30, k2to30}); }, "full", line, {"out of memory", "1152921504606846976 floats"}));
+  // An op's result: the error names the op (views make the inputs huge without memory).
+  const Tensor x = grad_leaf({2});
+  const Tensor wide = mul(x, x).reshape({2, 1}).expand({2, k2to30});
+  const Tensor tall = zeros({1, 1, 1}).expand({k2to30 / 2, 2, k2to30});
+  line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { mul(tall, wide); }, "mul", line, {"out of memory", "[536870912, 2, 1073741824]"}));
+#endif
+}
+
+TEST(Errors, ALineInsideTheStandardLibraryIsNeverReported) {
+  // std::make_shared constructs the object inside <memory>, so the constructor's default
+  // Loc::current() names a libstdc++ header: the message says the line is unknown instead.
+  try {
+    std::make_shared<IndexTensor>(std::vector<int64_t>{1, 2}, Shape{3});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.find("include/c++"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find(".h:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("at an unknown line of your code"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("std::make_shared"), std::string::npos) << msg;
+  }
+  // Passing the location explicitly names this line again.
+  const int line = __LINE__ + 1;
+  EXPECT_TRUE(fails([&] { std::make_shared<IndexTensor>(std::vector<int64_t>{1, 2}, Shape{3}, Loc::current()); },
+                    "IndexTensor", line, {"2 values"}));
 }

@@ -86,3 +86,19 @@ TEST(Random, ShapesOfFactories) {
   EXPECT_EQ(randn(Shape{}, g).numel(), 1);
   EXPECT_EQ(randn({0, 3}, g).numel(), 0);
 }
+
+TEST(Random, IntegerNeedsAPositiveBound) {
+  Generator g(1);
+  for (int64_t n : {int64_t{0}, int64_t{-3}}) {
+    try {
+      g.integer(n);
+      ADD_FAILURE() << "integer(" << n << ") returned instead of throwing";
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      EXPECT_EQ(e.op(), "Generator::integer");
+      EXPECT_NE(msg.find(fmt::format("got n = {}\n", n)), std::string::npos) << msg;
+      EXPECT_NE(msg.find("random_test.cpp"), std::string::npos) << msg;
+    }
+  }
+  EXPECT_EQ(g.integer(1), 0);
+}

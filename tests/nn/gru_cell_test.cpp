@@ -1,7 +1,10 @@
 // Lesson 04: GRUCell against PyTorch (r, z, n gate order and the reset-after-matmul variant).
 #include "nn/gru_cell.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "nn_test_util.hpp"
 #include "support/gradcheck.hpp"
@@ -97,5 +100,19 @@ TEST(GRUCell, WrongShapesNameTheCell) {
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.op(), "GRUCell");
+  }
+}
+
+TEST(GRUCell, AnUndefinedStateNamesTheCellAndTheCallersLine) {
+  nn::GRUCell cell(3, 4);
+  const Tensor h;  // default-constructed: no value yet
+  const int line = __LINE__ + 2;
+  try {
+    cell(ones({1, 3}), h);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "GRUCell");
+    EXPECT_NE(std::string(e.what()).find("undefined Tensor"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(fmt::format("gru_cell_test.cpp:{}", line)), std::string::npos) << e.what();
   }
 }

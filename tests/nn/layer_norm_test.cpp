@@ -78,3 +78,13 @@ TEST(LayerNorm, StatisticsOfLargeOffsetsAreAccurate) {
   for (int k = 0; k < 1024; ++k)
     EXPECT_NEAR(y[k], (values[k] - mu) / std::sqrt(var + 1e-5), 7e-6) << "element " << k;
 }
+
+TEST(LayerNorm, WrongShapeMessageShowsTheExpectedShape) {
+  nn::LayerNorm norm(Shape{2, 3});
+  try {
+    norm(ones({2, 5}));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("expects input [..., 2, 3], got [2, 5]\n"), std::string::npos) << e.what();
+  }
+}

@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <memory>
+#include <string>
 
 #include "nn_test_util.hpp"
 #include "support/gradcheck.hpp"
@@ -66,4 +70,37 @@ TEST(Linear, WrongInputSizeNamesTheLayerAndShapes) {
     EXPECT_NE(std::string(e.what()).find("linear_test.cpp"), std::string::npos) << e.what();
   }
   EXPECT_THROW(nn::Linear(0, 3), Error);
+}
+
+TEST(Linear, BuiltByMakeSharedNeverNamesASystemHeader) {
+  // std::make_shared runs the constructor inside <memory>, so its default Loc::current() is a
+  // line of libstdc++: the error says the line is unknown and how to get it, never the header.
+  try {
+    std::make_shared<nn::Linear>(0, 2);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    EXPECT_EQ(e.op(), "Linear");
+    EXPECT_EQ(msg.find("include/c++"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find(".h:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("unknown line"), std::string::npos) << msg;
+  }
+  const int line = __LINE__ + 2;  // passing the location explicitly names the line again
+  try {
+    std::make_shared<nn::Linear>(0, 2, true, default_generator(), Loc::current());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fmt::format("linear_test.cpp:{}", line)), std::string::npos) << e.what();
+  }
+}
+
+TEST(Linear, AnUndefinedInputNamesTheLayer) {
+  nn::Linear layer(5, 3);
+  try {
+    layer(Tensor());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "Linear");
+    EXPECT_NE(std::string(e.what()).find("linear_test.cpp"), std::string::npos) << e.what();
+  }
 }

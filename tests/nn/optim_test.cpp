@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <memory>
+#include <string>
 
 #include "nn/gru_cell.hpp"
 #include "nn/linear.hpp"
@@ -87,6 +89,44 @@ TEST(Optimizer, RejectsNonLeafOrNegativeLr) {
   EXPECT_THROW(nn::SGD({a * 2.0f}, {.lr = 0.1f}), Error);
   EXPECT_THROW(nn::SGD({a}, {.lr = -1.0f}), Error);
   EXPECT_THROW(nn::Adam({a}, {.beta1 = 1.0f}), Error);
+}
+
+namespace {
+// The error `make` throws, or "" when it throws none.
+template <class Make>
+std::string error_of(Make make) {
+  try {
+    make();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+::testing::AssertionResult starts(const std::string& message, const std::string& expected) {
+  if (message.rfind(expected, 0) == 0) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "message '" << message << "' does not start with '" << expected << "'";
+}
+}  // namespace
+
+TEST(Optimizer, EachBadHyperparameterIsNamedWithItsValue) {
+  Tensor a = test::leaf(ones({2}));
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  EXPECT_TRUE(starts(error_of([&] { nn::SGD({a}, {.lr = 0.1f, .momentum = 5.0f}); }),
+                     "SGD: momentum must be in [0, 1), got 5\n"));
+  EXPECT_TRUE(starts(error_of([&] { nn::SGD({a}, {.lr = 0.1f, .momentum = 1.0f}); }), "SGD: momentum must"));
+  EXPECT_TRUE(starts(error_of([&] { nn::SGD({a}, {.lr = 0.0f}); }), "SGD: lr must be a finite number > 0, got 0\n"));
+  EXPECT_TRUE(starts(error_of([&] { nn::SGD({a}, {.lr = nan}); }), "SGD: lr must be a finite number > 0, got nan"));
+  EXPECT_TRUE(starts(error_of([&] { nn::SGD({a}, {.lr = inf}); }), "SGD: lr must"));
+  EXPECT_TRUE(starts(error_of([&] { nn::SGD({a}, {.lr = 0.1f, .weight_decay = -1.0f}); }),
+                     "SGD: weight_decay must be a finite number >= 0, got -1\n"));
+  EXPECT_TRUE(starts(error_of([&] { nn::Adam({a}, {.beta1 = 1.5f}); }), "Adam: beta1 must be in [0, 1), got 1.5\n"));
+  EXPECT_TRUE(starts(error_of([&] { nn::Adam({a}, {.beta2 = -0.1f}); }), "Adam: beta2 must be in [0, 1), got -0.1\n"));
+  EXPECT_TRUE(starts(error_of([&] { nn::Adam({a}, {.eps = 0.0f}); }), "Adam: eps must be a finite number > 0, got 0\n"));
+  EXPECT_TRUE(starts(error_of([&] { nn::Adam({a}, {.weight_decay = nan}); }), "Adam: weight_decay must"));
+  EXPECT_TRUE(starts(error_of([&] { nn::Adam({a}, {.lr = -1e-3f}); }), "Adam: lr must be a finite number > 0, got -0.001\n"));
+  EXPECT_EQ(error_of([&] { nn::SGD({a}, {.lr = 0.1f, .momentum = 0.9f, .weight_decay = 1e-4f}); }), "");
+  EXPECT_EQ(error_of([&] { nn::Adam({a}, {.lr = 1e-3f, .beta1 = 0.0f, .eps = 1e-8f}); }), "");
 }
 
 TEST(Adam, TrainsASmallNetwork) {

@@ -181,7 +181,7 @@ TEST(GRU, EveryStepIsRecordedWithItsTimeIndex) {
   EXPECT_EQ(backward_steps, (std::vector<int64_t>{2, 1, 0}));
   EXPECT_EQ(gru.path_of(recorder.records[0].module), "cell");
   EXPECT_EQ(gru.path_of(recorder.records[3].module), "cell_reverse");
-  EXPECT_EQ(nn::detail::g_current_step, -1);  // StepScope restored it
+  EXPECT_EQ(nn::detail::t_current_step, -1);  // StepScope restored it
 }
 
 TEST(GRU, LongUnrollBackwardAndTeardown) {

@@ -187,11 +187,11 @@ TEST(Tracer, DetachesWhenItGoesOutOfScope) {
   Emitter e;
   {
     trace::Tracer tracer;
-    EXPECT_TRUE(detail::g_has_observers);
-    EXPECT_TRUE(nn::detail::g_has_step_observers);
+    EXPECT_TRUE(detail::t_has_observers);
+    EXPECT_TRUE(nn::detail::t_has_step_observers);
   }
-  EXPECT_FALSE(detail::g_has_observers);
-  EXPECT_FALSE(nn::detail::g_has_step_observers);
+  EXPECT_FALSE(detail::t_has_observers);
+  EXPECT_FALSE(nn::detail::t_has_step_observers);
 }
 
 TEST(Tracer, KeepsNoGraphAlive) {
