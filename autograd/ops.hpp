@@ -31,6 +31,7 @@ Tensor sqrt(const Tensor& a, Loc loc = Loc::current());
 Tensor tanh(const Tensor& a, Loc loc = Loc::current());
 Tensor sigmoid(const Tensor& a, Loc loc = Loc::current());
 Tensor relu(const Tensor& a, Loc loc = Loc::current());
+Tensor gelu(const Tensor& a, Loc loc = Loc::current());  // x·Φ(x), torch.nn.functional.gelu
 Tensor abs(const Tensor& a, Loc loc = Loc::current());
 
 // ---- reductions (reduce.cpp) — lesson 02 -------------------------------------------------
