@@ -216,7 +216,7 @@ Tensor sequence_cross_entropy(const Tensor& logits, const IndexTensor& targets, 
         });
   const int64_t N = logits.size(0) * logits.size(1);
   return cross_entropy(logits.reshape({N, logits.size(2)}, loc), IndexTensor(targets.values, {N}, loc), ignore_index,
-                       loc);
+                       LossReduction::mean, loc);
 }
 
 }  // namespace glimpse::nn
