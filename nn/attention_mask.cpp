@@ -43,8 +43,8 @@ MaskKind mask_kind(const Tensor& mask, const char* op, Loc loc) {
     const float v = m.data()[i];
     check(v == 0.0f || v == 1.0f || v < 0.0f, op, loc, [&] {
       return fmt::format("mask value {} at flat index {} is neither 0/1 (1 = masked out) nor additive (<= 0, "
-                         "e.g. -inf = masked out)",
-                         v, i);
+                         "e.g. -inf = masked out){}",
+                         v, i, v == 2.0f ? "; two 0/1 masks added? join them with nn::combine_masks" : "");
     });
     has_one = has_one || v == 1.0f;
     has_negative = has_negative || v < 0.0f;

@@ -27,13 +27,14 @@ Tensor padding_mask(const std::vector<int64_t>& lengths, int64_t max_len, Loc lo
 enum class MaskKind { zero_one, additive };
 
 // How `mask` reads (see above); a glimpse::Error naming `op` and the first ambiguous value otherwise.
-MaskKind mask_kind(const Tensor& mask, const char* op, Loc loc = Loc::current());
+MaskKind mask_kind(const Tensor& mask, const char* op = "mask_kind", Loc loc = Loc::current());
 
 // The additive form of any mask: a 0/1 mask becomes 0/−inf, an additive mask stays as it is.
-Tensor additive_mask(const Tensor& mask, const char* op, Loc loc = Loc::current());
+Tensor additive_mask(const Tensor& mask, const char* op = "additive_mask", Loc loc = Loc::current());
 
-// Two masks as one, broadcast together: two 0/1 masks give 1 where either is 1; otherwise the
-// sum of their additive forms (PyTorch adds a float attn_mask to a key_padding_mask's −inf).
-Tensor combine_masks(const Tensor& a, const Tensor& b, const char* op, Loc loc = Loc::current());
+// Two masks as one, broadcast together: two 0/1 masks give 1 where either is 1 (their sum would
+// hold 2, which no mask may); otherwise the sum of their additive forms (PyTorch adds a float
+// attn_mask to a key_padding_mask's −inf). E.g. combine_masks(padding, causal_mask(T)).
+Tensor combine_masks(const Tensor& a, const Tensor& b, const char* op = "combine_masks", Loc loc = Loc::current());
 
 }  // namespace glimpse::nn

@@ -33,6 +33,14 @@ TEST(AttentionMask, KindIsReadFromTheValues) {
   EXPECT_THROW(nn::mask_kind(from_vector({0, inf}), "test"), Error);
   EXPECT_THROW(nn::mask_kind(from_vector({1, -inf}), "test"), Error);
   EXPECT_THROW(nn::mask_kind(Tensor(), "test"), Error);
+  try {  // the sum of two 0/1 masks
+    nn::mask_kind(from_vector({0, 1, 2}));
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "mask_kind");
+    EXPECT_NE(std::string(e.what()).find("mask value 2 at flat index 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("nn::combine_masks"), std::string::npos) << e.what();
+  }
 }
 
 TEST(AttentionMask, AdditiveFormAndCombination) {
