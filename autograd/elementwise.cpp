@@ -252,6 +252,17 @@ Tensor relu(const Tensor& a, Loc loc) {
   return unary_op(a, "relu", loc, [](float x) { return x > 0.0f ? x : 0.0f; }, [](float g, float, float x) { return x > 0.0f ? g : 0.0f; });
 }
 
+// gelu(x) = x·Φ(x), Φ(x) = (1 + erf(x/√2))/2 the normal CDF (PyTorch's exact, non-tanh form);
+// d gelu(x) = Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π)
+Tensor gelu(const Tensor& a, Loc) {
+  constexpr float inv_sqrt2 = 0.70710678118654752f, inv_sqrt_2pi = 0.39894228040143268f;
+  return unary_op(
+      a, "gelu", [](float x) { return 0.5f * x * (1.0f + std::erf(x * inv_sqrt2)); },
+      [](float g, float, float x) {
+        return g * (0.5f * (1.0f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x));
+      });
+}
+
 // d |x| = sign(x) (0 at 0, as PyTorch)
 Tensor abs(const Tensor& a, Loc loc) {
   return unary_op(

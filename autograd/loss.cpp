@@ -1,5 +1,8 @@
 // Lesson 03: the classification loss. cross_entropy = nll_loss(log_softmax(logits)):
-//   loss = -(1/N') Σ_n log softmax(logits_n)[target_n]   over the N' targets not ignored.
+//   loss_n = -log softmax(logits_n)[target_n]          one per prediction n (0 where ignored)
+//   mean: Σ_n loss_n / N'  over the N' targets not ignored;  sum: Σ_n loss_n;  none: every loss_n
+// Inputs [N, C] or [N, C, d1, ...] (a class score per position, e.g. per pixel or per token), as
+// torch.nn.functional.cross_entropy takes them.
 #include <fmt/format.h>
 
 #include <limits>
@@ -13,15 +16,21 @@ using detail::check;
 using detail::Node;
 
 namespace {
-// targets must be N class indices in 0..C-1 (or ignore_index) for an [N, C] input. `op` is the
-// function the caller called, so cross_entropy's errors name cross_entropy.
+
+// Input [N, C, d1, ...] with targets [N, d1, ...] (class indices in 0..C-1, or ignore_index).
+// `op` is the function the caller called, so cross_entropy's errors name cross_entropy.
 void check_targets(const Shape& input, const IndexTensor& targets, int64_t ignore_index, const char* op, Loc loc) {
-  const int64_t n = input[0], classes = input[1];
-  check(targets.shape.size() == 1 && targets.numel() == n, op, loc, [&] {
-    return fmt::format("targets of shape {} do not match the {} rows of input {}", to_string(targets.shape), n,
-                       to_string(input));
+  check(input.size() >= 2, op, loc, [&] {
+    return fmt::format("expects input of shape [N, C] or [N, C, d1, ...], got {}", to_string(input));
   });
-  for (int64_t i = 0; i < n; ++i) {
+  Shape expected{input[0]};
+  for (size_t d = 2; d < input.size(); ++d) expected.push_back(input[d]);
+  check(targets.shape == expected, op, loc, [&] {
+    return fmt::format("targets of shape {} do not match input {}: expected {}", to_string(targets.shape),
+                       to_string(input), to_string(expected));
+  });
+  const int64_t classes = input[1];
+  for (int64_t i = 0; i < targets.numel(); ++i) {
     const int64_t t = targets[i];
     check(t == ignore_index || (t >= 0 && t < classes), op, loc, [&] {
       return fmt::format("target {} at position {} is not a class in 0..{} of input {} (nor ignore_index {})", t, i,
@@ -29,43 +38,67 @@ void check_targets(const Shape& input, const IndexTensor& targets, int64_t ignor
     });
   }
 }
-}  // namespace
 
-Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets, int64_t ignore_index, Loc loc) {
-  check(log_probs.dim() == 2, "nll_loss", loc, [&] {
-    return fmt::format("expects log-probabilities of shape [N, C], got {}", to_string(log_probs.shape()));
-  });
-  check_targets(log_probs.shape(), targets, ignore_index, "nll_loss", loc);
+// [N, C, d1, ...] → [N·d1·..., C]: the classes last, one row per prediction, in targets' order.
+Tensor one_row_per_prediction(const Tensor& input, Loc loc) {
+  if (input.dim() == 2) return input;
+  Shape classes_last{0};
+  for (int64_t d = 2; d < input.dim(); ++d) classes_last.push_back(d);
+  classes_last.push_back(1);
+  return input.permute(classes_last, loc).contiguous(loc).reshape({-1, input.size(1)}, loc);
+}
+
+// nll_loss on rows [M, C] with targets [M].
+Tensor nll_rows(const Tensor& log_probs, const std::vector<int64_t>& targets, int64_t ignore_index,
+                LossReduction reduction) {
   const int64_t n = log_probs.shape()[0], classes = log_probs.shape()[1];
   const Tensor lp = log_probs.contiguous();
+  std::vector<float> losses(static_cast<size_t>(n), 0.0f);
   double total = 0.0;
   int64_t count = 0;
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t t = targets[i];
-    if (t == ignore_index) continue;
-    total -= lp.data()[i * classes + t];
+    if (targets[i] == ignore_index) continue;
+    losses[i] = -lp.data()[i * classes + targets[i]];
+    total += losses[i];
     ++count;
   }
-  // Every target ignored: the mean is 0/0, NaN, as in PyTorch.
-  Tensor out = full(Shape{}, count > 0 ? static_cast<float>(total / count) : std::numeric_limits<float>::quiet_NaN());
-  // d loss / d log_probs[i, t_i] = -1/N' for each counted row, 0 elsewhere.
-  detail::record(out, "nll_loss", {log_probs}, [targets, ignore_index, count](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+  // mean: every target ignored gives 0/0, NaN, as in PyTorch.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  Tensor out = reduction == LossReduction::none  ? from_vector(losses, {n})
+               : reduction == LossReduction::sum ? full(Shape{}, static_cast<float>(total))
+                                             : full(Shape{}, count > 0 ? static_cast<float>(total / count) : nan);
+  // d loss_i / d log_probs[i, t_i] = -1 (none, sum) or -1/N' (mean); 0 elsewhere and where ignored.
+  detail::record(out, "nll_loss", {log_probs}, [targets, ignore_index, count, reduction](const Node& self, const Tensor& g, std::span<Tensor> gi) {
     Tensor d = zeros(self.inputs[0].shape());
     const int64_t classes = d.shape()[1];
-    const float scale = count > 0 ? -g.item() / static_cast<float>(count) : 0.0f;
-    for (int64_t i = 0; i < targets.numel(); ++i)
-      if (targets[i] != ignore_index) d.data()[i * classes + targets[i]] = scale;
+    const Tensor grad = g.contiguous();
+    for (size_t i = 0; i < targets.size(); ++i) {
+      if (targets[i] == ignore_index) continue;
+      const float scale = reduction == LossReduction::none  ? grad.data()[i]
+                        : reduction == LossReduction::sum ? grad.item()
+                                                      : (count > 0 ? grad.item() / static_cast<float>(count) : 0.0f);
+      d.data()[static_cast<int64_t>(i) * classes + targets[i]] = -scale;
+    }
     gi[0] = d;
   });
   return out;
 }
 
-Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index, Loc loc) {
-  check(logits.dim() == 2, "cross_entropy", loc, [&] {
-    return fmt::format("expects logits of shape [N, C], got {}; reshape to [-1, C] first", to_string(logits.shape()));
-  });
+}  // namespace
+
+Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets, int64_t ignore_index, LossReduction reduction,
+                Loc loc) {
+  check_targets(log_probs.shape(), targets, ignore_index, "nll_loss", loc);
+  const Tensor out = nll_rows(one_row_per_prediction(log_probs, loc), targets.values, ignore_index, reduction);
+  return reduction == LossReduction::none ? out.reshape(targets.shape, loc) : out;
+}
+
+Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index, LossReduction reduction,
+                     Loc loc) {
   check_targets(logits.shape(), targets, ignore_index, "cross_entropy", loc);
-  return nll_loss(log_softmax(logits, 1, loc), targets, ignore_index, loc);
+  const Tensor rows = one_row_per_prediction(logits, loc);
+  const Tensor out = nll_rows(log_softmax(rows, 1, loc), targets.values, ignore_index, reduction);
+  return reduction == LossReduction::none ? out.reshape(targets.shape, loc) : out;
 }
 
 }  // namespace glimpse

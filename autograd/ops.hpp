@@ -32,6 +32,7 @@ Tensor sqrt(const Tensor& a, Loc loc = Loc::current());
 Tensor tanh(const Tensor& a, Loc loc = Loc::current());
 Tensor sigmoid(const Tensor& a, Loc loc = Loc::current());
 Tensor relu(const Tensor& a, Loc loc = Loc::current());
+Tensor gelu(const Tensor& a, Loc loc = Loc::current());  // x·Φ(x), torch.nn.functional.gelu
 Tensor abs(const Tensor& a, Loc loc = Loc::current());
 
 // ---- reductions (reduce.cpp) — lesson 02 -------------------------------------------------
@@ -91,13 +92,17 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc 
 
 // ---- losses (loss.cpp) — lesson 03 -------------------------------------------------------
 inline constexpr int64_t kIgnoreIndex = -100;  // PyTorch's default ignore_index
-// Mean over the targets that are not `ignore_index` of -log softmax(logits)[target].
-// logits [N, C], targets [N] with values in 0..C-1 or ignore_index.
-Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets,
-                     int64_t ignore_index = kIgnoreIndex, Loc loc = Loc::current());
+// How a loss over many predictions is reduced (PyTorch's reduction='mean' | 'sum' | 'none').
+enum class LossReduction { mean, sum, none };
+// -log softmax(logits)[target] for each prediction, torch.nn.functional.cross_entropy: logits
+// [N, C] or [N, C, d1, ...] (classes on dim 1), targets [N] or [N, d1, ...] with values in
+// 0..C-1 or ignore_index. mean: over the targets not ignored; sum; none: one loss per target
+// (shape of targets, 0 where ignored).
+Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index = kIgnoreIndex,
+                     LossReduction reduction = LossReduction::mean, Loc loc = Loc::current());
 // The same on log-probabilities (torch.nn.functional.nll_loss).
-Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets,
-                int64_t ignore_index = kIgnoreIndex, Loc loc = Loc::current());
+Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets, int64_t ignore_index = kIgnoreIndex,
+                LossReduction reduction = LossReduction::mean, Loc loc = Loc::current());
 
 // ---- fused kernels (fused_gru.cpp) — issue 6 ----------------------------------------------
 // The gate arithmetic of one GRU step in one op (nn::GRUCell uses it when nobody is tracing):

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "autograd/tape.hpp"
+#include "nn/attention_mask.hpp"
 
 namespace glimpse::nn {
 
@@ -30,7 +31,10 @@ Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Lo
   for (int64_t o = 0; o < l.outer; ++o)
     for (int64_t i = 0; i < l.inner; ++i) {
       bool all_masked = true;
-      for (int64_t k = 0; k < l.n && all_masked; ++k) all_masked = m.data()[(o * l.n + k) * l.inner + i] != 0.0f;
+      for (int64_t k = 0; k < l.n && all_masked; ++k) {
+        const float v = m.data()[(o * l.n + k) * l.inner + i];
+        all_masked = v == 1.0f || v == -std::numeric_limits<float>::infinity();  // 0/1 or additive
+      }
       out.data()[o * l.inner + i] = all_masked ? 1.0f : 0.0f;
     }
   return out;

@@ -49,7 +49,8 @@ class Encoder : public nn::Module {
       layers_.push_back(
           register_module(fmt::format("layers.{}", l),
                           std::make_shared<nn::TransformerEncoderLayer>(
-                              sizes.dim, sizes.heads, sizes.feedforward, /*dropout=*/0.0f, norm_first)));
+                              sizes.dim, sizes.heads, sizes.feedforward, /*dropout=*/0.0f, "relu",
+                              /*layer_norm_eps=*/1e-5f, norm_first)));
     if (norm_first) final_norm_ = register_module("norm", std::make_shared<nn::LayerNorm>(sizes.dim));
     classifier_ = register_module("classifier", std::make_shared<nn::Linear>(sizes.dim, answers));
   }

@@ -117,7 +117,8 @@ class VisionTransformer : public nn::Module {
       layers_.push_back(
           register_module(fmt::format("layers.{}", l),
                           std::make_shared<nn::TransformerEncoderLayer>(
-                              s.dim, s.heads, 2 * s.dim, /*dropout=*/0.0f, /*norm_first=*/true)));
+                              s.dim, s.heads, 2 * s.dim, /*dropout=*/0.0f, "relu",
+                              /*layer_norm_eps=*/1e-5f, /*norm_first=*/true)));
     norm_ = register_module("norm", std::make_shared<nn::LayerNorm>(s.dim));
     head_ = register_module("head", std::make_shared<nn::Linear>(s.dim, 3));
   }

@@ -4,7 +4,7 @@
 //
 // The layout:
 //   8 bytes   N, the header's length, as a little-endian uint64
-//   N bytes   a JSON header: {"encoder.gru.cell.weight_ih": {"dtype": "F32", "shape": [96, 16],
+//   N bytes   a JSON header: {"encoder.gru.weight_ih_l0": {"dtype": "F32", "shape": [96, 16],
 //             "data_offsets": [begin, end]}, ..., "__metadata__": {...}}
 //   the rest  the tensors' raw little-endian float32 values; offsets count from here
 #pragma once

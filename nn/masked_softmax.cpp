@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "autograd/tape.hpp"
+#include "nn/attention_mask.hpp"
 
 namespace glimpse::nn {
 
@@ -25,7 +26,10 @@ Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Lo
   for (int64_t o = 0; o < l.outer; ++o)
     for (int64_t i = 0; i < l.inner; ++i) {
       bool all_masked = true;
-      for (int64_t k = 0; k < l.n && all_masked; ++k) all_masked = m.data()[(o * l.n + k) * l.inner + i] != 0.0f;
+      for (int64_t k = 0; k < l.n && all_masked; ++k) {
+        const float v = m.data()[(o * l.n + k) * l.inner + i];
+        all_masked = v == 1.0f || v == -std::numeric_limits<float>::infinity();  // 0/1 or additive
+      }
       out.data()[o * l.inner + i] = all_masked ? 1.0f : 0.0f;
     }
   return out;
@@ -34,10 +38,12 @@ Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Lo
 Tensor masked_softmax(const Tensor& scores, const Tensor& mask, int64_t dim, Loc loc) {
   if (!mask.defined()) return softmax(scores, dim, loc);
   glimpse::detail::check(!mask.requires_grad(), "masked_softmax", loc,
-                [] { return std::string("the mask must not require grad (masks are 0/1 constants)"); });
+                [] { return std::string("the mask must not require grad (masks are constants)"); });
+  const MaskKind kind = mask_kind(mask, "masked_softmax", loc);
   const Tensor empty_rows = fully_masked_rows(mask, scores.shape(), dim, loc);
   const float inf = std::numeric_limits<float>::infinity();
-  Tensor filled = masked_fill(scores, mask, -inf, loc);  // exp(-inf) = 0: no weight, no gradient
+  // exp(-inf) = 0: no weight, no gradient. An additive mask is added as PyTorch adds it.
+  Tensor filled = kind == MaskKind::zero_one ? masked_fill(scores, mask, -inf, loc) : add(scores, mask, loc);
   bool any_empty = false;
   for (int64_t i = 0; i < empty_rows.numel(); ++i) any_empty = any_empty || empty_rows.data()[i] != 0.0f;
   if (!any_empty) return softmax(filled, dim, loc);

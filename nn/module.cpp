@@ -2,6 +2,7 @@
 #include "nn/module.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace glimpse::nn {
 
@@ -34,11 +35,17 @@ Tensor Module::register_parameter(const std::string& name, Tensor value) {
   return parameters_.back().second;
 }
 
+// A tensor registered twice (a recurrent layer's weight_ih_l0 is also its cell's weight_ih) is
+// listed once, under the name met first, as torch.nn.Module.named_parameters() does.
 std::vector<std::pair<std::string, Tensor>> Module::named_parameters() const {
   std::vector<std::pair<std::string, Tensor>> out;
-  for (const auto& [name, p] : parameters_) out.emplace_back(name, p);
+  std::set<const glimpse::detail::Node*> seen;
+  const auto add = [&](std::string name, const Tensor& p) {
+    if (seen.insert(p.node()).second) out.emplace_back(std::move(name), p);
+  };
+  for (const auto& [name, p] : parameters_) add(name, p);
   for (const auto& [child_name, child] : children_)
-    for (auto& [name, p] : child->named_parameters()) out.emplace_back(child_name + "." + name, p);
+    for (auto& [name, p] : child->named_parameters()) add(child_name + "." + name, p);
   return out;
 }
 

@@ -65,7 +65,8 @@ class Module {
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
 
-  // Every parameter, with its dotted path, in registration order (depth first).
+  // Every parameter, with its dotted path, in registration order (depth first); a tensor
+  // registered under two names is listed once, under the first.
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   std::vector<Tensor> parameters() const;
   // Direct and indirect children with their dotted paths ("" is this module itself).

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "autograd/tape.hpp"
+#include "nn/attention_mask.hpp"
 #include "nn/init.hpp"
 #include "nn/scaled_dot_product_attention.hpp"
 
@@ -48,7 +49,8 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim, int64_t num_heads, flo
 }
 
 MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                                                     const Tensor& key_padding_mask, const Tensor& attn_mask,
+                                                     const Tensor& key_padding_mask, bool need_weights,
+                                                     const Tensor& attn_mask, bool average_attn_weights,
                                                      Loc loc) const {
   const int64_t E = embed_dim_, H = num_heads_;  // D = head_dim() = E / H
   glimpse::detail::check(query.dim() == 3 && key.dim() == 3 && value.dim() == 3 && query.size(2) == E &&
@@ -62,7 +64,7 @@ MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const 
                          });
   const int64_t B = query.size(0), T = query.size(1), S = key.size(1);
 
-  // The mask for the [B, H, T, S] scores: key padding and attn_mask together (1 = masked out).
+  // The mask for the [B, H, T, S] scores: key padding and attn_mask together (nn/attention_mask.hpp).
   Tensor mask;
   {
     NoGradGuard no_grad;  // masks are constants
@@ -83,7 +85,7 @@ MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const 
                                                   "[B, H, T, S] = [{}, {}, {}, {}], got {}",
                                                   B, H, T, S, to_string(attn_mask.shape()));
                              });
-      mask = mask.defined() ? add(mask, am, loc) : am;  // non-zero where either mask is 1
+      mask = mask.defined() ? combine_masks(mask, am, "MultiheadAttention", loc) : am;
     }
   }
 
@@ -101,9 +103,11 @@ MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const 
   // Join the heads again: [B, H, T, D] → [B, T, H, D] → [B, T, E].
   const Tensor joined = merge_heads(heads.context, loc);
   const Tensor context = out_proj_->forward(joined, loc);
-  const Tensor weights = mean(heads.weights, Shape{1}, false, loc);  // [B, T, S]
-  emit_step({{"weights", weights}, {"head_weights", heads.weights}, {"context", context}});
-  return {context, weights, heads.weights};
+  // The average over heads, for the caller who asked for it and for a listening tracer.
+  const Tensor averaged = average_attn_weights || tracing() ? mean(heads.weights, Shape{1}, false, loc) : Tensor();
+  emit_step({{"weights", averaged}, {"head_weights", heads.weights}, {"context", context}});  // [B, T, S], [B, H, T, S]
+  if (!need_weights) return {context, Tensor()};
+  return {context, average_attn_weights ? averaged : heads.weights};
 }
 
 }  // namespace glimpse::nn

@@ -11,9 +11,10 @@
 // W_v (in that order), in_proj_bias [3E]; out_proj is a Linear (out_proj.weight, out_proj.bias).
 // Inputs are batch first (batch_first=True in PyTorch).
 //
-// Masks (float, 1 = masked out, as PyTorch's boolean masks with True = not allowed; PyTorch's
-// additive float masks are not supported):
-//   key_padding_mask [B, S]: 1 where the key is padding.
+// Masks, read as every Glimpse mask (nn/attention_mask.hpp): 0/1 with 1 = masked out (PyTorch's
+// boolean masks, True = not allowed), or additive floats (0, −0.5, −inf) added to the scores
+// (PyTorch's float masks). Both masks given: combined as PyTorch combines them.
+//   key_padding_mask [B, S]: 1 (or −inf) where the key is padding.
 //   attn_mask [T, S] (same for every batch element and head), [B·H, T, S] (PyTorch's 3-D form)
 //   or anything broadcastable to [B, H, T, S], e.g. causal_mask(T).
 // A query that may see no key at all gets zero weights and a context of out_proj's bias
@@ -29,10 +30,11 @@
 
 namespace glimpse::nn {
 
+// PyTorch's (attn_output, attn_output_weights).
 struct MultiheadAttentionOutput {
-  Tensor context;       // [B, T, E], after out_proj
-  Tensor weights;       // [B, T, S], averaged over heads (PyTorch's average_attn_weights=True)
-  Tensor head_weights;  // [B, H, T, S], each head's own weights (average_attn_weights=False)
+  Tensor context;  // [B, T, E], after out_proj
+  Tensor weights;  // [B, T, S] averaged over heads (average_attn_weights = true), [B, H, T, S] each
+                   // head's own (false); undefined when need_weights = false
 };
 
 class MultiheadAttention : public Module {
@@ -44,15 +46,18 @@ class MultiheadAttention : public Module {
   MultiheadAttention(int64_t embed_dim, int64_t num_heads, float dropout = 0.0f, Generator& gen = default_generator(),
                      Loc loc = Loc::current());
 
-  // query [B, T, E], key and value [B, S, E]; masks optional (undefined Tensor = none).
-  // Emits {"weights", "head_weights", "context"} to the tracer.
+  // query [B, T, E], key and value [B, S, E]; masks optional (undefined Tensor = none). The
+  // arguments in PyTorch's order. Emits {"weights", "head_weights", "context"} to the tracer
+  // whatever need_weights says.
   MultiheadAttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                                   const Tensor& key_padding_mask = Tensor(), const Tensor& attn_mask = Tensor(),
+                                   const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
+                                   const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,
                                    Loc loc = Loc::current()) const;
   MultiheadAttentionOutput operator()(const Tensor& query, const Tensor& key, const Tensor& value,
-                                      const Tensor& key_padding_mask = Tensor(), const Tensor& attn_mask = Tensor(),
+                                      const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
+                                      const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,
                                       Loc loc = Loc::current()) const {
-    return forward(query, key, value, key_padding_mask, attn_mask, loc);
+    return forward(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, loc);
   }
 
   std::string kind() const override { return "MultiheadAttention"; }

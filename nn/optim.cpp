@@ -70,16 +70,20 @@ void SGD::step() {
 // ---- Adam ----------------------------------------------------------------------------------
 
 Adam::Adam(std::vector<Tensor> params, AdamOptions options, Loc loc)
-    : Optimizer(std::move(params), options.lr, "Adam", loc),
+    : Adam(std::move(params), options, /*decoupled=*/false, "Adam", loc) {}
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, const char* name, Loc loc)
+    : Optimizer(std::move(params), options.lr, name, loc),
       options_(options),
+      decoupled_(decoupled),
       t_(params_.size(), 0),
       m_(params_.size()),
       v_(params_.size()) {
   const float beta1 = options.beta1, beta2 = options.beta2, eps = options.eps, weight_decay = options.weight_decay;
-  check_option(beta1 >= 0.0f && beta1 < 1.0f, "Adam", "beta1", beta1, "in [0, 1)", loc);
-  check_option(beta2 >= 0.0f && beta2 < 1.0f, "Adam", "beta2", beta2, "in [0, 1)", loc);
-  check_option(eps > 0.0f && std::isfinite(eps), "Adam", "eps", eps, "a finite number > 0", loc);
-  check_option(weight_decay >= 0.0f && std::isfinite(weight_decay), "Adam", "weight_decay", weight_decay,
+  check_option(beta1 >= 0.0f && beta1 < 1.0f, name, "beta1", beta1, "in [0, 1)", loc);
+  check_option(beta2 >= 0.0f && beta2 < 1.0f, name, "beta2", beta2, "in [0, 1)", loc);
+  check_option(eps > 0.0f && std::isfinite(eps), name, "eps", eps, "a finite number > 0", loc);
+  check_option(weight_decay >= 0.0f && std::isfinite(weight_decay), name, "weight_decay", weight_decay,
                "a finite number >= 0", loc);
 }
 
@@ -95,6 +99,9 @@ void Adam::step() {
     const double bias_correction2 = 1.0 - std::pow(static_cast<double>(beta2), t);
     const float step_size = static_cast<float>(lr_ / bias_correction1);
     const float bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
+    // AdamW's decoupled decay, p ← p·(1 − lr·wd); Adam's L2 term joins the gradient instead.
+    const float decay = decoupled_ ? static_cast<float>(1.0 - static_cast<double>(lr_) * wd) : 1.0f;
+    const float l2 = decoupled_ ? 0.0f : wd;
     const Tensor grad = p.grad().contiguous();
     float* w = p.data();
     const float* gr = grad.data();
@@ -103,7 +110,8 @@ void Adam::step() {
     std::vector<float>& v = v_[k];
     if (m.empty()) m.assign(n, 0.0f), v.assign(n, 0.0f);
     for (size_t i = 0; i < n; ++i) {
-      const float g = gr[i] + wd * w[i];
+      if (decoupled_) w[i] *= decay;
+      const float g = gr[i] + l2 * w[i];
       m[i] = beta1 * m[i] + (1.0f - beta1) * g;
       v[i] = beta2 * v[i] + (1.0f - beta2) * (g * g);
       const float denom = std::sqrt(v[i]) / bias_correction2_sqrt + eps;
@@ -111,5 +119,10 @@ void Adam::step() {
     }
   }
 }
+
+// ---- AdamW ---------------------------------------------------------------------------------
+
+AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o, Loc loc)
+    : Adam(std::move(params), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}, /*decoupled=*/true, "AdamW", loc) {}
 
 }  // namespace glimpse::nn

@@ -1,5 +1,5 @@
-// Optimisers: how gradients turn into parameter updates — SGD with momentum and Adam, with
-// PyTorch's exact update rules (torch.optim.SGD, torch.optim.Adam).
+// Optimisers: how gradients turn into parameter updates — SGD with momentum, Adam and AdamW, with
+// PyTorch's exact update rules (torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW).
 // Introduced in lesson 03 (a first network: training is repeated small steps downhill).
 //
 // An optimiser holds the parameter tensors themselves (cheap handles), so a step changes the
@@ -73,10 +73,32 @@ class Adam : public Optimizer {
   Adam(std::vector<Tensor> params, AdamOptions options = {}, Loc loc = Loc::current());
   void step() override;
 
+ protected:
+  // decoupled: weight decay shrinks p directly (AdamW) instead of joining the gradient.
+  Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, const char* name, Loc loc);
+
  private:
   AdamOptions options_;
+  bool decoupled_ = false;
   std::vector<int64_t> t_;                 // updates so far, per parameter
   std::vector<std::vector<float>> m_, v_;  // first and second moments, per parameter
+};
+
+struct AdamWOptions {
+  float lr = 1e-3f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  float weight_decay = 1e-2f;  // PyTorch's default for AdamW
+};
+
+// AdamW (Loshchilov & Hutter 2019) exactly as torch.optim.AdamW computes it: the weight decay is
+// decoupled from the gradient, so it shrinks every weight at the same rate whatever its moments:
+//   p ← p · (1 − lr·weight_decay)
+//   then Adam's update with g = grad (no weight_decay term in the moments).
+class AdamW : public Adam {
+ public:
+  AdamW(std::vector<Tensor> params, AdamWOptions options = {}, Loc loc = Loc::current());
 };
 
 }  // namespace glimpse::nn

@@ -45,11 +45,11 @@ std::pair<std::vector<Tensor>, State> unroll(const Cell& cell, const Tensor& x, 
 }
 
 struct Sizes {
-  int64_t batch, steps, directions;
+  int64_t batch, steps, states;  // states = layers · directions
 };
 
 Sizes check_layer_inputs(const char* layer, const Tensor& x, const Tensor& mask, int64_t input_size,
-                         int64_t directions, Loc loc) {
+                         int64_t states, Loc loc) {
   check(x.dim() == 3 && x.shape()[2] == input_size && x.shape()[1] > 0, layer, loc, [&] {
     return fmt::format("expects batch-first input [batch, steps >= 1, {}], got {}", input_size,
                        to_string(x.shape()));
@@ -62,110 +62,147 @@ Sizes check_layer_inputs(const char* layer, const Tensor& x, const Tensor& mask,
     });
     check(!mask.requires_grad(), layer, loc, [] { return std::string("the mask must not require grad"); });
   }
-  return {batch, steps, directions};
+  return {batch, steps, states};
 }
 
-// The initial state of each direction: slices of s0 [D, B, H], or zeros when s0 is undefined.
+// The initial state of cell k (l0, l0_reverse, l1, ...): a slice of s0 [L·D, B, H], or zeros
+// when s0 is undefined.
 Tensor initial_state(const char* layer, const char* name, const Tensor& s0, const Sizes& n,
-                     int64_t hidden_size, int64_t direction, Loc loc) {
+                     int64_t hidden_size, int64_t k, Loc loc) {
   if (!s0.defined()) return zeros({n.batch, hidden_size});
-  check(s0.dim() == 3 && s0.shape()[0] == n.directions && s0.shape()[1] == n.batch &&
+  check(s0.dim() == 3 && s0.shape()[0] == n.states && s0.shape()[1] == n.batch &&
             s0.shape()[2] == hidden_size,
         layer, loc, [&] {
-          return fmt::format("expects {} [{}, {}, {}] (directions, batch, hidden), got {}", name,
-                             n.directions, n.batch, hidden_size, to_string(s0.shape()));
+          return fmt::format("expects {} [{}, {}, {}] (layers·directions, batch, hidden), got {}", name,
+                             n.states, n.batch, hidden_size, to_string(s0.shape()));
         });
-  return s0.select(0, direction, loc);
+  return s0.select(0, k, loc);
 }
 
-// Unrolls each direction and assembles PyTorch's outputs.
+// Unrolls each layer's directions over its input (layer 0: x, then the layer below's output) and
+// assembles PyTorch's outputs. cells and initial states are in PyTorch's order l0, l0_reverse, l1, ...
 template <class Cell, class State>
-RecurrentOutput run_directions(const std::vector<const Cell*>& cells, const Tensor& x,
-                               const std::vector<State>& initial, const Tensor& mask, Loc loc) {
-  std::vector<Tensor> outputs, last_h, last_c;
-  for (size_t d = 0; d < cells.size(); ++d) {
-    auto [hidden, final_state] = unroll(*cells[d], x, initial[d], mask, /*reverse=*/d == 1, loc);
-    outputs.push_back(stack(hidden, 1, loc));  // [B, T, H]
-    last_h.push_back(hidden_of(final_state));
-    if constexpr (std::is_same_v<State, LSTMState>) last_c.push_back(final_state.c);
+RecurrentOutput run_layers(const std::vector<const Cell*>& cells, int64_t directions, const Tensor& x,
+                           const std::vector<State>& initial, const Tensor& mask, Loc loc) {
+  std::vector<Tensor> last_h, last_c;
+  Tensor input = x;
+  for (size_t first = 0; first < cells.size(); first += static_cast<size_t>(directions)) {
+    std::vector<Tensor> outputs;
+    for (size_t d = 0; d < static_cast<size_t>(directions); ++d) {
+      auto [hidden, final_state] = unroll(*cells[first + d], input, initial[first + d], mask, /*reverse=*/d == 1, loc);
+      outputs.push_back(stack(hidden, 1, loc));  // [B, T, H]
+      last_h.push_back(hidden_of(final_state));
+      if constexpr (std::is_same_v<State, LSTMState>) last_c.push_back(final_state.c);
+    }
+    input = outputs.size() == 1 ? outputs[0] : cat(outputs, 2, loc);  // what the next layer reads
   }
   RecurrentOutput out;
-  out.output = outputs.size() == 1 ? outputs[0] : cat(outputs, 2, loc);
+  out.output = input;
   out.h_n = stack(last_h, 0, loc);
   if (!last_c.empty()) out.c_n = stack(last_c, 0, loc);
+  out.directions = directions;
   return out;
-}
-
-template <class Cell>
-std::vector<const Cell*> directions(const std::shared_ptr<Cell>& cell,
-                                    const std::shared_ptr<Cell>& cell_reverse) {
-  if (cell_reverse) return {cell.get(), cell_reverse.get()};
-  return {cell.get()};
 }
 
 }  // namespace
 
 Tensor RecurrentOutput::last(Loc loc) const {
-  check(h_n.defined() && h_n.dim() == 3, "RecurrentOutput::last", loc,
-        [] { return std::string("h_n must be a [directions, batch, hidden] tensor"); });
-  if (h_n.shape()[0] == 1) return h_n.select(0, 0, loc);
+  check(h_n.defined() && h_n.dim() == 3 && directions >= 1 && h_n.shape()[0] % directions == 0,
+        "RecurrentOutput::last", loc,
+        [] { return std::string("h_n must be a [layers·directions, batch, hidden] tensor"); });
+  const int64_t top = h_n.shape()[0] - directions;  // the top layer's first direction
+  if (directions == 1) return h_n.select(0, top, loc);
   std::vector<Tensor> parts;
-  for (int64_t d = 0; d < h_n.shape()[0]; ++d) parts.push_back(h_n.select(0, d, loc));
+  for (int64_t d = 0; d < directions; ++d) parts.push_back(h_n.select(0, top + d, loc));
   return cat(parts, 1, loc);
 }
 
-// ---- RNN -----------------------------------------------------------------------------------
-RNN::RNN(int64_t input_size, int64_t hidden_size, bool bidirectional, Generator& gen, Loc loc) {
-  cell_ = register_module("cell", std::make_shared<RNNCell>(input_size, hidden_size, gen, loc));
-  if (bidirectional)
-    cell_reverse_ =
-        register_module("cell_reverse", std::make_shared<RNNCell>(input_size, hidden_size, gen, loc));
+// ---- the stack of cells, named like PyTorch -------------------------------------------------
+namespace detail {
+
+template <class Cell>
+RecurrentLayers<Cell>::RecurrentLayers(const char* name, int64_t input_size, int64_t hidden_size, int64_t num_layers,
+                                       bool bidirectional, Generator& gen, Loc loc)
+    : num_layers_(num_layers), directions_(bidirectional ? 2 : 1) {
+  check(num_layers >= 1, name, loc, [&] { return fmt::format("num_layers must be >= 1, got {}", num_layers); });
+  std::vector<std::string> suffixes;
+  for (int64_t layer = 0; layer < num_layers; ++layer)
+    for (int64_t d = 0; d < directions_; ++d) {
+      // Layer 0 reads x; each layer above reads the one below, both directions side by side.
+      const int64_t layer_input = layer == 0 ? input_size : directions_ * hidden_size;
+      cells_.push_back(std::make_shared<Cell>(layer_input, hidden_size, gen, loc));
+      suffixes.push_back(fmt::format("_l{}{}", layer, d == 1 ? "_reverse" : ""));  // PyTorch's suffixes
+    }
+  for (size_t k = 0; k < cells_.size(); ++k) {
+    const Cell& c = *cells_[k];
+    register_parameter("weight_ih" + suffixes[k], c.weight_ih());
+    register_parameter("weight_hh" + suffixes[k], c.weight_hh());
+    register_parameter("bias_ih" + suffixes[k], c.bias_ih());
+    register_parameter("bias_hh" + suffixes[k], c.bias_hh());
+  }
+  for (size_t k = 0; k < cells_.size(); ++k) register_module("cell" + suffixes[k], cells_[k]);
 }
 
+template <class Cell>
+const Cell& RecurrentLayers<Cell>::cell(int64_t layer, bool reverse, Loc loc) const {
+  check(layer >= 0 && layer < num_layers_ && (!reverse || directions_ == 2), kind().c_str(), loc, [&] {
+    return fmt::format("has no cell for layer {}{} ({} layers, {})", layer, reverse ? " reverse" : "", num_layers_,
+                       directions_ == 2 ? "bidirectional" : "one direction");
+  });
+  return *cells_[static_cast<size_t>(layer * directions_ + (reverse ? 1 : 0))];
+}
+
+template <class Cell>
+std::vector<const Cell*> RecurrentLayers<Cell>::cells() const {
+  std::vector<const Cell*> out;
+  for (const auto& c : cells_) out.push_back(c.get());
+  return out;
+}
+
+template class RecurrentLayers<RNNCell>;
+template class RecurrentLayers<GRUCell>;
+template class RecurrentLayers<LSTMCell>;
+
+}  // namespace detail
+
+// ---- RNN -----------------------------------------------------------------------------------
+RNN::RNN(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen, Loc loc)
+    : RecurrentLayers("RNN", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
+
 RecurrentOutput RNN::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc loc) const {
-  const auto cells = directions(cell_, cell_reverse_);
-  const Sizes n = check_layer_inputs("RNN", x, mask, cell_->input_size(), std::ssize(cells), loc);
+  const auto all = cells();
+  const Sizes n = check_layer_inputs("RNN", x, mask, input_size(), std::ssize(all), loc);
   std::vector<Tensor> initial;
-  for (int64_t d = 0; d < n.directions; ++d)
-    initial.push_back(initial_state("RNN", "h0", h0, n, cell_->hidden_size(), d, loc));
-  return run_directions(cells, x, initial, mask, loc);
+  for (int64_t k = 0; k < n.states; ++k) initial.push_back(initial_state("RNN", "h0", h0, n, hidden_size(), k, loc));
+  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask, loc);
 }
 
 // ---- GRU -----------------------------------------------------------------------------------
-GRU::GRU(int64_t input_size, int64_t hidden_size, bool bidirectional, Generator& gen, Loc loc) {
-  cell_ = register_module("cell", std::make_shared<GRUCell>(input_size, hidden_size, gen, loc));
-  if (bidirectional)
-    cell_reverse_ =
-        register_module("cell_reverse", std::make_shared<GRUCell>(input_size, hidden_size, gen, loc));
-}
+GRU::GRU(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen, Loc loc)
+    : RecurrentLayers("GRU", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
 
 RecurrentOutput GRU::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc loc) const {
-  const auto cells = directions(cell_, cell_reverse_);
-  const Sizes n = check_layer_inputs("GRU", x, mask, cell_->input_size(), std::ssize(cells), loc);
+  const auto all = cells();
+  const Sizes n = check_layer_inputs("GRU", x, mask, input_size(), std::ssize(all), loc);
   std::vector<Tensor> initial;
-  for (int64_t d = 0; d < n.directions; ++d)
-    initial.push_back(initial_state("GRU", "h0", h0, n, cell_->hidden_size(), d, loc));
-  return run_directions(cells, x, initial, mask, loc);
+  for (int64_t k = 0; k < n.states; ++k) initial.push_back(initial_state("GRU", "h0", h0, n, hidden_size(), k, loc));
+  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask, loc);
 }
 
 // ---- LSTM ----------------------------------------------------------------------------------
-LSTM::LSTM(int64_t input_size, int64_t hidden_size, bool bidirectional, Generator& gen, Loc loc) {
-  cell_ = register_module("cell", std::make_shared<LSTMCell>(input_size, hidden_size, gen, loc));
-  if (bidirectional)
-    cell_reverse_ =
-        register_module("cell_reverse", std::make_shared<LSTMCell>(input_size, hidden_size, gen, loc));
-}
+LSTM::LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen, Loc loc)
+    : RecurrentLayers("LSTM", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
 
 RecurrentOutput LSTM::forward(const Tensor& x, const LSTMState& state0, const Tensor& mask, Loc loc) const {
-  const auto cells = directions(cell_, cell_reverse_);
-  const Sizes n = check_layer_inputs("LSTM", x, mask, cell_->input_size(), std::ssize(cells), loc);
+  const auto all = cells();
+  const Sizes n = check_layer_inputs("LSTM", x, mask, input_size(), std::ssize(all), loc);
   check(state0.h.defined() == state0.c.defined(), "LSTM", loc,
         [] { return std::string("give both h0 and c0 in the initial state, or neither"); });
   std::vector<LSTMState> initial;
-  for (int64_t d = 0; d < n.directions; ++d)
-    initial.push_back({initial_state("LSTM", "h0", state0.h, n, cell_->hidden_size(), d, loc),
-                       initial_state("LSTM", "c0", state0.c, n, cell_->hidden_size(), d, loc)});
-  return run_directions(cells, x, initial, mask, loc);
+  for (int64_t k = 0; k < n.states; ++k)
+    initial.push_back({initial_state("LSTM", "h0", state0.h, n, hidden_size(), k, loc),
+                       initial_state("LSTM", "c0", state0.c, n, hidden_size(), k, loc)});
+  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask, loc);
 }
 
 }  // namespace glimpse::nn

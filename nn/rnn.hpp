@@ -1,10 +1,11 @@
-// RNN, GRU and LSTM layers: a cell unrolled over a whole sequence (torch.nn.RNN/GRU/LSTM with
-// batch_first=True and one layer).
+// RNN, GRU and LSTM layers: cells unrolled over a whole sequence, torch.nn.RNN/GRU/LSTM with
+// batch_first=True, num_layers and bidirectional (no dropout between layers, no proj_size).
 // Introduced in lesson 04 (recurrence), used by the encoders and decoders of lessons 05-07.
 //
 // The unrolling is a plain for loop over time steps calling the cell (see rnn.cpp), so a trace
 // shows every step. With bidirectional = true a second cell reads the sequence backwards and the
-// two outputs are concatenated on the last dim, forward first, as in PyTorch.
+// two outputs are concatenated on the last dim, forward first, as in PyTorch. With num_layers = L
+// each layer reads the outputs of the layer below (layer 0 reads x).
 //
 // Masks: mask [B, T] holds 1 for real steps and 0 for padding. At a padded step the state is
 // carried over unchanged,  h_t = m·h_new + (1 − m)·h_prev,  so the last state of a padded
@@ -12,11 +13,16 @@
 // token). The output at a padded position is the carried state (PyTorch's packed sequences give
 // zeros there instead).
 //
-// Parameters are the cells' own: "cell.weight_ih", ..., and "cell_reverse.weight_ih", ... for
-// the backward direction (PyTorch names these weight_ih_l0 and weight_ih_l0_reverse).
+// Parameters carry PyTorch's names, so torch.nn.GRU(...).load_state_dict() takes a Glimpse
+// checkpoint unchanged: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, then
+// weight_ih_l0_reverse, ... when bidirectional, then weight_ih_l1, ... for the next layer. They are
+// the tensors of the cells that compute each step, children "cell_l0", "cell_l0_reverse",
+// "cell_l1", ... (named_parameters() lists a shared tensor once, under its first name, as
+// PyTorch does).
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "autograd/random.hpp"
 #include "nn/gru_cell.hpp"
@@ -26,22 +32,48 @@
 
 namespace glimpse::nn {
 
-// What a recurrent layer returns. D is 2 when bidirectional, else 1.
+// What a recurrent layer returns. D is 2 when bidirectional, else 1; L is num_layers.
 struct RecurrentOutput {
-  Tensor output;  // [B, T, D·H]: the state after every step, both directions side by side
-  Tensor h_n;     // [D, B, H]: the last state of each direction (PyTorch's h_n layout)
-  Tensor c_n;     // [D, B, H]: the LSTM's last cell state (undefined for RNN and GRU)
+  Tensor output;  // [B, T, D·H]: the top layer's state after every step, both directions side by side
+  Tensor h_n;     // [L·D, B, H]: the last state of each layer and direction (PyTorch's h_n layout:
+                  // l0, l0_reverse, l1, ...)
+  Tensor c_n;     // [L·D, B, H]: the LSTM's last cell states (undefined for RNN and GRU)
+  int64_t directions = 1;  // D
 
-  // The last states of all directions side by side, [B, D·H]: what a decoder usually starts from.
+  // The top layer's last states, directions side by side, [B, D·H]: what a decoder usually starts from.
   Tensor last(Loc loc = Loc::current()) const;
 };
 
-class RNN : public Module {
+namespace detail {
+// What RNN, GRU and LSTM share: num_layers × directions cells, created (and so initialised from
+// `gen`) in PyTorch's order l0, l0_reverse, l1, ..., their tensors registered under PyTorch's names.
+template <class Cell>
+class RecurrentLayers : public Module {
  public:
-  RNN(int64_t input_size, int64_t hidden_size, bool bidirectional = false,
+  int64_t input_size() const { return cells_.front()->input_size(); }
+  int64_t hidden_size() const { return cells_.front()->hidden_size(); }
+  int64_t num_layers() const { return num_layers_; }
+  bool bidirectional() const { return directions_ == 2; }
+  // The cell of layer `layer` (0 reads x) that reads the sequence forwards, or backwards.
+  const Cell& cell(int64_t layer = 0, bool reverse = false, Loc loc = Loc::current()) const;
+
+ protected:
+  RecurrentLayers(const char* name, int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional,
+                  Generator& gen, Loc loc);
+  std::vector<const Cell*> cells() const;  // l0, l0_reverse, l1, ...
+
+ private:
+  std::vector<std::shared_ptr<Cell>> cells_;
+  int64_t num_layers_, directions_;
+};
+}  // namespace detail
+
+class RNN : public detail::RecurrentLayers<RNNCell> {
+ public:
+  RNN(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool bidirectional = false,
       Generator& gen = default_generator(), Loc loc = Loc::current());
 
-  // x [B, T, I]; h0 [D, B, H] (zeros when undefined); mask [B, T] of 0/1 (all ones when undefined).
+  // x [B, T, I]; h0 [L·D, B, H] (zeros when undefined); mask [B, T] of 0/1 (all ones when undefined).
   RecurrentOutput forward(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
                           Loc loc = Loc::current()) const;
   RecurrentOutput operator()(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
@@ -50,21 +82,14 @@ class RNN : public Module {
   }
 
   std::string kind() const override { return "RNN"; }
-  bool bidirectional() const { return cell_reverse_ != nullptr; }
-  const RNNCell& cell() const { return *cell_; }
-  const RNNCell* cell_reverse() const { return cell_reverse_.get(); }  // null unless bidirectional
-
- private:
-  std::shared_ptr<RNNCell> cell_;
-  std::shared_ptr<RNNCell> cell_reverse_;
 };
 
-class GRU : public Module {
+class GRU : public detail::RecurrentLayers<GRUCell> {
  public:
-  GRU(int64_t input_size, int64_t hidden_size, bool bidirectional = false,
+  GRU(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool bidirectional = false,
       Generator& gen = default_generator(), Loc loc = Loc::current());
 
-  // x [B, T, I]; h0 [D, B, H] (zeros when undefined); mask [B, T] of 0/1 (all ones when undefined).
+  // x [B, T, I]; h0 [L·D, B, H] (zeros when undefined); mask [B, T] of 0/1 (all ones when undefined).
   RecurrentOutput forward(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
                           Loc loc = Loc::current()) const;
   RecurrentOutput operator()(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
@@ -73,21 +98,14 @@ class GRU : public Module {
   }
 
   std::string kind() const override { return "GRU"; }
-  bool bidirectional() const { return cell_reverse_ != nullptr; }
-  const GRUCell& cell() const { return *cell_; }
-  const GRUCell* cell_reverse() const { return cell_reverse_.get(); }  // null unless bidirectional
-
- private:
-  std::shared_ptr<GRUCell> cell_;
-  std::shared_ptr<GRUCell> cell_reverse_;
 };
 
-class LSTM : public Module {
+class LSTM : public detail::RecurrentLayers<LSTMCell> {
  public:
-  LSTM(int64_t input_size, int64_t hidden_size, bool bidirectional = false,
+  LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool bidirectional = false,
        Generator& gen = default_generator(), Loc loc = Loc::current());
 
-  // x [B, T, I]; state0 {h [D, B, H], c [D, B, H]} (zeros when undefined); mask [B, T] of 0/1.
+  // x [B, T, I]; state0 {h [L·D, B, H], c [L·D, B, H]} (zeros when undefined); mask [B, T] of 0/1.
   RecurrentOutput forward(const Tensor& x, const LSTMState& state0 = {}, const Tensor& mask = Tensor(),
                           Loc loc = Loc::current()) const;
   RecurrentOutput operator()(const Tensor& x, const LSTMState& state0 = {}, const Tensor& mask = Tensor(),
@@ -96,13 +114,6 @@ class LSTM : public Module {
   }
 
   std::string kind() const override { return "LSTM"; }
-  bool bidirectional() const { return cell_reverse_ != nullptr; }
-  const LSTMCell& cell() const { return *cell_; }
-  const LSTMCell* cell_reverse() const { return cell_reverse_.get(); }  // null unless bidirectional
-
- private:
-  std::shared_ptr<LSTMCell> cell_;
-  std::shared_ptr<LSTMCell> cell_reverse_;
 };
 
 }  // namespace glimpse::nn

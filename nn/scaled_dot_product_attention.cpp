@@ -11,7 +11,7 @@
 namespace glimpse::nn {
 
 AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
-                                             const Tensor& mask, float dropout_p, Generator& gen, Loc loc) {
+                                             const Tensor& masked_out, float dropout_p, Generator& gen, Loc loc) {
   const char* op = "scaled_dot_product_attention";
   glimpse::detail::check(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, op, loc, [&] {
     return fmt::format("q, k and v need at least 2 dims ([..., T, d]), got q {}, k {}, v {}", to_string(q.shape()),
@@ -25,7 +25,7 @@ AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
   // scores = q·kᵀ/√d: dividing by √d keeps their spread near 1 however large d is, so the
   // softmax does not saturate.
   const Tensor scores = div(matmul(q, k.transpose(-2, -1, loc), loc), std::sqrt(static_cast<float>(d)), loc);
-  const Tensor weights = masked_softmax(scores, mask, -1, loc);
+  const Tensor weights = masked_softmax(scores, masked_out, -1, loc);
   const Tensor dropped = dropout_p > 0.0f ? dropout(weights, dropout_p, true, gen, loc) : weights;
   return {matmul(dropped, v, loc), weights};
 }

@@ -6,9 +6,13 @@
 //   weights = softmax over S of the scores, masked positions set to 0 (see masked_softmax.hpp)
 //   context = weights · v                    v [..., S, d_v]               → [..., T, d_v]
 //
-// The mask is a float tensor broadcastable to [..., T, S] with 1 = masked out (not allowed) and
-// 0 = may attend, like PyTorch's boolean attn_mask with True = not allowed. A query whose whole
-// row is masked gets all-zero weights and a zero context (PyTorch would give NaN).
+// `masked_out` is broadcastable to [..., T, S] and read as every Glimpse mask (nn/attention_mask.hpp):
+// a 0/1 mask with 1 = masked out, or an additive mask (0, −0.5, −inf) added to the scores. The
+// additive form is exactly torch.nn.functional.scaled_dot_product_attention's float attn_mask. A
+// 0/1 mask means the OPPOSITE of torch's boolean attn_mask, where True = may attend: for a torch
+// boolean mask `allowed`, pass 1 − allowed. (Torch's MultiheadAttention reads True as masked out,
+// as Glimpse does.) A query whose whole row is masked gets all-zero weights and a zero context
+// (PyTorch would give NaN).
 #pragma once
 
 #include "autograd/ops.hpp"
@@ -23,13 +27,13 @@ struct AttentionOutput {
   Tensor weights;  // how much each query looked at each key; each unmasked row sums to 1
 };
 
-// Leading (batch, head) dims of q, k and v broadcast as in matmul. `mask` may be undefined.
+// Leading (batch, head) dims of q, k and v broadcast as in matmul. `masked_out` may be undefined.
 // With dropout_p > 0 the weights are dropped out (and rescaled) before they average the values,
 // as in PyTorch's training mode; the returned weights are the ones before dropout, so they still
 // sum to 1 (PyTorch's MultiheadAttention returns them after dropout). Pass dropout_p = 0 in
 // evaluation.
 AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
-                                             const Tensor& mask = Tensor(), float dropout_p = 0.0f,
+                                             const Tensor& masked_out = Tensor(), float dropout_p = 0.0f,
                                              Generator& gen = default_generator(),
                                              Loc loc = Loc::current());
 

@@ -31,7 +31,7 @@ Encoder::Encoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
                  Generator& gen, Loc loc)
     : embedding_(register_module("embedding",
                                  std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, loc))),
-      gru_(register_module("gru", std::make_shared<GRU>(embedding_dim, hidden_size, bidirectional, gen, loc))),
+      gru_(register_module("gru", std::make_shared<GRU>(embedding_dim, hidden_size, /*num_layers=*/1, bidirectional, gen, loc))),
       output_size_(bidirectional ? 2 * hidden_size : hidden_size) {}
 
 EncoderOutput Encoder::forward(const IndexTensor& source, const Tensor& source_mask, Loc loc) const {
@@ -216,7 +216,7 @@ Tensor sequence_cross_entropy(const Tensor& logits, const IndexTensor& targets, 
         });
   const int64_t N = logits.size(0) * logits.size(1);
   return cross_entropy(logits.reshape({N, logits.size(2)}, loc), IndexTensor(targets.values, {N}, loc), ignore_index,
-                       loc);
+                       LossReduction::mean, loc);
 }
 
 }  // namespace glimpse::nn

@@ -6,11 +6,13 @@
 namespace glimpse::nn {
 
 TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward,
-                                                 float dropout, bool norm_first, float layer_norm_eps,
-                                                 Generator& gen, Loc loc)
-    : norm_first_(norm_first) {
+                                                 float dropout, const std::string& activation, float layer_norm_eps,
+                                                 bool norm_first, Generator& gen, Loc loc)
+    : activation_(activation), norm_first_(norm_first) {
   glimpse::detail::check(dim_feedforward > 0, "TransformerEncoderLayer", loc,
                          [&] { return fmt::format("dim_feedforward must be positive, got {}", dim_feedforward); });
+  glimpse::detail::check(activation == "relu" || activation == "gelu", "TransformerEncoderLayer", loc,
+                         [&] { return fmt::format("activation must be \"relu\" or \"gelu\", got \"{}\"", activation); });
   // Registered in PyTorch's order, so named_parameters() lists them as its state_dict does.
   self_attn_ = register_module("self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout, gen, loc));
   linear1_ = register_module("linear1", std::make_shared<Linear>(d_model, dim_feedforward, true, gen, loc));
@@ -23,7 +25,8 @@ TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead,
 }
 
 Tensor TransformerEncoderLayer::feed_forward(const Tensor& x, Loc loc) const {
-  return linear2_->forward(dropout_->forward(relu(linear1_->forward(x, loc), loc), loc), loc);
+  const Tensor h = linear1_->forward(x, loc);
+  return linear2_->forward(dropout_->forward(activation_ == "gelu" ? gelu(h, loc) : relu(h, loc), loc), loc);
 }
 
 TransformerEncoderLayerOutput TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask,
@@ -36,16 +39,17 @@ TransformerEncoderLayerOutput TransformerEncoderLayer::forward(const Tensor& src
   MultiheadAttentionOutput attn;
   if (norm_first_) {
     const Tensor normed = norm1_->forward(x, loc);
-    attn = self_attn_->forward(normed, normed, normed, src_key_padding_mask, src_mask, loc);
+    attn = self_attn_->forward(normed, normed, normed, src_key_padding_mask, true, src_mask, false, loc);
     x = add(x, dropout1_->forward(attn.context, loc), loc);
     x = add(x, dropout2_->forward(feed_forward(norm2_->forward(x, loc), loc), loc), loc);
   } else {
-    attn = self_attn_->forward(x, x, x, src_key_padding_mask, src_mask, loc);
+    attn = self_attn_->forward(x, x, x, src_key_padding_mask, true, src_mask, false, loc);
     x = norm1_->forward(add(x, dropout1_->forward(attn.context, loc), loc), loc);
     x = norm2_->forward(add(x, dropout2_->forward(feed_forward(x, loc), loc), loc), loc);
   }
-  emit_step({{"output", x}, {"weights", attn.weights}});
-  return {x, attn.weights, attn.head_weights};
+  const Tensor weights = mean(attn.weights, Shape{1}, false, loc);  // attn.weights is per head: [B, H, T, T]
+  emit_step({{"output", x}, {"weights", weights}});
+  return {x, weights, attn.weights};
 }
 
 }  // namespace glimpse::nn

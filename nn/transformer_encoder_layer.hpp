@@ -1,18 +1,19 @@
 // One Transformer encoder block: self-attention, then a position-wise feed-forward network, each
 // wrapped in a residual connection and layer normalisation. Introduced in lesson 10 (the
-// Transformer), torch.nn.TransformerEncoderLayer with batch_first=True and relu activation.
+// Transformer), torch.nn.TransformerEncoderLayer with batch_first=True.
 //
 // Post-norm (the paper's and PyTorch's default, norm_first = false):
 //   x = norm1(x + dropout1(self_attn(x, x, x)))
-//   x = norm2(x + dropout2(linear2(dropout(relu(linear1(x))))))
+//   x = norm2(x + dropout2(linear2(dropout(activation(linear1(x))))))
 // Pre-norm (norm_first = true; trains more easily in deep stacks):
 //   x = x + dropout1(self_attn(norm1(x)))
-//   x = x + dropout2(linear2(dropout(relu(linear1(norm2(x))))))
+//   x = x + dropout2(linear2(dropout(activation(linear1(norm2(x))))))
+// activation is "relu" (the default) or "gelu" (x·Φ(x), the exact form), as in PyTorch.
 //
 // Children and their parameters carry PyTorch's state_dict names: self_attn.in_proj_weight,
 // self_attn.in_proj_bias, self_attn.out_proj.{weight,bias}, linear1.{weight,bias},
 // linear2.{weight,bias}, norm1.{weight,bias}, norm2.{weight,bias} (dropout, dropout1 and
-// dropout2 have none). Masks follow MultiheadAttention: float, 1 = masked out.
+// dropout2 have none). Masks follow MultiheadAttention: 0/1 (1 = masked out) or additive floats.
 #pragma once
 
 #include <memory>
@@ -35,11 +36,12 @@ struct TransformerEncoderLayerOutput {
 
 class TransformerEncoderLayer : public Module {
  public:
-  // PyTorch's defaults: dim_feedforward 2048, dropout 0.1, layer_norm_eps 1e-5, post-norm.
+  // PyTorch's arguments in PyTorch's order and with its defaults (batch_first is always true):
+  // dim_feedforward 2048, dropout 0.1, activation "relu", layer_norm_eps 1e-5, post-norm.
   // Dropout masks come from `gen`, which must outlive the layer.
   TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward = 2048, float dropout = 0.1f,
-                          bool norm_first = false, float layer_norm_eps = 1e-5f, Generator& gen = default_generator(),
-                          Loc loc = Loc::current());
+                          const std::string& activation = "relu", float layer_norm_eps = 1e-5f,
+                          bool norm_first = false, Generator& gen = default_generator(), Loc loc = Loc::current());
 
   // src [B, T, d_model]; src_mask broadcastable to [T, T] (e.g. causal_mask(T)); src_key_padding_mask
   // [B, T] (1 = padding). Emits {"output", "weights"} to the tracer (self_attn emits its own step).
@@ -54,6 +56,7 @@ class TransformerEncoderLayer : public Module {
   std::string kind() const override { return "TransformerEncoderLayer"; }
 
   bool norm_first() const { return norm_first_; }
+  const std::string& activation() const { return activation_; }
   const MultiheadAttention& self_attn() const { return *self_attn_; }
   const Linear& linear1() const { return *linear1_; }
   const Linear& linear2() const { return *linear2_; }
@@ -61,9 +64,10 @@ class TransformerEncoderLayer : public Module {
   const LayerNorm& norm2() const { return *norm2_; }
 
  private:
-  // The feed-forward block: dropout(relu(linear1(x))) through linear2.
+  // The feed-forward block: dropout(activation(linear1(x))) through linear2.
   Tensor feed_forward(const Tensor& x, Loc loc) const;
 
+  std::string activation_;
   bool norm_first_;
   std::shared_ptr<MultiheadAttention> self_attn_;
   std::shared_ptr<Linear> linear1_;

@@ -326,10 +326,21 @@ INSTANTIATE_TEST_SUITE_P(Ops, UnaryGrad,
                                            UnaryCase{"tanh", &tanh, -2.0f, 2.0f, false},
                                            UnaryCase{"sigmoid", &sigmoid, -3.0f, 3.0f, false},
                                            UnaryCase{"relu", &relu, -2.0f, 2.0f, true},
+                                           UnaryCase{"gelu", &gelu, -3.0f, 3.0f, false},
                                            UnaryCase{"abs", &abs, -2.0f, 2.0f, true}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 // ---- derivatives by hand ------------------------------------------------------------------
+
+TEST(ElementwiseBackward, GeluMatchesPyTorch) {
+  // torch.nn.functional.gelu (exact erf form) in float64 on these inputs, and its derivative.
+  Tensor x = from_vector({-3, -1, -0.25f, 0, 0.5f, 2});
+  x.requires_grad_();
+  const Tensor y = gelu(x);
+  EXPECT_TRUE(values_near(y, {6}, {-0.004049694f, -0.1586553f, -0.1003234f, 0, 0.3457312f, 1.9545f}, 1e-6f));
+  y.sum().backward();
+  EXPECT_TRUE(values_near(x.grad(), {6}, {-0.01194565f, -0.08331547f, 0.3046266f, 0.5f, 0.8674951f, 1.085232f}, 1e-6f));
+}
 
 TEST(ElementwiseBackward, DerivativesByHand) {
   Tensor x = from_vector({-1, 0.5f, 2});

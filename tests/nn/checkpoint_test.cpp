@@ -28,7 +28,7 @@ namespace {
 struct Model : nn::Module {
   explicit Model(Generator& gen) {
     embedding = register_module("embedding", std::make_shared<nn::Embedding>(7, 3, 0, gen));
-    gru = register_module("gru", std::make_shared<nn::GRU>(3, 4, /*bidirectional=*/true, gen));
+    gru = register_module("gru", std::make_shared<nn::GRU>(3, 4, 1, /*bidirectional=*/true, gen));
     norm = register_module("norm", std::make_shared<nn::LayerNorm>(8));
     out = register_module("out", std::make_shared<nn::Linear>(8, 5, gen));
   }
@@ -254,7 +254,7 @@ TEST_F(Checkpoint, WrongShapeIsRejected) {
   struct Transposed : nn::Module {
     explicit Transposed(Generator& gen) {
       register_module("embedding", std::make_shared<nn::Embedding>(7, 3, 0, gen));
-      register_module("gru", std::make_shared<nn::GRU>(3, 4, true, gen));
+      register_module("gru", std::make_shared<nn::GRU>(3, 4, 1, true, gen));
       register_module("norm", std::make_shared<nn::LayerNorm>(8));
       register_module("out", std::make_shared<nn::Linear>(5, 8, gen));
     }

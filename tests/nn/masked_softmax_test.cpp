@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "autograd/tape.hpp"
+#include "support/fixtures.hpp"
 #include "support/gradcheck.hpp"
 
 using namespace glimpse;
@@ -65,4 +67,65 @@ TEST(MaskedSoftmax, RejectsAMaskThatDoesNotBroadcast) {
   const Tensor x = zeros({2, 3});
   EXPECT_THROW(nn::masked_softmax(x, zeros({2, 4})), Error);
   EXPECT_THROW(nn::masked_softmax(x, zeros({4, 2, 3})), Error);
+}
+
+// ---- additive masks (issue 9): read as PyTorch reads a float attn_mask ----------------------
+
+TEST(MaskedSoftmax, AdditiveMaskIsAddedToTheScores) {
+  // The issue's case: scores [0, 0] with mask [0, -0.5]; PyTorch gives softmax([0, -0.5]), not [1, 0].
+  const Tensor w = nn::masked_softmax(zeros({1, 2}), from_vector({0.0f, -0.5f}, {1, 2}));
+  EXPECT_NEAR(w.at({0, 0}), 1.0f / (1.0f + std::exp(-0.5f)), 1e-6f);
+  EXPECT_NEAR(w.at({0, 1}), std::exp(-0.5f) / (1.0f + std::exp(-0.5f)), 1e-6f);
+}
+
+TEST(MaskedSoftmax, AdditiveMaskMatchesPyTorch) {
+  auto f = test::load_fixture("masked_softmax_additive");
+  Tensor scores = test::leaf(f.at("scores"));
+  const Tensor w = nn::masked_softmax(scores, f.at("mask"));
+  EXPECT_TRUE(test::all_close(w, f.at("weights")));
+  EXPECT_EQ(w.at({1, 0, 2}), 0.0f);  // -inf: exactly no weight
+  (w * f.at("R.weights")).sum().backward();
+  EXPECT_TRUE(test::all_close(scores.grad(), f.at("grad.scores")));
+}
+
+TEST(MaskedSoftmax, AdditiveMaskGradcheck) {
+  Generator gen(7);
+  const float inf = std::numeric_limits<float>::infinity();
+  const Tensor mask = from_vector({0, -0.5f, -inf, -2, 0, -inf}, {2, 3});
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return nn::masked_softmax(in[0], mask); },
+                              {test::leaf(randn({2, 3}, gen))}));
+}
+
+TEST(MaskedSoftmax, RowOfMinusInfinityGivesZerosNotNaN) {
+  const float inf = std::numeric_limits<float>::infinity();
+  Tensor x = test::leaf(from_vector({1, 2, 3, 4}, {2, 2}));
+  const Tensor w = nn::masked_softmax(x, from_vector({-inf, -inf, 0, -1}, {2, 2}));
+  EXPECT_EQ(w.at({0, 0}), 0.0f);
+  EXPECT_EQ(w.at({0, 1}), 0.0f);
+  EXPECT_NEAR(w.at({1, 0}) + w.at({1, 1}), 1.0f, 1e-6f);
+  w.sum().backward();
+  for (float g : x.grad().to_vector()) EXPECT_TRUE(std::isfinite(g));
+}
+
+TEST(MaskedSoftmax, ZeroOneMaskStillMeansMaskedOut) {
+  // A mask of only 0 and 1 is the 0/1 kind (1 = masked out), never "add 1".
+  const Tensor w = nn::masked_softmax(zeros({1, 3}), from_vector({0, 1, 0}, {1, 3}));
+  EXPECT_EQ(w.to_vector(), (std::vector<float>{0.5f, 0.0f, 0.5f}));
+}
+
+TEST(MaskedSoftmax, AmbiguousMasksAreErrors) {
+  const Tensor x = zeros({1, 3});
+  const auto message = [&](const Tensor& mask) {
+    try {
+      nn::masked_softmax(x, mask);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.op(), "masked_softmax");
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(from_vector({0, 0.5f, 0}, {1, 3})).find("mask value 0.5 at flat index 1"), std::string::npos);
+  EXPECT_NE(message(from_vector({0, 2, 0}, {1, 3})).find("mask value 2"), std::string::npos);
+  EXPECT_NE(message(from_vector({0, std::nanf(""), 0}, {1, 3})).find("mask value nan"), std::string::npos);
+  EXPECT_NE(message(from_vector({1, -0.5f, 0}, {1, 3})).find("mixes 1"), std::string::npos);
 }

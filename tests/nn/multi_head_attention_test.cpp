@@ -25,23 +25,49 @@ TEST(MultiheadAttention, ParameterNamesAndShapesMatchPyTorch) {
   for (float b : mha.out_proj().bias().to_vector()) EXPECT_EQ(b, 0.0f);
 }
 
-TEST(MultiheadAttention, MatchesPyTorchWithKeyPaddingAndAttnMasks) {
-  auto f = test::load_fixture("attention_mha");
+namespace {
+
+// Runs the fixture's masked cross-attention twice — average_attn_weights true (PyTorch's default)
+// and false (per-head weights) — and checks outputs and every gradient against PyTorch.
+void check_masked_fixture(const std::string& name) {
+  SCOPED_TRACE(name);
+  auto f = test::load_fixture(name);
   Generator gen(1);
   nn::MultiheadAttention mha(6, 2, 0.0f, gen);
   nn::load_state(mha, test::fixture_params(f));
   Tensor query = test::leaf(f.at("query")), key = test::leaf(f.at("key")), value = test::leaf(f.at("value"));
-  const auto out = mha(query, key, value, f.at("key_padding_mask"), f.at("attn_mask"));
-  EXPECT_TRUE(test::all_close(out.context, f.at("context")));
-  EXPECT_TRUE(test::all_close(out.weights, f.at("weights")));
-  EXPECT_TRUE(test::all_close(out.head_weights, f.at("head_weights")));
-  test::fixture_loss(f, {{"context", out.context}, {"weights", out.weights}, {"head_weights", out.head_weights}})
+  const auto averaged = mha(query, key, value, f.at("key_padding_mask"), /*need_weights=*/true, f.at("attn_mask"));
+  const auto per_head = mha(query, key, value, f.at("key_padding_mask"), /*need_weights=*/true, f.at("attn_mask"),
+                            /*average_attn_weights=*/false);
+  EXPECT_EQ(averaged.weights.shape(), (Shape{2, 3, 4}));
+  EXPECT_EQ(per_head.weights.shape(), (Shape{2, 2, 3, 4}));
+  EXPECT_TRUE(test::all_close(averaged.context, f.at("context")));
+  EXPECT_TRUE(test::all_close(averaged.weights, f.at("weights")));
+  EXPECT_TRUE(test::all_close(per_head.weights, f.at("head_weights")));
+  test::fixture_loss(f, {{"context", averaged.context}, {"weights", averaged.weights},
+                         {"head_weights", per_head.weights}})
       .backward();
   EXPECT_TRUE(test::all_close(query.grad(), f.at("grad.query")));
   EXPECT_TRUE(test::all_close(key.grad(), f.at("grad.key")));
   EXPECT_TRUE(test::all_close(value.grad(), f.at("grad.value")));
-  for (auto& [name, p] : mha.named_parameters())
-    EXPECT_TRUE(test::all_close(p.grad(), f.at("grad.param." + name))) << name;
+  for (auto& [param, p] : mha.named_parameters())
+    EXPECT_TRUE(test::all_close(p.grad(), f.at("grad.param." + param))) << param;
+}
+
+}  // namespace
+
+TEST(MultiheadAttention, MatchesPyTorchWithKeyPaddingAndAttnMasks) { check_masked_fixture("attention_mha"); }
+
+// A float attn_mask (0, -0.5, -inf) is added to the scores beside a 0/1 key_padding_mask.
+TEST(MultiheadAttention, AdditiveAttnMaskMatchesPyTorch) { check_masked_fixture("attention_mha_additive"); }
+
+TEST(MultiheadAttention, NeedWeightsFalseReturnsNoWeights) {
+  Generator gen(6);
+  nn::MultiheadAttention mha(4, 2, 0.0f, gen);
+  const Tensor x = randn({1, 3, 4}, gen);
+  const auto with = mha(x, x, x), without = mha(x, x, x, Tensor(), /*need_weights=*/false);
+  EXPECT_FALSE(without.weights.defined());
+  EXPECT_EQ(with.context.to_vector(), without.context.to_vector());
 }
 
 TEST(MultiheadAttention, SelfAttentionMatchesPyTorch) {
@@ -63,15 +89,14 @@ TEST(MultiheadAttention, HeadWeightsSumToOneAndSkipMaskedKeys) {
   Generator gen(2);
   nn::MultiheadAttention mha(8, 4, 0.0f, gen);
   const Tensor x = randn({2, 5, 8}, gen);
-  const auto out = mha(x, x, x, nn::padding_mask({5, 3}, 5), nn::causal_mask(5));
-  EXPECT_EQ(out.head_weights.shape(), Shape({2, 4, 5, 5}));
-  EXPECT_EQ(out.weights.shape(), Shape({2, 5, 5}));
+  const auto out = mha(x, x, x, nn::padding_mask({5, 3}, 5), true, nn::causal_mask(5), /*average_attn_weights=*/false);
+  EXPECT_EQ(out.weights.shape(), Shape({2, 4, 5, 5}));
   for (int64_t b = 0; b < 2; ++b)
     for (int64_t h = 0; h < 4; ++h)
       for (int64_t t = 0; t < 5; ++t) {
         float row = 0.0f;
         for (int64_t s = 0; s < 5; ++s) {
-          const float w = out.head_weights.at({b, h, t, s});
+          const float w = out.weights.at({b, h, t, s});
           row += w;
           if (s > t || (b == 1 && s >= 3)) {
             EXPECT_EQ(w, 0.0f);
@@ -86,8 +111,8 @@ TEST(MultiheadAttention, AcceptsPyTorchsThreeDimensionalAttnMask) {
   nn::MultiheadAttention mha(4, 2, 0.0f, gen);
   const Tensor x = randn({2, 3, 4}, gen);
   const Tensor causal = nn::causal_mask(3);
-  const auto a = mha(x, x, x, Tensor(), causal);
-  const auto b = mha(x, x, x, Tensor(), causal.unsqueeze(0).expand({4, 3, 3}));  // [B·H, T, S]
+  const auto a = mha(x, x, x, Tensor(), true, causal);
+  const auto b = mha(x, x, x, Tensor(), true, causal.unsqueeze(0).expand({4, 3, 3}));  // [B·H, T, S]
   EXPECT_EQ(a.context.to_vector(), b.context.to_vector());
 }
 
@@ -96,8 +121,8 @@ TEST(MultiheadAttention, Gradcheck) {
   nn::MultiheadAttention mha(4, 2, 0.0f, gen);
   const Tensor kpm = nn::padding_mask({3, 2}, 3);
   auto f = [&](const std::vector<Tensor>& in) {
-    const auto out = mha(in[0], in[1], in[1], kpm);
-    return cat({out.context.flatten(), out.head_weights.flatten()}, 0);
+    const auto out = mha(in[0], in[1], in[1], kpm, true, Tensor(), /*average_attn_weights=*/false);
+    return cat({out.context.flatten(), out.weights.flatten()}, 0);
   };
   EXPECT_TRUE(test::gradcheck(f, {test::leaf(randn({2, 2, 4}, gen)), test::leaf(randn({2, 3, 4}, gen))}));
   const Tensor q = randn({2, 2, 4}, gen), kv = randn({2, 3, 4}, gen);
@@ -129,5 +154,5 @@ TEST(MultiheadAttention, ErrorsNameTheModuleAndShapes) {
   }
   const Tensor x = zeros({2, 3, 4});
   EXPECT_THROW(mha(x, x, x, zeros({2, 4})), Error);
-  EXPECT_THROW(mha(x, x, x, Tensor(), zeros({3, 4})), Error);
+  EXPECT_THROW(mha(x, x, x, Tensor(), true, zeros({3, 4})), Error);
 }

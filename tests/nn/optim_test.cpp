@@ -150,3 +150,46 @@ TEST(Adam, TrainsASmallNetwork) {
   }
   EXPECT_LT(last, 0.05f * first);
 }
+
+TEST(AdamW, MatchesPyTorch) {
+  const auto fx = test::load_fixture("adamw");
+  Tensor p = test::leaf(fx.at("p0"));
+  nn::AdamW opt({p}, {.lr = hyper(fx, "lr"),
+                      .beta1 = hyper(fx, "beta1"),
+                      .beta2 = hyper(fx, "beta2"),
+                      .eps = hyper(fx, "eps"),
+                      .weight_decay = hyper(fx, "weight_decay")});
+  replay(opt, p, fx);
+}
+
+TEST(AdamW, DefaultsAreTorchsAndMatchPyTorch) {
+  const auto fx = test::load_fixture("adamw_defaults");  // torch.optim.AdamW(params, lr=0.1)
+  Tensor p = test::leaf(fx.at("p0"));
+  EXPECT_EQ(nn::AdamWOptions{}.weight_decay, 0.01f);
+  nn::AdamW opt({p}, {.lr = 0.1f});
+  replay(opt, p, fx);
+}
+
+TEST(AdamW, DecayIsDecoupledFromTheGradient) {
+  // With a zero gradient Adam's moments stay 0: AdamW only shrinks p by (1 − lr·wd); Adam with
+  // the same weight_decay feeds it through the moments and moves p by about lr instead.
+  Tensor a = test::leaf(from_vector({2.0f, -4.0f})), b = test::leaf(from_vector({2.0f, -4.0f}));
+  nn::AdamW adamw({a}, {.lr = 0.1f, .weight_decay = 0.5f});
+  nn::Adam adam({b}, {.lr = 0.1f, .weight_decay = 0.5f});
+  (a * zeros({2})).sum().backward();  // grad 0
+  (b * zeros({2})).sum().backward();
+  adamw.step();
+  adam.step();
+  EXPECT_EQ(a.to_vector(), (std::vector<float>{2.0f * 0.95f, -4.0f * 0.95f}));
+  EXPECT_NEAR(b.at({0}), 1.9f, 1e-5f);
+}
+
+TEST(AdamW, RejectsBadOptionsNamingAdamW) {
+  Tensor p = test::leaf(from_vector({1.0f}));
+  try {
+    nn::AdamW opt({p}, {.weight_decay = -1.0f});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "AdamW");
+  }
+}

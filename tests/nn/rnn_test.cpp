@@ -1,4 +1,4 @@
-// Lesson 04: RNN/GRU/LSTM layers against PyTorch's nn.RNN/GRU/LSTM (batch_first, one layer),
+// Lesson 04: RNN/GRU/LSTM layers against PyTorch's nn.RNN/GRU/LSTM (batch_first, 1-3 layers),
 // bidirectional, masked (against PyTorch's packed sequences), and their step records.
 #include "nn/rnn.hpp"
 
@@ -51,14 +51,14 @@ TEST(GRU, MatchesPyTorch) {
 
 TEST(GRU, BidirectionalMatchesPyTorch) {
   const auto fx = test::load_fixture("gru_layer_bidirectional");
-  nn::GRU gru(3, 4, /*bidirectional=*/true);
+  nn::GRU gru(3, 4, 1, /*bidirectional=*/true);
   nn::load_state(gru, fx, /*strict=*/false);
   check_layer_against_fixture(gru, fx, false);
 }
 
 TEST(GRU, MaskedMatchesPyTorchPackedSequences) {
   const auto fx = test::load_fixture("gru_layer_bidirectional_masked");
-  nn::GRU gru(3, 4, /*bidirectional=*/true);
+  nn::GRU gru(3, 4, 1, /*bidirectional=*/true);
   nn::load_state(gru, fx, /*strict=*/false);
   check_layer_against_fixture(gru, fx, false);
 }
@@ -72,7 +72,7 @@ TEST(RNN, MatchesPyTorch) {
 
 TEST(LSTM, BidirectionalMatchesPyTorch) {
   const auto fx = test::load_fixture("lstm_layer_bidirectional");
-  nn::LSTM lstm(3, 4, /*bidirectional=*/true);
+  nn::LSTM lstm(3, 4, 1, /*bidirectional=*/true);
   nn::load_state(lstm, fx, /*strict=*/false);
   check_layer_against_fixture(lstm, fx, true);
 }
@@ -84,22 +84,81 @@ TEST(LSTM, MaskedMatchesPyTorchPackedSequences) {
   check_layer_against_fixture(lstm, fx, true);
 }
 
-TEST(GRU, NamedParametersAreTheCells) {
-  nn::GRU gru(3, 4, /*bidirectional=*/true);
+TEST(GRU, NamedParametersArePyTorchs) {
+  nn::GRU gru(3, 4, 1, /*bidirectional=*/true);
   EXPECT_EQ(test::parameter_names(gru),
-            (std::vector<std::string>{"cell.weight_ih", "cell.weight_hh", "cell.bias_ih", "cell.bias_hh",
-                                      "cell_reverse.weight_ih", "cell_reverse.weight_hh",
-                                      "cell_reverse.bias_ih", "cell_reverse.bias_hh"}));
+            (std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                                      "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse",
+                                      "bias_hh_l0_reverse"}));
   EXPECT_TRUE(gru.bidirectional());
-  nn::LSTM lstm(3, 4);
+  // The layer's tensors are its cells' own: one parameter, listed once.
+  EXPECT_EQ(gru.named_parameters()[4].second.node(), gru.cell(0, /*reverse=*/true).weight_ih().node());
+  EXPECT_EQ(gru.parameters().size(), 8u);
+  nn::LSTM lstm(3, 4, 2);
   EXPECT_EQ(test::parameter_names(lstm),
-            (std::vector<std::string>{"cell.weight_ih", "cell.weight_hh", "cell.bias_ih", "cell.bias_hh"}));
-  EXPECT_EQ(lstm.cell_reverse(), nullptr);
+            (std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0", "weight_ih_l1",
+                                      "weight_hh_l1", "bias_ih_l1", "bias_hh_l1"}));
+  EXPECT_EQ(lstm.cell(1).weight_ih().shape(), (Shape{16, 4}));  // layer 1 reads layer 0's states
+  EXPECT_THROW(lstm.cell(0, /*reverse=*/true), Error);
+  EXPECT_THROW(lstm.cell(2), Error);
+  EXPECT_THROW(nn::RNN(3, 4, 0), Error);
+}
+
+TEST(GRU, OneLayerDrawsItsWeightsAsTheCellsWould) {
+  // num_layers = 1 initialises exactly as a GRUCell then a reverse GRUCell drawn from the same
+  // generator (the lessons' numbers depend on this order).
+  Generator a(11), b(11);
+  nn::GRU gru(3, 4, 1, /*bidirectional=*/true, a);
+  nn::GRUCell forward_cell(3, 4, b), reverse_cell(3, 4, b);
+  EXPECT_TRUE(test::all_close(gru.cell().weight_ih(), forward_cell.weight_ih(), 0.0f, 0.0f));
+  EXPECT_TRUE(test::all_close(gru.cell(0, true).bias_hh(), reverse_cell.bias_hh(), 0.0f, 0.0f));
+}
+
+TEST(GRU, TwoLayersBidirectionalMatchPyTorch) {
+  const auto fx = test::load_fixture("gru_layer_2_bidirectional");
+  nn::GRU gru(3, 4, 2, /*bidirectional=*/true);
+  nn::load_state(gru, fx, /*strict=*/false);
+  check_layer_against_fixture(gru, fx, false);
+}
+
+TEST(LSTM, TwoLayersMaskedMatchPyTorch) {
+  const auto fx = test::load_fixture("lstm_layer_2_masked");
+  nn::LSTM lstm(3, 4, 2);
+  nn::load_state(lstm, fx, /*strict=*/false);
+  check_layer_against_fixture(lstm, fx, true);
+}
+
+TEST(RNN, ThreeLayersMatchPyTorch) {
+  const auto fx = test::load_fixture("rnn_layer_3");
+  nn::RNN rnn(3, 4, 3);
+  nn::load_state(rnn, fx, /*strict=*/false);
+  check_layer_against_fixture(rnn, fx, false);
+}
+
+TEST(GRU, TwoLayersGradcheck) {
+  Generator gen(12);
+  nn::GRU gru(2, 2, 2, /*bidirectional=*/true, gen);
+  std::vector<Tensor> inputs{test::leaf(randn({1, 3, 2}, gen))};
+  for (const Tensor& p : gru.parameters()) inputs.push_back(p);
+  EXPECT_TRUE(test::gradcheck(
+      [&](const std::vector<Tensor>& in) {
+        const nn::RecurrentOutput out = gru(in[0]);
+        return cat({out.output.reshape({1, 12}), out.h_n.reshape({1, 8})}, 1);
+      },
+      inputs));
+}
+
+TEST(GRU, LastIsTheTopLayer) {
+  Generator gen(13);
+  nn::GRU gru(3, 4, 2, /*bidirectional=*/true, gen);
+  const nn::RecurrentOutput out = gru(randn({2, 5, 3}, gen));
+  EXPECT_EQ(out.h_n.shape(), (Shape{4, 2, 4}));
+  EXPECT_TRUE(test::all_close(out.last(), cat({out.h_n.select(0, 2), out.h_n.select(0, 3)}, 1), 0.0f, 0.0f));
 }
 
 TEST(GRU, ShapesAndLast) {
   Generator gen(1);
-  nn::GRU gru(3, 4, /*bidirectional=*/true, gen);
+  nn::GRU gru(3, 4, 1, /*bidirectional=*/true, gen);
   const nn::RecurrentOutput out = gru(randn({2, 5, 3}, gen));
   EXPECT_EQ(out.output.shape(), (Shape{2, 5, 8}));
   EXPECT_EQ(out.h_n.shape(), (Shape{2, 2, 4}));
@@ -113,7 +172,7 @@ TEST(GRU, ShapesAndLast) {
 
 TEST(GRU, PaddedStepsKeepTheStateAndEqualAShorterSequence) {
   Generator gen(2);
-  nn::GRU gru(3, 4, /*bidirectional=*/true, gen);
+  nn::GRU gru(3, 4, 1, /*bidirectional=*/true, gen);
   const Tensor x = randn({1, 5, 3}, gen);
   const Tensor mask = from_vector({1, 1, 1, 0, 0}, {1, 5});
   const nn::RecurrentOutput padded = gru(x, Tensor(), mask);
@@ -128,7 +187,7 @@ TEST(GRU, PaddedStepsKeepTheStateAndEqualAShorterSequence) {
 
 TEST(GRU, PaddedInputsGetNoGradient) {
   Generator gen(3);
-  nn::GRU gru(3, 4, false, gen);
+  nn::GRU gru(3, 4, 1, false, gen);
   Tensor x = test::leaf(randn({2, 4, 3}, gen));
   const Tensor mask = from_vector({1, 1, 1, 1, 1, 1, 0, 0}, {2, 4});
   // GCC 12.2 with AVX-512 once compiled this very literal into eight ones (see the top-level
@@ -143,7 +202,7 @@ TEST(GRU, PaddedInputsGetNoGradient) {
 
 TEST(GRU, GradcheckThroughTimeWithMask) {
   Generator gen(4);
-  nn::GRU gru(2, 2, /*bidirectional=*/true, gen);
+  nn::GRU gru(2, 2, 1, /*bidirectional=*/true, gen);
   Tensor x = test::leaf(randn({2, 3, 2}, gen));
   const Tensor mask = from_vector({1, 1, 1, 1, 1, 0}, {2, 3});
   std::vector<Tensor> inputs{x};
@@ -154,7 +213,7 @@ TEST(GRU, GradcheckThroughTimeWithMask) {
 
 TEST(LSTM, GradcheckThroughTime) {
   Generator gen(5);
-  nn::LSTM lstm(2, 2, false, gen);
+  nn::LSTM lstm(2, 2, 1, false, gen);
   Tensor x = test::leaf(randn({1, 3, 2}, gen));
   std::vector<Tensor> inputs{x};
   for (const Tensor& p : lstm.parameters()) inputs.push_back(p);
@@ -168,32 +227,32 @@ TEST(LSTM, GradcheckThroughTime) {
 
 TEST(GRU, EveryStepIsRecordedWithItsTimeIndex) {
   Generator gen(6);
-  nn::GRU gru(3, 4, /*bidirectional=*/true, gen);
+  nn::GRU gru(3, 4, 1, /*bidirectional=*/true, gen);
   test::StepRecorder recorder;
   gru(randn({2, 3, 3}, gen));
   ASSERT_EQ(recorder.records.size(), 6u);
   std::vector<int64_t> forward_steps, backward_steps;
   for (const auto& r : recorder.records) {
     EXPECT_EQ(r.kind, "GRUCell");
-    (r.module == &gru.cell() ? forward_steps : backward_steps).push_back(r.step);
+    (r.module == &gru.cell(0) ? forward_steps : backward_steps).push_back(r.step);
   }
   EXPECT_EQ(forward_steps, (std::vector<int64_t>{0, 1, 2}));
   EXPECT_EQ(backward_steps, (std::vector<int64_t>{2, 1, 0}));
-  EXPECT_EQ(gru.path_of(recorder.records[0].module), "cell");
-  EXPECT_EQ(gru.path_of(recorder.records[3].module), "cell_reverse");
+  EXPECT_EQ(gru.path_of(recorder.records[0].module), "cell_l0");
+  EXPECT_EQ(gru.path_of(recorder.records[3].module), "cell_l0_reverse");
   EXPECT_EQ(nn::detail::t_current_step, -1);  // StepScope restored it
 }
 
 TEST(GRU, LongUnrollBackwardAndTeardown) {
   Generator gen(7);
-  nn::GRU gru(2, 3, false, gen);
+  nn::GRU gru(2, 3, 1, false, gen);
   Tensor x = test::leaf(randn({1, 2000, 2}, gen));
   gru(x).h_n.sum().backward();
   EXPECT_EQ(x.grad().shape(), (Shape{1, 2000, 2}));
 }
 
 TEST(GRU, BadInputsNameTheLayer) {
-  nn::GRU gru(3, 4, /*bidirectional=*/true);
+  nn::GRU gru(3, 4, 1, /*bidirectional=*/true);
   const auto op_of = [](auto&& f) {
     try {
       f();
@@ -208,4 +267,6 @@ TEST(GRU, BadInputsNameTheLayer) {
   EXPECT_EQ(op_of([&] { gru(ones({2, 5, 3}), Tensor(), ones({2, 4})); }), "GRU");  // mask [B, T]
   nn::LSTM lstm(3, 4);
   EXPECT_EQ(op_of([&] { lstm(ones({2, 5, 3}), {ones({1, 2, 4}), Tensor()}); }), "LSTM");
+  nn::RNN rnn(3, 4, 2);
+  EXPECT_EQ(op_of([&] { rnn(ones({2, 5, 3}), ones({1, 2, 4})); }), "RNN");  // h0 needs L·D = 2
 }

@@ -23,6 +23,31 @@ TEST(ScaledDotProductAttention, MatchesPyTorchWithAMask) {
   EXPECT_TRUE(test::all_close(v.grad(), f.at("grad.v")));
 }
 
+TEST(ScaledDotProductAttention, AdditiveMaskMatchesPyTorch) {
+  // PyTorch's float attn_mask (0, -0.5, -inf) is added to q·kᵀ/√d.
+  auto f = test::load_fixture("attention_sdpa_additive");
+  Tensor q = test::leaf(f.at("q")), k = test::leaf(f.at("k")), v = test::leaf(f.at("v"));
+  const auto out = nn::scaled_dot_product_attention(q, k, v, f.at("mask"));
+  EXPECT_TRUE(test::all_close(out.context, f.at("context")));
+  EXPECT_TRUE(test::all_close(out.weights, f.at("weights")));
+  ((out.context * f.at("R.context")).sum() + (out.weights * f.at("R.weights")).sum()).backward();
+  EXPECT_TRUE(test::all_close(q.grad(), f.at("grad.q")));
+  EXPECT_TRUE(test::all_close(k.grad(), f.at("grad.k")));
+  EXPECT_TRUE(test::all_close(v.grad(), f.at("grad.v")));
+}
+
+TEST(ScaledDotProductAttention, ZeroOneMaskAndItsAdditiveFormAgree) {
+  // masked_out = 1 is the opposite of torch's boolean attn_mask (True = may attend) and the
+  // same as its additive form -inf.
+  Generator gen(9);
+  const Tensor q = randn({2, 3, 4}, gen), k = randn({2, 5, 4}, gen), v = randn({2, 5, 2}, gen);
+  const Tensor masked_out = nn::padding_mask({5, 2}, 5).unsqueeze(1);
+  const auto a = nn::scaled_dot_product_attention(q, k, v, masked_out);
+  const auto b = nn::scaled_dot_product_attention(q, k, v, nn::additive_mask(masked_out, "test"));
+  EXPECT_EQ(a.weights.to_vector(), b.weights.to_vector());
+  EXPECT_EQ(a.weights.at({1, 0, 2}), 0.0f);
+}
+
 TEST(ScaledDotProductAttention, RowsSumToOneAndMaskedKeysGetZero) {
   Generator gen(1);
   const Tensor q = randn({2, 3, 4}, gen), k = randn({2, 5, 4}, gen), v = randn({2, 5, 2}, gen);

@@ -48,7 +48,7 @@ TEST(Seq2seq, ParameterNamesFollowTheModules) {
   auto model = make_model(true);
   std::set<std::string> names;
   for (const auto& [name, p] : model->named_parameters()) names.insert(name);
-  for (const char* expected : {"encoder.embedding.weight", "encoder.gru.cell.weight_ih", "decoder.embedding.weight",
+  for (const char* expected : {"encoder.embedding.weight", "encoder.gru.weight_ih_l0", "decoder.embedding.weight",
                                "decoder.attention.W.weight", "decoder.attention.U.weight", "decoder.attention.U.bias",
                                "decoder.attention.v.weight", "decoder.cell.weight_ih", "decoder.out.weight",
                                "decoder.out.bias"})

@@ -11,11 +11,13 @@ using namespace glimpse;
 
 namespace {
 
-void check_against_fixture(bool norm_first) {
-  SCOPED_TRACE(norm_first ? "pre-norm" : "post-norm");
-  auto f = test::load_fixture(norm_first ? "transformer_encoder_layer_pre_norm" : "transformer_encoder_layer_post_norm");
+void check_against_fixture(bool norm_first, const std::string& activation = "relu") {
+  SCOPED_TRACE(activation + (norm_first ? " pre-norm" : " post-norm"));
+  auto f = test::load_fixture("transformer_encoder_layer_" + (activation == "gelu" ? std::string("gelu_") : "") +
+                              (norm_first ? "pre_norm" : "post_norm"));
   Generator gen(1);
-  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, norm_first, 1e-5f, gen);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, activation, 1e-5f, norm_first, gen);
+  EXPECT_EQ(layer.activation(), activation);
   nn::load_state(layer, test::fixture_params(f));
   layer.eval();
   Tensor src = test::leaf(f.at("src"));
@@ -33,7 +35,7 @@ void check_against_fixture(bool norm_first) {
 
 TEST(TransformerEncoderLayer, ParameterNamesMatchPyTorchsStateDict) {
   Generator gen(1);
-  nn::TransformerEncoderLayer layer(8, 2, 16, 0.1f, false, 1e-5f, gen);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.1f, "relu", 1e-5f, false, gen);
   std::vector<std::string> names;
   for (auto& [name, p] : layer.named_parameters()) names.push_back(name + to_string(p.shape()));
   EXPECT_EQ(names, (std::vector<std::string>{
@@ -45,10 +47,31 @@ TEST(TransformerEncoderLayer, ParameterNamesMatchPyTorchsStateDict) {
 
 TEST(TransformerEncoderLayer, PostNormMatchesPyTorch) { check_against_fixture(false); }
 TEST(TransformerEncoderLayer, PreNormMatchesPyTorch) { check_against_fixture(true); }
+TEST(TransformerEncoderLayer, GeluPostNormMatchesPyTorch) { check_against_fixture(false, "gelu"); }
+TEST(TransformerEncoderLayer, GeluPreNormMatchesPyTorch) { check_against_fixture(true, "gelu"); }
+
+TEST(TransformerEncoderLayer, UnknownActivationIsAnError) {
+  try {
+    nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, "tanh");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.op(), "TransformerEncoderLayer");
+    EXPECT_NE(std::string(e.what()).find("activation must be \"relu\" or \"gelu\", got \"tanh\""), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(TransformerEncoderLayer, GeluGradcheck) {
+  Generator gen(8);
+  nn::TransformerEncoderLayer layer(4, 2, 6, 0.0f, "gelu", 1e-5f, /*norm_first=*/true, gen);
+  layer.eval();
+  EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return layer(in[0]).output; },
+                              {test::leaf(randn({1, 3, 4}, gen))}));
+}
 
 TEST(TransformerEncoderLayer, PaddingDoesNotLeakIntoRealPositions) {
   Generator gen(2);
-  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, false, 1e-5f, gen);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, "relu", 1e-5f, false, gen);
   const Tensor src = randn({1, 4, 8}, gen);
   const Tensor kpm = nn::padding_mask({2}, 4);
   const auto a = layer(src, Tensor(), kpm);
@@ -61,7 +84,7 @@ TEST(TransformerEncoderLayer, PaddingDoesNotLeakIntoRealPositions) {
 
 TEST(TransformerEncoderLayer, CausalMaskKeepsEarlyPositionsBlindToLaterOnes) {
   Generator gen(3);
-  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, true, 1e-5f, gen);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.0f, "relu", 1e-5f, true, gen);
   const Tensor src = randn({1, 4, 8}, gen);
   const auto a = layer(src, nn::causal_mask(4));
   Tensor changed = src.clone();
@@ -75,7 +98,7 @@ TEST(TransformerEncoderLayer, Gradcheck) {
   Generator gen(4);
   for (bool norm_first : {false, true}) {
     SCOPED_TRACE(norm_first ? "pre-norm" : "post-norm");
-    nn::TransformerEncoderLayer layer(4, 2, 6, 0.0f, norm_first, 1e-5f, gen);
+    nn::TransformerEncoderLayer layer(4, 2, 6, 0.0f, "relu", 1e-5f, norm_first, gen);
     const Tensor kpm = nn::padding_mask({3, 2}, 3);
     EXPECT_TRUE(test::gradcheck([&](const std::vector<Tensor>& in) { return layer(in[0], Tensor(), kpm).output; },
                                 {test::leaf(randn({2, 3, 4}, gen))}));
@@ -84,7 +107,7 @@ TEST(TransformerEncoderLayer, Gradcheck) {
 
 TEST(TransformerEncoderLayer, DropoutOnlyInTraining) {
   Generator gen(5);
-  nn::TransformerEncoderLayer layer(8, 2, 16, 0.3f, false, 1e-5f, gen);
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.3f, "relu", 1e-5f, false, gen);
   const Tensor src = randn({2, 3, 8}, gen);
   const auto train = layer(src);
   layer.eval();

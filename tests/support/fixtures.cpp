@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace glimpse::test {
 
@@ -18,7 +20,10 @@ std::map<std::string, Tensor> load_fixture(const std::string& name) {
   for (const auto& [key, entry] : j.items()) {
     Shape shape;
     for (const auto& d : entry.at("shape")) shape.push_back(d.get<int64_t>());
-    out.emplace(key, from_vector(entry.at("data").get<std::vector<float>>(), shape));
+    std::vector<float> data;
+    for (const auto& v : entry.at("data"))  // numbers, or "inf", "-inf", "nan" (JSON has no infinities)
+      data.push_back(v.is_string() ? std::stof(v.get<std::string>()) : v.get<float>());
+    out.emplace(key, from_vector(data, shape));
   }
   return out;
 }

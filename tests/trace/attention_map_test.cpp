@@ -81,13 +81,13 @@ TEST(AttentionMap, MultiHeadGivesOneMapPerHeadAndTheAverage) {
   const Tensor x = randn({1, 4, 8}, gen);
   trace::Tracer tracer(mha);
   tracer.begin_sequence({"the", "animal", "was", "tired"});
-  const nn::MultiheadAttentionOutput out = mha(x, x, x);
+  const nn::MultiheadAttentionOutput out = mha(x, x, x, Tensor(), true, Tensor(), /*average_attn_weights=*/false);
   const auto maps = trace::attention_maps(tracer.recording().sequences.at(0));
   ASSERT_EQ(maps.size(), 3u);  // the average, head 0, head 1
   EXPECT_EQ(maps[0].head, -1);
   EXPECT_EQ(maps[1].head, 0);
   EXPECT_EQ(maps[2].head, 1);
-  const std::vector<float> heads = out.head_weights.contiguous().to_vector();  // [1, 2, 4, 4]
+  const std::vector<float> heads = out.weights.contiguous().to_vector();  // [1, 2, 4, 4]
   for (int64_t h = 0; h < 2; ++h) {
     EXPECT_EQ(maps[1 + h].rows, (std::vector<std::string>{"the", "animal", "was", "tired"}));
     for (int64_t i = 0; i < 4; ++i)

@@ -53,7 +53,7 @@ TEST(Tracer, RecordsEveryStepOfEveryModuleWithTokens) {
   std::vector<std::string> encoder_tokens, decoder_tokens;
   int64_t attention_steps = 0;
   for (const trace::StepEntry& e : s.steps) {
-    if (e.module == "encoder.gru.cell") {
+    if (e.module == "encoder.gru.cell_l0") {
       encoder_tokens.push_back(e.token);
       EXPECT_FALSE(e.target_side);
       for (const char* gate : {"h", "r", "z", "n"}) ASSERT_NE(e.find(gate), nullptr) << gate;
@@ -74,7 +74,7 @@ TEST(Tracer, RecordsEveryStepOfEveryModuleWithTokens) {
 
 TEST(Tracer, HiddenStatesEqualTheLayersOutput) {
   Generator gen(3);
-  nn::GRU gru(2, 5, false, gen);
+  nn::GRU gru(2, 5, 1, false, gen);
   const Tensor x = randn({2, 4, 2}, gen);  // batch 2, 4 steps
   trace::Tracer tracer(gru, {.batch_item = 1});
   const nn::RecurrentOutput out = gru(x);
@@ -82,14 +82,14 @@ TEST(Tracer, HiddenStatesEqualTheLayersOutput) {
   ASSERT_EQ(steps.size(), 4u);
   for (int64_t t = 0; t < 4; ++t) {
     EXPECT_EQ(steps[t].step, t);
-    EXPECT_EQ(steps[t].module, "cell");
+    EXPECT_EQ(steps[t].module, "cell_l0");
     EXPECT_EQ(steps[t].find("h")->data, row(out.output.select(1, t), 1)) << "step " << t;
   }
 }
 
 TEST(Tracer, RecordsTheLstmCellState) {
   Generator gen(4);
-  nn::LSTM lstm(2, 3, false, gen);
+  nn::LSTM lstm(2, 3, 1, false, gen);
   trace::Tracer tracer(lstm);
   const nn::RecurrentOutput out = lstm(randn({1, 3, 2}, gen));
   const auto& last = tracer.recording().sequences.at(0).steps.back();
@@ -106,7 +106,7 @@ TEST(Tracer, ModuleAndStepFilters) {
   std::vector<std::pair<std::string, int64_t>> seen;
   for (const auto& e : tracer.recording().sequences.at(0).steps) seen.emplace_back(e.module, e.step);
   const std::vector<std::pair<std::string, int64_t>> expected = {
-      {"encoder.gru.cell", 1}, {"decoder.cell", 1}, {"decoder.cell", 3}};
+      {"encoder.gru.cell_l0", 1}, {"decoder.cell", 1}, {"decoder.cell", 3}};
   EXPECT_EQ(seen, expected);
 }
 
@@ -145,7 +145,7 @@ TEST(Tracer, StartsANewSequenceWhenAStepRepeats) {
 
 TEST(Tracer, ABidirectionalLayerIsOneSequencePerPass) {
   Generator gen(6);
-  nn::GRU gru(2, 3, true, gen);  // the reverse cell runs steps 3, 2, 1, 0
+  nn::GRU gru(2, 3, 1, true, gen);  // the reverse cell runs steps 3, 2, 1, 0
   const Tensor x = randn({1, 4, 2}, gen);
   trace::Tracer tracer(gru);
   gru(x);
