@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 #include <string_view>
 #include <vector>
@@ -45,17 +46,17 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-// The candidate nearest to `name`, or "" when none is near (differs in more than about half of
-// its characters): a renamed parameter (`gru.cell.weight_ih` → `gru.weight_ih_l0`) is found,
-// an unrelated name is not offered.
+// The candidate nearest to `name`, or "" when none is near: at most half the characters of the
+// longer name differ. A renamed or moved parameter (`gru.cell.weight_ih` → `gru.weight_ih_l0`,
+// `weight` → `cell.weight`) is found; an unrelated name is not offered.
 std::string nearest(const std::string& name, const std::vector<std::string>& candidates) {
-  size_t best_distance = name.size() / 2 + 2;
   std::string best;
+  size_t best_distance = SIZE_MAX;
   for (const std::string& c : candidates) {
-    const size_t gap = c.size() > name.size() ? c.size() - name.size() : name.size() - c.size();
-    if (gap >= best_distance) continue;  // cannot be nearer; also keeps huge names cheap
+    const size_t longer = std::max(c.size(), name.size()), gap = longer - std::min(c.size(), name.size());
+    if (gap > longer / 2 || gap >= best_distance) continue;  // cannot be near, or nearer (and stays cheap)
     const size_t d = edit_distance(name, c);
-    if (d < best_distance) best_distance = d, best = c;
+    if (d <= longer / 2 && d < best_distance) best_distance = d, best = c;
   }
   return best;
 }

@@ -459,3 +459,40 @@ TEST_F(Checkpoint, SaveIntoAMissingDirectoryFailsCleanly) {
     EXPECT_NE(std::string(e.what()).find("no_such_dir"), std::string::npos) << e.what();
   }
 }
+
+TEST_F(Checkpoint, TheFuzzSeedsAreWhatTheirNamesSay) {
+  // fuzz/corpus/checkpoint: one valid checkpoint of a Linear(3, 2), the rest each broken in the
+  // way its name says. (Inputs the fuzzer once crashed on would join them as regression tests.)
+  const fs::path seeds = fs::path(GLIMPSE_SOURCE_DIR) / "fuzz" / "corpus" / "checkpoint";
+  const std::map<std::string, std::string> problems = {
+      {"deep_nesting", "nests deeper than"},
+      {"huge_number", "not valid JSON"},
+      {"not_json", "not valid JSON"},
+      {"overflowing_shape", "more elements than any tensor can hold"},
+      {"overlapping_offsets", "overlap or gap"},
+      {"renamed_names", "missing 'weight' (did you mean 'cell.weight'?)"},
+      {"truncated", "truncated"},
+      {"wrong_dtype", "dtype \"F16\" is not supported"},
+  };
+  int seen = 0;
+  for (const auto& entry : fs::directory_iterator(seeds)) {
+    const std::string name = entry.path().filename().string();
+    ++seen;
+    Generator gen(1);
+    nn::Linear model(3, 2, gen);
+    if (name == "valid_linear") {
+      nn::load(model, entry.path());
+      EXPECT_EQ(model.weight().to_vector(), (std::vector<float>{0.5f, -0.25f, 1.0f, 2.0f, -1.5f, 0.125f}));
+      EXPECT_EQ(model.bias().to_vector(), (std::vector<float>{0.0f, 1.0f}));
+      continue;
+    }
+    ASSERT_TRUE(problems.contains(name)) << "a seed without an expected problem: " << name;
+    try {
+      nn::load(model, entry.path());
+      ADD_FAILURE() << name << " loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(problems.at(name)), std::string::npos) << name << ": " << e.what();
+    }
+  }
+  EXPECT_EQ(seen, 9);
+}
