@@ -26,8 +26,8 @@ std::string temporary_prefix(std::string_view file_name) { return fmt::format(".
 int create_temporary(const fs::path& file, std::string& name) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   for (;;) {
-    name = (file.parent_path() / fmt::format("{}{:012x}", temporary_prefix(file.filename().string()),
-                                              random() & 0xffff'ffff'ffff))
+    name = (file.parent_path() /
+            fmt::format("{}{:012x}", temporary_prefix(file.filename().string()), random() & 0xffff'ffff'ffff))
                .string();
     // Like mkstemp, but the permissions follow the umask, as any other new file's do.
     const int fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -68,7 +68,8 @@ void write_file_atomically(const fs::path& file, std::string_view contents, cons
     if (error != 0) ::unlink(tmp.c_str());
     ::close(fd);  // only now: the lock is held until the file has its final name
   }
-  if (error != 0) throw Error(op, fmt::format("cannot write '{}': {}", file.string(), std::strerror(error)), loc);
+  if (error != 0)
+    throw Error(op, fmt::format("cannot write '{}': {}", file.string(), std::strerror(error)), loc);
 }
 
 int remove_stale_temporaries(const fs::path& folder, std::string_view file_name) {
@@ -82,10 +83,11 @@ int remove_stale_temporaries(const fs::path& folder, std::string_view file_name)
     if (fd < 0) continue;
     // Stale when no writer holds its lock, and still the same file under that name (a writer
     // that just finished has renamed it away).
-    struct stat held {}, named {};
-    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
-        S_ISREG(held.st_mode) && held.st_ino == named.st_ino && held.st_dev == named.st_dev &&
-        ::unlink(path.c_str()) == 0)
+    struct stat held {};
+    struct stat named {};
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &held) == 0 &&
+        ::lstat(path.c_str(), &named) == 0 && S_ISREG(held.st_mode) && held.st_ino == named.st_ino &&
+        held.st_dev == named.st_dev && ::unlink(path.c_str()) == 0)
       ++removed;
     ::close(fd);
   }

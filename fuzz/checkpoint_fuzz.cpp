@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Generator gen(1);
   static nn::Linear model(3, 2, gen);
   try {
-    const auto state =
-        nn::detail::parse_safetensors(std::span(reinterpret_cast<const char*>(data), size), "'input'", Loc::current());
+    const auto state = nn::detail::parse_safetensors(std::span(reinterpret_cast<const char*>(data), size),
+                                                     "'input'", Loc::current());
     nn::detail::load_state(model, state, /*strict=*/true, "load", "'input'", Loc::current());
   } catch (const Error&) {
     // The expected way to reject a file. Anything else propagates and libFuzzer reports it.

@@ -30,7 +30,8 @@ constexpr int kMaxHeaderDepth = 8;                 // {name: {"shape": [sizes]}}
 std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 // A name from the file, quoted and cut short: a hostile file may hold a megabyte-long name.
 std::string shown(const std::string& name) {
-  return name.size() <= 80 ? "'" + name + "'" : fmt::format("'{}…' ({} bytes)", name.substr(0, 80), name.size());
+  return name.size() <= 80 ? "'" + name + "'"
+                           : fmt::format("'{}…' ({} bytes)", name.substr(0, 80), name.size());
 }
 
 // Little-endian bytes <-> values, whatever the machine's own byte order.
@@ -102,7 +103,7 @@ std::string describe(const nlohmann::json& value) {
     const std::string& text = value.get_ref<const std::string&>();
     return text.size() <= 80 ? '"' + text + '"' : fmt::format("a {}-byte string", text.size());
   }
-  if (value.is_primitive()) return value.dump();  // a number, true, false or null: short
+  if (value.is_primitive()) return value.dump();   // a number, true, false or null: short
   return fmt::format("an {}", value.type_name());  // "an array", "an object"
 }
 
@@ -110,12 +111,15 @@ std::string describe(const nlohmann::json& value) {
 // in an int64 (every partial product, which the strides are, then fits as well).
 int64_t checked_numel(const std::vector<uint64_t>& dims) {
   constexpr uint64_t kMax = uint64_t{1} << 60;  // elements, so elements × 4 bytes stay below 2^62
-  uint64_t nonzero = 1;  // zeros left out, so that [2^62, 4, 0] is caught too
+  uint64_t nonzero = 1;                         // zeros left out, so that [2^62, 4, 0] is caught too
   bool empty = false;
   for (uint64_t d : dims) {
-    if (d == 0) empty = true;
-    else if (d > kMax / nonzero) return -1;
-    else nonzero *= d;
+    if (d == 0)
+      empty = true;
+    else if (d > kMax / nonzero)
+      return -1;
+    else
+      nonzero *= d;
   }
   return empty ? 0 : static_cast<int64_t>(nonzero);
 }
@@ -152,7 +156,8 @@ std::map<std::string, Tensor> detail::parse_safetensors(std::span<const char> by
     header = nlohmann::json::parse(text.begin(), text.end(), bounded);
   } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number like 1e400
     const std::string why = e.what();
-    fail(fmt::format("the header is not valid JSON ({})", why.size() <= 200 ? why : why.substr(0, 200) + "…"));
+    fail(
+        fmt::format("the header is not valid JSON ({})", why.size() <= 200 ? why : why.substr(0, 200) + "…"));
   }
   if (!header.is_object()) fail("the header is not a JSON object");
 
@@ -178,10 +183,12 @@ std::map<std::string, Tensor> detail::parse_safetensors(std::span<const char> by
     const auto& shape_json = entry["shape"];
     if (!shape_json.is_array()) bad(fmt::format("shape is {}, not an array of sizes", describe(shape_json)));
     if (shape_json.size() > static_cast<size_t>(Shape::kMaxDims))
-      bad(fmt::format("shape has {} dims; Glimpse tensors have at most {}", shape_json.size(), Shape::kMaxDims));
+      bad(fmt::format("shape has {} dims; Glimpse tensors have at most {}", shape_json.size(),
+                      Shape::kMaxDims));
     std::vector<uint64_t> dims;
     for (const auto& d : shape_json) {
-      if (!d.is_number_unsigned()) bad(fmt::format("shape has a size that is not a whole number: {}", describe(d)));
+      if (!d.is_number_unsigned())
+        bad(fmt::format("shape has a size that is not a whole number: {}", describe(d)));
       dims.push_back(d.get<uint64_t>());
     }
     const std::string shape_text = fmt::format("[{}]", fmt::join(dims, ", "));
@@ -196,8 +203,8 @@ std::map<std::string, Tensor> detail::parse_safetensors(std::span<const char> by
     if (begin > end) bad(fmt::format("data_offsets [{}, {}] end before they begin", begin, end));
     const uint64_t expected = static_cast<uint64_t>(elements) * sizeof(float);
     if (end - begin != expected)
-      bad(fmt::format("shape {} needs {} bytes but data_offsets [{}, {}] hold {}", shape_text, expected, begin,
-                      end, end - begin));
+      bad(fmt::format("shape {} needs {} bytes but data_offsets [{}, {}] hold {}", shape_text, expected,
+                      begin, end, end - begin));
     if (end > data.size())
       bad(fmt::format("data_offsets [{}, {}] run past the {} bytes of data in the file (truncated?)", begin,
                       end, data.size()));

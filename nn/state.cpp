@@ -90,7 +90,8 @@ void detail::load_state(Module& module, const std::map<std::string, Tensor>& sta
   for (const auto& [name, value] : state)
     if (!names.contains(name)) unexpected.push_back(name);
   if (!missing.empty() || (strict && !unexpected.empty())) {
-    std::string message = fmt::format("{} does not match the model ({} parameters missing", source, missing.size());
+    std::string message =
+        fmt::format("{} does not match the model ({} parameters missing", source, missing.size());
     message += strict ? fmt::format(", {} names unexpected):", unexpected.size()) : std::string("):");
     // A missing name is most likely one of the unexpected ones, renamed.
     message += list_names("missing", missing, unexpected);

@@ -315,8 +315,10 @@ TEST_F(Checkpoint, RenamedParametersAreListedWithTheNearestName) {
   } catch (const Error& e) {
     const std::string m = e.what();
     EXPECT_NE(m.find("3 parameters missing, 3 names unexpected"), std::string::npos) << m;
-    EXPECT_NE(m.find("missing 'gru.weight_ih_l0' (did you mean 'gru.cell.weight_ih'?)"), std::string::npos) << m;
-    EXPECT_NE(m.find("missing 'gru.weight_hh_l0' (did you mean 'gru.cell.weight_hh'?)"), std::string::npos) << m;
+    EXPECT_NE(m.find("missing 'gru.weight_ih_l0' (did you mean 'gru.cell.weight_ih'?)"), std::string::npos)
+        << m;
+    EXPECT_NE(m.find("missing 'gru.weight_hh_l0' (did you mean 'gru.cell.weight_hh'?)"), std::string::npos)
+        << m;
     EXPECT_NE(m.find("missing 'bias'\n"), std::string::npos) << "no near name, no suggestion: " << m;
     EXPECT_NE(m.find("unexpected 'step_count'"), std::string::npos) << m;
     EXPECT_EQ(m.find("'out.weight'"), std::string::npos) << "matching names are not listed: " << m;
@@ -330,7 +332,8 @@ TEST_F(Checkpoint, ADirectoryIsNotAFile) {
     nn::load(model, dir_);
     FAIL() << "expected an error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("is a directory, not a checkpoint file"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is a directory, not a checkpoint file"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -363,7 +366,8 @@ TEST_F(Checkpoint, ShapeProductsThatOverflowAreRejected) {
   for (const char* shape : {"[4611686018427387904, 4, 0]", "[0, 4611686018427387904, 8]",
                             "[4294967296, 4294967296, 16]", "[18446744073709551615]"})
     expect_rejected(
-        raw_file(fmt::format(R"({{"a": {{"dtype": "F32", "shape": {}, "data_offsets": [0, 0]}}}})", shape), 0),
+        raw_file(fmt::format(R"({{"a": {{"dtype": "F32", "shape": {}, "data_offsets": [0, 0]}}}})", shape),
+                 0),
         "more elements than any tensor can hold");
   // Offsets that would wrap around when checked as begin + size.
   expect_rejected(raw_file(R"({"a": {"dtype": "F32", "shape": [1],

@@ -18,7 +18,8 @@ TEST(HiddenDot, NonFiniteStatesGiveValidDotThatSaysTrainingDiverged) {
   h.name = "h";
   h.steps = {0, 1};
   h.tokens = {"a", "b"};
-  h.values = {{0.5f, -0.25f}, {-std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}};
+  h.values = {{0.5f, -0.25f},
+              {-std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}};
   const std::string dot = trace::state_to_dot(h, 32);
   EXPECT_NE(dot.find("training diverged: 2 values are NaN or infinite"), std::string::npos) << dot;
   EXPECT_EQ(trace::dot_parse_error(dot), "") << dot;
