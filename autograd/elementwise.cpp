@@ -254,10 +254,10 @@ Tensor relu(const Tensor& a, Loc loc) {
 
 // gelu(x) = x·Φ(x), Φ(x) = (1 + erf(x/√2))/2 the normal CDF (PyTorch's exact, non-tanh form);
 // d gelu(x) = Φ(x) + x·φ(x), φ(x) = exp(−x²/2)/√(2π)
-Tensor gelu(const Tensor& a, Loc) {
+Tensor gelu(const Tensor& a, Loc loc) {
   constexpr float inv_sqrt2 = 0.70710678118654752f, inv_sqrt_2pi = 0.39894228040143268f;
   return unary_op(
-      a, "gelu", [](float x) { return 0.5f * x * (1.0f + std::erf(x * inv_sqrt2)); },
+      a, "gelu", loc, [](float x) { return 0.5f * x * (1.0f + std::erf(x * inv_sqrt2)); },
       [](float g, float, float x) {
         return g * (0.5f * (1.0f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x));
       });

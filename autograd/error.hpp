@@ -2,15 +2,39 @@
 // Introduced in lesson 02 (tensors), where a shape mismatch is the first error a learner meets.
 #pragma once
 
-#include <source_location>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <version>
+#if defined(__cpp_lib_source_location)
+#include <source_location>
+#endif
 
 namespace glimpse {
 
 // Every op takes `Loc loc = Loc::current()` as its last argument, so the location recorded is
 // the caller's line, not a line inside Glimpse.
+#if defined(__cpp_lib_source_location)
 using Loc = std::source_location;
+#else
+// The same, for compilers whose standard library lacks std::source_location (Debian 12's
+// clang 14 with libstdc++ 12): the compiler's builtins fill in the caller's file and line.
+struct Loc {
+  static constexpr Loc current(const char* file = __builtin_FILE(),
+                               std::uint_least32_t line = __builtin_LINE()) noexcept {
+    Loc loc;
+    loc.file_ = file;
+    loc.line_ = line;
+    return loc;
+  }
+  constexpr const char* file_name() const noexcept { return file_; }
+  constexpr std::uint_least32_t line() const noexcept { return line_; }
+
+ private:
+  const char* file_ = "";
+  std::uint_least32_t line_ = 0;
+};
+#endif
 
 class Error : public std::runtime_error {
  public:

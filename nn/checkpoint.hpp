@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,15 +20,17 @@
 
 namespace glimpse::nn {
 
-// Writes every parameter of `module` to `path`. The file appears atomically: the data goes to
-// `path.tmp`, which is flushed and then renamed over `path`, so a crash never leaves a
-// half-written checkpoint behind.
+// Writes every parameter of `module` to `path`. The file appears atomically: the data goes to a
+// temporary of this save's own beside it (`.NAME.tmp-XXXXXX`), which is then renamed over
+// `path`, so neither a crash nor a second process saving to the same path leaves a
+// half-written checkpoint behind; temporaries of a killed save are removed by the next one.
 void save(const Module& module, const std::filesystem::path& path, Loc loc = Loc::current());
 
 // Reads `path` into the parameters of `module`. Everything is checked first — the file exists,
-// the header length is sane, the header is valid JSON, every tensor is F32 with offsets inside
-// the data and a size matching its shape, no bytes are missing or left over, and the names and
-// shapes are exactly the module's — so on any error the module is untouched. Errors are
+// the header length is sane, the header is valid JSON nested at most a few levels, every tensor
+// is F32 with offsets inside the data and a size matching its shape, no bytes are missing or
+// left over, and the names and shapes are exactly the module's (missing names are listed with
+// the nearest name in the file) — so on any error the module is untouched. Errors are
 // glimpse::Errors naming the file and the problem.
 void load(Module& module, const std::filesystem::path& path, Loc loc = Loc::current());
 
@@ -35,5 +38,11 @@ void load(Module& module, const std::filesystem::path& path, Loc loc = Loc::curr
 void write_safetensors(const std::filesystem::path& path,
                        const std::vector<std::pair<std::string, Tensor>>& tensors, Loc loc = Loc::current());
 std::map<std::string, Tensor> read_safetensors(const std::filesystem::path& path, Loc loc = Loc::current());
+
+namespace detail {
+// read_safetensors on the bytes of a file already read; `file` names it in errors. (The fuzz
+// target in fuzz/ calls it with random bytes.)
+std::map<std::string, Tensor> parse_safetensors(std::span<const char> bytes, const std::string& file, Loc loc);
+}  // namespace detail
 
 }  // namespace glimpse::nn

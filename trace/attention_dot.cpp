@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "trace/draw.hpp"
 
 namespace glimpse::trace {
@@ -16,7 +18,8 @@ std::string describe(const AttentionMap& m) {
 std::string alignment_to_dot(const AttentionMap& m) {
   std::string out = "digraph alignment {\n";
   out += fmt::format("  graph [rankdir=TB, nodesep=0.25, ranksep=1.4, fontname=\"Helvetica\", labelloc=t, label={}];\n",
-                     detail::dot_quote("attention alignment: " + describe(m)));
+                     detail::dot_quote("attention alignment: " + describe(m) +
+                                       detail::diverged_note(detail::count_non_finite(m.weights))));
   out += "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f4f4f4\", color=\"#bbbbbb\", fontname=\"Helvetica\"];\n";
   // The two rows, kept in sentence order by invisible edges.
   out += "  { rank=same;";
@@ -31,6 +34,11 @@ std::string alignment_to_dot(const AttentionMap& m) {
   for (int64_t i = 0; i < m.row_count(); ++i)
     for (int64_t j = 0; j < m.column_count(); ++j) {
       const float w = m.weights[i][j];
+      if (!std::isfinite(w)) {  // no width to draw (and `penwidth=-nan` is no DOT): a red dashed edge
+        out += fmt::format("  s{} -> t{} [penwidth=1, color=\"#d62728\", style=dashed, weight=0, tooltip=\"{}\"];\n",
+                           j, i, w);
+        continue;
+      }
       out += fmt::format("  s{} -> t{} [penwidth={:.2f}, color=\"{}\", weight=0, tooltip=\"{:.3f}\"];\n", j, i,
                          0.2 + 6.0 * w, detail::weight_colour(0.1f + 0.9f * w), w);
     }
@@ -55,7 +63,8 @@ std::string heatmap_to_dot(const AttentionMap& m) {
   table += "  </TABLE>";
   std::string out = "digraph heatmap {\n";
   out += fmt::format("  graph [fontname=\"Helvetica\", labelloc=t, label={}];\n",
-                     detail::dot_quote("attention weights: " + describe(m)));
+                     detail::dot_quote("attention weights: " + describe(m) +
+                                       detail::diverged_note(detail::count_non_finite(m.weights))));
   out += "  node [shape=plaintext, fontname=\"Helvetica\", fontsize=11];\n";
   out += fmt::format("  heatmap [label=<\n  {}>];\n}}\n", table);
   return out;

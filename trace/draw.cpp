@@ -58,6 +58,19 @@ std::string signed_colour(float value, float scale) {
 
 std::string_view ink_for(float strength) { return std::abs(strength) > 0.55f ? "white" : "black"; }
 
+int64_t count_non_finite(const std::vector<std::vector<float>>& rows) {
+  int64_t n = 0;
+  for (const auto& row : rows)
+    for (float v : row) n += !std::isfinite(v);
+  return n;
+}
+
+std::string diverged_note(int64_t non_finite) {
+  if (non_finite == 0) return "";
+  return fmt::format(", training diverged: {} value{} NaN or infinite", non_finite,
+                     non_finite == 1 ? " is" : "s are");
+}
+
 std::string dot_quote(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {

@@ -23,6 +23,10 @@ std::string weight_colour(float weight);
 std::string signed_colour(float value, float scale);
 // Text colour readable on weight_colour/signed_colour backgrounds of that strength.
 std::string_view ink_for(float strength);
+// How many values in `rows` are NaN or ±inf: what a diverged training run leaves behind.
+int64_t count_non_finite(const std::vector<std::vector<float>>& rows);
+// ", training diverged: N values are NaN or infinite" for a picture's title, or "" for 0.
+std::string diverged_note(int64_t non_finite);
 // A double-quoted DOT string: quotes and backslashes escaped, newlines as \n.
 std::string dot_quote(std::string_view text);
 // Text safe inside an HTML-like DOT label: & < > " escaped.

@@ -42,6 +42,7 @@ std::string state_to_dot(const StateHistory& h, int64_t max_units) {
   std::string title = fmt::format("{} of {} ({}), sequence {}: step × unit, colour scale ±{:.3f}", h.name,
                                   h.module.empty() ? "(model)" : h.module, h.kind, h.sequence, scale);
   if (units < h.units()) title += fmt::format(" (first {} of {} units)", units, h.units());
+  title += detail::diverged_note(detail::count_non_finite(h.values));
 
   std::string table = "<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"3\" COLOR=\"#dddddd\">\n";
   table += "    <TR><TD BORDER=\"0\"><I>step</I></TD><TD BORDER=\"0\"><I>token</I></TD>";

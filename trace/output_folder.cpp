@@ -10,13 +10,15 @@
 #include <cstdio>
 #include <cstring>
 
+#include "autograd/atomic_file.hpp"
+
 namespace glimpse::trace {
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// A temporary name beside `file` that no other writer (thread or process) uses.
+// A name for the probe file that no other thread or process uses.
 fs::path temporary_for(const fs::path& file) {
   static std::atomic<unsigned> counter{0};
   return file.parent_path() /
@@ -26,27 +28,7 @@ fs::path temporary_for(const fs::path& file) {
 }  // namespace
 
 void write_file_atomically(const fs::path& file, const std::string& contents, Loc loc) {
-  const fs::path tmp = temporary_for(file);
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    throw Error("trace", fmt::format("cannot write '{}': {}", file.string(), std::strerror(errno)), loc);
-  const size_t written = std::fwrite(contents.data(), 1, contents.size(), f);
-  const int write_errno = errno;
-  const bool flushed = std::fflush(f) == 0;
-  const bool closed = std::fclose(f) == 0;
-  if (written != contents.size() || !flushed || !closed) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw Error("trace", fmt::format("cannot write '{}': {}", file.string(), std::strerror(write_errno ? write_errno : EIO)),
-                loc);
-  }
-  std::error_code ec;
-  fs::rename(tmp, file, ec);
-  if (ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw Error("trace", fmt::format("cannot write '{}': {}", file.string(), ec.message()), loc);
-  }
+  glimpse::write_file_atomically(file, contents, "trace", loc);
 }
 
 OutputFolder::OutputFolder(fs::path path, Loc loc) : path_(std::move(path)) {
@@ -58,6 +40,8 @@ OutputFolder::OutputFolder(fs::path path, Loc loc) : path_(std::move(path)) {
                 fmt::format("cannot create trace folder '{}': {}", path_.string(),
                             ec ? ec.message() : std::string("a file with that name is in the way")),
                 loc);
+  // Temporaries a killed run left behind (`.attention_004.dot.tmp-…`); live writers' are kept.
+  remove_stale_temporaries(path_);
   // Find out now, with a clear message, if the folder exists but cannot be written to.
   const fs::path probe = temporary_for(path_ / "probe");
   std::FILE* f = std::fopen(probe.c_str(), "wb");

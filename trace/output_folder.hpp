@@ -1,6 +1,6 @@
 // The folder a trace is written to: created if needed, every file written whole or not at all
-// (to a temporary file first, then renamed into place), and an index.txt listing what each
-// file shows. Introduced in lesson 01, the first lesson that writes trace files.
+// (to a temporary file first, then renamed into place: autograd/atomic_file.hpp), temporaries
+// of a killed run removed, and an index.txt listing what each file shows. Introduced in lesson 01, the first lesson that writes trace files.
 #pragma once
 
 #include <filesystem>
@@ -14,8 +14,8 @@ namespace glimpse::trace {
 
 class OutputFolder {
  public:
-  // Creates `path` (and its parents) if needed; throws glimpse::Error naming the folder when it
-  // cannot be created or written to.
+  // Creates `path` (and its parents) if needed and removes temporaries no live writer holds;
+  // throws glimpse::Error naming the folder when it cannot be created or written to.
   explicit OutputFolder(std::filesystem::path path, Loc loc = Loc::current());
 
   // Writes `contents` to `name` inside the folder, atomically, and remembers `description`

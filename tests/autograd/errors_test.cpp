@@ -83,11 +83,17 @@ TEST(Errors, OperatorsReportTheCallersLine) {
   EXPECT_TRUE(fails([&] { return a * b; }, "mul", line, {"[2, 3]", "[4, 3]"}));
   line = __LINE__ + 1;
   EXPECT_TRUE(fails([&] { return a / b; }, "div", line, {"[2, 3]", "[4, 3]"}));
-  // Inside a longer expression that spans two lines: the line where the expression starts.
+  // Inside a longer expression that spans two lines: g++ names the line where the expression
+  // starts, clang the line of the operator's right operand.
+#if defined(__clang__)
+  constexpr int kRightOperand = 1;
+#else
+  constexpr int kRightOperand = 0;
+#endif
   const Tensor c = ones({2, 3});
   line = __LINE__ + 1;
   EXPECT_TRUE(fails([&] { return tanh(c * 2.0f +
-                                      b); }, "add", line, {"[2, 3]", "[4, 3]"}));
+                                      b); }, "add", line + kRightOperand, {"[2, 3]", "[4, 3]"}));
 }
 
 // ---- matmul ---------------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "trace_fixture.hpp"
 
 using namespace glimpse;
@@ -95,4 +97,13 @@ TEST(OutputFolder, AFailedWriteLeavesNoPartialFile) {
 
 TEST(OutputFolder, AnEmptyPathIsAnError) {
   EXPECT_NE(error_of([] { trace::OutputFolder out(""); }).find("no trace folder"), std::string::npos);
+}
+
+TEST(OutputFolder, TemporariesOfAKilledRunAreRemovedByTheNextRun) {
+  TempFolder tmp("stale");
+  { std::ofstream(tmp.path() / ".attention_004.dot.tmp-31337-2") << "half a pic"; }
+  { std::ofstream(tmp.path() / "attention_004.dot") << "digraph {}"; }
+  trace::OutputFolder out(tmp.path());
+  EXPECT_EQ(temporaries_in(tmp.path()), 0);
+  EXPECT_TRUE(fs::exists(tmp.path() / "attention_004.dot"));
 }
