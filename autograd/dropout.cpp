@@ -8,6 +8,7 @@
 namespace glimpse {
 
 Tensor dropout(const Tensor& a, float p, bool training, Generator& gen, Loc loc) {
+  detail::check_defined({&a}, "dropout", loc);
   detail::check(p >= 0.0f && p <= 1.0f, "dropout", loc, [&] { return fmt::format("p must be in [0, 1], got {}", p); });
   if (!training || p == 0.0f) return a;
   Tensor mask = detail::empty(a.shape());

@@ -21,6 +21,7 @@ void check_indices(const IndexTensor& index, int64_t limit, const char* op, cons
 }  // namespace
 
 Tensor index_select(const Tensor& a, int64_t dim, const IndexTensor& index, Loc loc) {
+  detail::check_defined({&a}, "index_select", loc);
   const int d = normalize_dim(dim, a.dim(), "index_select", loc);
   check(index.shape.size() == 1, "index_select", loc, [&] {
     return fmt::format("index must be 1-D, got shape {}", to_string(index.shape));
@@ -53,6 +54,7 @@ Tensor index_select(const Tensor& a, int64_t dim, const IndexTensor& index, Loc 
 }
 
 Tensor embedding(const Tensor& weight, const IndexTensor& ids, int64_t padding_idx, Loc loc) {
+  detail::check_defined({&weight}, "embedding", loc);
   check(weight.dim() == 2, "embedding", loc, [&] {
     return fmt::format("weight must be 2-D [num_embeddings, embedding_dim], got shape {}", to_string(weight.shape()));
   });
@@ -78,6 +80,7 @@ Tensor embedding(const Tensor& weight, const IndexTensor& ids, int64_t padding_i
 }
 
 Tensor masked_fill(const Tensor& a, const Tensor& mask, float value, Loc loc) {
+  detail::check_defined({&a, &mask}, "masked_fill", loc);
   check(!mask.requires_grad(), "masked_fill", loc, [] { return std::string("the mask must not require grad"); });
   const Shape shape = broadcast_shapes(a.shape(), mask.shape(), "masked_fill", loc);
   check(shape == a.shape(), "masked_fill", loc, [&] {
@@ -108,6 +111,7 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, float value, Loc loc) {
 }
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc) {
+  detail::check_defined({&condition, &a, &b}, "where", loc);
   check(!condition.requires_grad(), "where", loc, [] { return std::string("the condition must not require grad"); });
   const Shape shape = broadcast_shapes(broadcast_shapes(condition.shape(), a.shape(), "where", loc), b.shape(), "where", loc);
   Tensor chosen_a = detail::empty(shape, "where", loc);  // 1 where the result comes from a

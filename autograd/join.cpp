@@ -13,6 +13,7 @@ using detail::Node;
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, Loc loc) {
   check(!tensors.empty(), "cat", loc, [] { return std::string("needs at least one tensor"); });
+  for (const Tensor& t : tensors) detail::check_defined({&t}, "cat", loc);
   const Tensor& first = tensors[0];
   const int d = normalize_dim(dim, first.dim(), "cat", loc);
   Shape out_shape = first.shape();
@@ -48,6 +49,7 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, Loc loc) {
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim, Loc loc) {
   check(!tensors.empty(), "stack", loc, [] { return std::string("needs at least one tensor"); });
+  for (const Tensor& t : tensors) detail::check_defined({&t}, "stack", loc);
   const int d = normalize_dim(dim, tensors[0].dim() + 1, "stack", loc);
   std::vector<Tensor> parts;
   parts.reserve(tensors.size());
@@ -62,6 +64,7 @@ Tensor stack(const std::vector<Tensor>& tensors, int64_t dim, Loc loc) {
 }
 
 std::vector<Tensor> split(const Tensor& a, const std::vector<int64_t>& sizes, int64_t dim, Loc loc) {
+  detail::check_defined({&a}, "split", loc);
   const int d = normalize_dim(dim, a.dim(), "split", loc);
   int64_t total = 0;
   for (int64_t s : sizes) total += s;
@@ -79,6 +82,7 @@ std::vector<Tensor> split(const Tensor& a, const std::vector<int64_t>& sizes, in
 }
 
 std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim, Loc loc) {
+  detail::check_defined({&a}, "split", loc);
   const int d = normalize_dim(dim, a.dim(), "split", loc);
   check(split_size > 0, "split", loc, [&] { return fmt::format("split_size must be positive, got {}", split_size); });
   std::vector<int64_t> sizes;
@@ -87,6 +91,7 @@ std::vector<Tensor> split(const Tensor& a, int64_t split_size, int64_t dim, Loc 
 }
 
 std::vector<Tensor> chunk(const Tensor& a, int64_t chunks, int64_t dim, Loc loc) {
+  detail::check_defined({&a}, "chunk", loc);
   const int d = normalize_dim(dim, a.dim(), "chunk", loc);
   check(chunks > 0 && a.shape()[d] % chunks == 0, "chunk", loc, [&] {
     return fmt::format("cannot cut dim {} of size {} (shape {}) into {} equal chunks", d, a.shape()[d],

@@ -24,7 +24,7 @@ void check_targets(const Shape& input, const IndexTensor& targets, int64_t ignor
     return fmt::format("expects input of shape [N, C] or [N, C, d1, ...], got {}", to_string(input));
   });
   Shape expected{input[0]};
-  for (size_t d = 2; d < input.size(); ++d) expected.push_back(input[d]);
+  for (int d = 2; d < input.size(); ++d) expected.push_back(input[d]);
   check(targets.shape == expected, op, loc, [&] {
     return fmt::format("targets of shape {} do not match input {}: expected {}", to_string(targets.shape),
                        to_string(input), to_string(expected));
@@ -88,6 +88,7 @@ Tensor nll_rows(const Tensor& log_probs, const std::vector<int64_t>& targets, in
 
 Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets, int64_t ignore_index, LossReduction reduction,
                 Loc loc) {
+  detail::check_defined({&log_probs}, "nll_loss", loc);
   check_targets(log_probs.shape(), targets, ignore_index, "nll_loss", loc);
   const Tensor out = nll_rows(one_row_per_prediction(log_probs, loc), targets.values, ignore_index, reduction);
   return reduction == LossReduction::none ? out.reshape(targets.shape, loc) : out;
@@ -95,6 +96,7 @@ Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets, int64_t ign
 
 Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index, LossReduction reduction,
                      Loc loc) {
+  detail::check_defined({&logits}, "cross_entropy", loc);
   check_targets(logits.shape(), targets, ignore_index, "cross_entropy", loc);
   const Tensor rows = one_row_per_prediction(logits, loc);
   const Tensor out = nll_rows(log_softmax(rows, 1, loc), targets.values, ignore_index, reduction);

@@ -105,6 +105,7 @@ void set_matmul_backend(const std::string& name, Loc loc) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
+  detail::check_defined({&a, &b}, "matmul", loc);
   detail::gemm_backend(loc);  // a bad GLIMPSE_GEMM is reported at the caller's line
   check(a.dim() >= 1 && b.dim() >= 1, "matmul", loc, [&] {
     return fmt::format("both operands need at least 1 dim, got shapes {} and {}", to_string(a.shape()),

@@ -60,7 +60,8 @@ Tensor sum_kernel(const Tensor& a, const Reduction& r) {
 
 }  // namespace
 
-Tensor sum(const Tensor& a, Loc) {
+Tensor sum(const Tensor& a, Loc loc) {
+  detail::check_defined({&a}, "sum", loc);
   Tensor out = detail::empty(Shape{});
   if (a.is_contiguous()) {
     double total = 0.0;  // a double accumulator keeps long sums accurate
@@ -80,6 +81,7 @@ Tensor sum(const Tensor& a, Loc) {
 }
 
 Tensor sum(const Tensor& a, const Shape& dims, bool keepdim, Loc loc) {
+  detail::check_defined({&a}, "sum", loc);
   const Reduction r = plan_reduction(a, dims, keepdim, "sum", loc);
   Tensor out = sum_kernel(a, r);
   detail::record(out, "sum", {a}, [kept = r.kept](const Node& self, const Tensor& g, std::span<Tensor> gi) {
@@ -89,11 +91,13 @@ Tensor sum(const Tensor& a, const Shape& dims, bool keepdim, Loc loc) {
 }
 
 Tensor mean(const Tensor& a, Loc loc) {
+  detail::check_defined({&a}, "mean", loc);
   check(a.numel() > 0, "mean", loc, [] { return std::string("mean of an empty tensor"); });
   return div(sum(a, loc), static_cast<float>(a.numel()), loc);
 }
 
 Tensor mean(const Tensor& a, const Shape& dims, bool keepdim, Loc loc) {
+  detail::check_defined({&a}, "mean", loc);
   Tensor s = sum(a, dims, keepdim, loc);
   const int64_t count = a.numel() / std::max<int64_t>(s.numel(), 1);
   return div(s, static_cast<float>(count), loc);
@@ -128,6 +132,7 @@ Shape reduced_shape(const Shape& shape, int d, bool keepdim) {
 }  // namespace
 
 Tensor max(const Tensor& a, Loc loc) {
+  detail::check_defined({&a}, "max", loc);
   check(a.numel() > 0, "max", loc, [] { return std::string("max of an empty tensor"); });
   const Tensor c = a.contiguous();
   const float* x = c.data();
@@ -145,6 +150,7 @@ Tensor max(const Tensor& a, Loc loc) {
 }
 
 Tensor max(const Tensor& a, int64_t dim, bool keepdim, Loc loc) {
+  detail::check_defined({&a}, "max", loc);
   const int d = normalize_dim(dim, a.dim(), "max", loc);
   check(a.shape()[d] > 0, "max", loc, [&] { return fmt::format("max over an empty dim {} of shape {}", d, to_string(a.shape())); });
   const Tensor c = a.contiguous();
@@ -166,6 +172,7 @@ Tensor max(const Tensor& a, int64_t dim, bool keepdim, Loc loc) {
 }
 
 IndexTensor argmax(const Tensor& a, int64_t dim, bool keepdim, Loc loc) {
+  detail::check_defined({&a}, "argmax", loc);
   const int d = normalize_dim(dim, a.dim(), "argmax", loc);
   check(a.shape()[d] > 0, "argmax", loc, [&] { return fmt::format("argmax over an empty dim {}", d); });
   const Tensor c = a.contiguous();
@@ -173,6 +180,7 @@ IndexTensor argmax(const Tensor& a, int64_t dim, bool keepdim, Loc loc) {
 }
 
 Tensor sum_to_shape(const Tensor& grad, const Shape& shape, Loc loc) {
+  detail::check_defined({&grad}, "sum_to_shape", loc);
   if (grad.shape() == shape) return grad;
   const int lead = grad.dim() - shape.size();
   check(lead >= 0, "sum_to_shape", loc, [&] {

@@ -48,6 +48,7 @@ Tensor softmax_forward(const Tensor& a, int d, bool log_space) {
 }  // namespace
 
 Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
+  detail::check_defined({&a}, "softmax", loc);
   const int d = normalize_dim(dim, a.dim(), "softmax", loc);
   Tensor out = softmax_forward(a, d, false);
   detail::record(out, "softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
@@ -72,6 +73,7 @@ Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
 }
 
 Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
+  detail::check_defined({&a}, "log_softmax", loc);
   const int d = normalize_dim(dim, a.dim(), "log_softmax", loc);
   Tensor out = softmax_forward(a, d, true);
   detail::record(out, "log_softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {

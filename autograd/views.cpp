@@ -49,6 +49,7 @@ Tensor scatter_into_zeros(const Shape& input_shape, const Tensor& grad,
 }  // namespace
 
 Tensor Tensor::view(const Shape& requested, Loc loc) const {
+  detail::check_defined({this}, "view", loc);
   const Shape s = infer_shape(requested, numel(), "view", shape(), loc);
   check(is_contiguous(), "view", loc, [&] {
     return fmt::format("view() needs a contiguous tensor, but shape {} has strides {}; use reshape()",
@@ -63,6 +64,7 @@ Tensor Tensor::view(const Shape& requested, Loc loc) const {
 }
 
 Tensor Tensor::reshape(const Shape& requested, Loc loc) const {
+  detail::check_defined({this}, "reshape", loc);
   const Shape s = infer_shape(requested, numel(), "reshape", shape(), loc);
   if (!is_contiguous()) return contiguous(loc).view(s, loc);
   Tensor out = make_view(*this, s, contiguous_strides(s), offset());
@@ -75,6 +77,7 @@ Tensor Tensor::reshape(const Shape& requested, Loc loc) const {
 Tensor Tensor::flatten(Loc loc) const { return reshape(Shape{-1}, loc); }
 
 Tensor Tensor::permute(const Shape& dims, Loc loc) const {
+  detail::check_defined({this}, "permute", loc);
   check(dims.size() == dim(), "permute", loc, [&] {
     return fmt::format("got {} dims {} for a tensor of shape {}", dims.size(), to_string(dims),
                        to_string(shape()));
@@ -100,6 +103,7 @@ Tensor Tensor::permute(const Shape& dims, Loc loc) const {
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1, Loc loc) const {
+  detail::check_defined({this}, "transpose", loc);
   const int d0 = normalize_dim(dim0, dim(), "transpose", loc);
   const int d1 = normalize_dim(dim1, dim(), "transpose", loc);
   Shape s = shape(), st = strides();
@@ -113,11 +117,13 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1, Loc loc) const {
 }
 
 Tensor Tensor::t(Loc loc) const {
+  detail::check_defined({this}, "t", loc);
   check(dim() == 2, "t", loc, [&] { return fmt::format("t() needs a 2-D tensor, got shape {}", to_string(shape())); });
   return transpose(0, 1, loc);
 }
 
 Tensor Tensor::select(int64_t d, int64_t index, Loc loc) const {
+  detail::check_defined({this}, "select", loc);
   const int dd = normalize_dim(d, dim(), "select", loc);
   const int64_t n = shape()[dd];
   check(index >= -n && index < n, "select", loc, [&] {
@@ -137,6 +143,7 @@ Tensor Tensor::select(int64_t d, int64_t index, Loc loc) const {
 }
 
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step, Loc loc) const {
+  detail::check_defined({this}, "slice", loc);
   const int dd = normalize_dim(d, dim(), "slice", loc);
   check(step > 0, "slice", loc, [&] { return fmt::format("step must be positive, got {}", step); });
   const int64_t n = shape()[dd];
@@ -154,6 +161,7 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step, Loc lo
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length, Loc loc) const {
+  detail::check_defined({this}, "narrow", loc);
   const int dd = normalize_dim(d, dim(), "narrow", loc);
   const int64_t n = shape()[dd];
   check(start >= 0 && length >= 0 && start + length <= n, "narrow", loc, [&] {
@@ -164,6 +172,7 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length, Loc loc) const {
 }
 
 Tensor Tensor::unsqueeze(int64_t d, Loc loc) const {
+  detail::check_defined({this}, "unsqueeze", loc);
   const int dd = normalize_dim(d, dim() + 1, "unsqueeze", loc);
   Shape s = shape(), st = strides();
   const int64_t stride = dd < dim() ? strides()[dd] * shape()[dd] : 1;
@@ -177,6 +186,7 @@ Tensor Tensor::unsqueeze(int64_t d, Loc loc) const {
 }
 
 Tensor Tensor::squeeze(int64_t d, Loc loc) const {
+  detail::check_defined({this}, "squeeze", loc);
   const int dd = normalize_dim(d, dim(), "squeeze", loc);
   if (shape()[dd] != 1) return *this;  // PyTorch: squeezing a dim that is not 1 changes nothing
   Shape s = shape(), st = strides();
@@ -190,6 +200,7 @@ Tensor Tensor::squeeze(int64_t d, Loc loc) const {
 }
 
 Tensor Tensor::squeeze(Loc loc) const {
+  detail::check_defined({this}, "squeeze", loc);
   Shape s, st;
   for (int i = 0; i < dim(); ++i)
     if (shape()[i] != 1) s.push_back(shape()[i]), st.push_back(strides()[i]);
@@ -203,6 +214,7 @@ Tensor Tensor::squeeze(Loc loc) const {
 }
 
 Tensor Tensor::expand(const Shape& target, Loc loc) const {
+  detail::check_defined({this}, "expand", loc);
   check(target.size() >= dim(), "expand", loc, [&] {
     return fmt::format("cannot expand shape {} to fewer dims {}", to_string(shape()), to_string(target));
   });

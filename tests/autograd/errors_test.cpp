@@ -2,6 +2,8 @@
 // shapes involved, and the caller's file and line ("op: message\n  at FILE:LINE").
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <memory>
 #include <string>
 
@@ -357,6 +359,59 @@ TEST(Errors, UndefinedTensorsAreNamedNotDereferenced) {
   EXPECT_TRUE(fails([&] { undefined.item(); }, "item", line, {what}));
   line = __LINE__ + 1;
   EXPECT_TRUE(fails([&] { undefined.contiguous(); }, "contiguous", line, {what}));
+}
+
+TEST(Errors, EveryOpNamesItselfForAnUndefinedTensor) {
+  // Each op, handed an undefined tensor, names itself and this file's line (the op's first
+  // check), never an accessor deep inside it.
+  const Tensor u;
+  const Tensor a = ones({2, 3});
+  const IndexTensor ids(std::vector<int64_t>{0, 1}, Shape{2});
+  const std::string what = "undefined Tensor";
+  struct Case {
+    const char* op;
+    std::function<void()> call;
+    int line;
+  };
+  const std::vector<Case> cases = {
+      {"view", [&] { u.view({-1}); }, __LINE__},
+      {"reshape", [&] { u.reshape({-1}); }, __LINE__},
+      {"reshape", [&] { u.flatten(); }, __LINE__},
+      {"permute", [&] { u.permute({1, 0}); }, __LINE__},
+      {"transpose", [&] { u.transpose(0, 1); }, __LINE__},
+      {"t", [&] { u.t(); }, __LINE__},
+      {"select", [&] { u.select(0, 0); }, __LINE__},
+      {"slice", [&] { u.slice(0, 0, 1); }, __LINE__},
+      {"narrow", [&] { u.narrow(0, 0, 1); }, __LINE__},
+      {"unsqueeze", [&] { u.unsqueeze(0); }, __LINE__},
+      {"squeeze", [&] { u.squeeze(0); }, __LINE__},
+      {"squeeze", [&] { u.squeeze(); }, __LINE__},
+      {"expand", [&] { u.expand({2, 3}); }, __LINE__},
+      {"sum", [&] { sum(u); }, __LINE__},
+      {"sum", [&] { sum(u, {0}); }, __LINE__},
+      {"mean", [&] { mean(u); }, __LINE__},
+      {"mean", [&] { mean(u, {0}); }, __LINE__},
+      {"max", [&] { max(u); }, __LINE__},
+      {"max", [&] { max(u, 0); }, __LINE__},
+      {"argmax", [&] { argmax(u, 0); }, __LINE__},
+      {"sum_to_shape", [&] { sum_to_shape(u, {3}); }, __LINE__},
+      {"matmul", [&] { matmul(a, u); }, __LINE__},
+      {"matmul", [&] { matmul(u, a); }, __LINE__},
+      {"softmax", [&] { softmax(u, -1); }, __LINE__},
+      {"log_softmax", [&] { log_softmax(u, -1); }, __LINE__},
+      {"cat", [&] { cat({a, u}, 0); }, __LINE__},
+      {"stack", [&] { stack({u, a}, 0); }, __LINE__},
+      {"split", [&] { split(u, 1, 0); }, __LINE__},
+      {"chunk", [&] { chunk(u, 2, 0); }, __LINE__},
+      {"index_select", [&] { index_select(u, 0, ids); }, __LINE__},
+      {"embedding", [&] { embedding(u, ids); }, __LINE__},
+      {"masked_fill", [&] { masked_fill(a, u, 0.0f); }, __LINE__},
+      {"where", [&] { where(u, a, a); }, __LINE__},
+      {"cross_entropy", [&] { cross_entropy(u, ids); }, __LINE__},
+      {"nll_loss", [&] { nll_loss(u, ids); }, __LINE__},
+      {"dropout", [&] { dropout(u, 0.5f); }, __LINE__},
+  };
+  for (const Case& c : cases) EXPECT_TRUE(fails(c.call, c.op, c.line, {what})) << c.op;
 }
 
 TEST(Errors, ShapesWhoseSizesOverflowAreRefused) {
