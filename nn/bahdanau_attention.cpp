@@ -23,6 +23,7 @@ Tensor BahdanauAttention::project_keys(const Tensor& hs, Loc loc) const {
 
 AttentionOutput BahdanauAttention::forward(const Tensor& s, const Tensor& hs, const Tensor& keys, const Tensor& mask,
                                            Loc loc) const {
+  glimpse::detail::check_defined({&s, &hs, &keys}, "BahdanauAttention", loc);
   const int64_t batch = hs.dim() == 3 ? hs.size(0) : -1, src_len = hs.dim() == 3 ? hs.size(1) : -1;
   glimpse::detail::check(
       s.dim() == 2 && s.size(0) == batch && s.size(1) == W_->in_features() && hs.size(2) == U_->in_features() &&
@@ -47,6 +48,7 @@ AttentionOutput BahdanauAttention::forward(const Tensor& s, const Tensor& hs, co
 }
 
 AttentionOutput BahdanauAttention::forward(const Tensor& s, const Tensor& hs, Loc loc) const {
+  glimpse::detail::check_defined({&s, &hs}, "BahdanauAttention", loc);
   return forward(s, hs, project_keys(hs, loc), Tensor(), loc);
 }
 

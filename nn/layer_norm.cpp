@@ -20,6 +20,7 @@ LayerNorm::LayerNorm(Shape normalized_shape, float eps, bool elementwise_affine,
 }
 
 Tensor LayerNorm::forward(const Tensor& x, Loc loc) const {
+  glimpse::detail::check_defined({&x}, "LayerNorm", loc);
   const int k = normalized_shape_.size();
   bool matches = x.dim() >= k;
   for (int i = 0; matches && i < k; ++i) matches = x.shape()[x.dim() - k + i] == normalized_shape_[i];

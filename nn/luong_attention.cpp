@@ -58,6 +58,7 @@ Tensor LuongAttention::score(const Tensor& s, const Tensor& hs, Loc loc) const {
 }
 
 AttentionOutput LuongAttention::forward(const Tensor& s, const Tensor& hs, const Tensor& mask, Loc loc) const {
+  glimpse::detail::check_defined({&s, &hs}, "LuongAttention", loc);
   const Tensor scores = score(s, hs, loc);
   glimpse::detail::check(!mask.defined() || mask.shape() == scores.shape(), "LuongAttention", loc, [&] {
     return fmt::format("the padding mask must be [B, S] = {}, got {}", to_string(scores.shape()),

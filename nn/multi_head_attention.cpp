@@ -52,6 +52,7 @@ MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const 
                                                      const Tensor& key_padding_mask, bool need_weights,
                                                      const Tensor& attn_mask, bool average_attn_weights,
                                                      Loc loc) const {
+  glimpse::detail::check_defined({&query, &key, &value}, "MultiheadAttention", loc);
   const int64_t E = embed_dim_, H = num_heads_;  // D = head_dim() = E / H
   glimpse::detail::check(query.dim() == 3 && key.dim() == 3 && value.dim() == 3 && query.size(2) == E &&
                              key.size(2) == E && value.size(2) == E && key.size(0) == query.size(0) &&

@@ -27,6 +27,7 @@ PositionalEncoding::PositionalEncoding(int64_t d_model, float dropout, int64_t m
       dropout_(register_module("dropout", std::make_shared<Dropout>(dropout, gen, loc))) {}
 
 Tensor PositionalEncoding::forward(const Tensor& x, Loc loc) const {
+  glimpse::detail::check_defined({&x}, "PositionalEncoding", loc);
   glimpse::detail::check(x.dim() >= 2 && x.shape().back() == d_model_ && x.size(-2) <= table_.size(0), "PositionalEncoding", loc,
                 [&] {
                   return fmt::format("expected input [..., T, {}] with T <= max_len {}, got {}", d_model_,

@@ -170,6 +170,7 @@ RNN::RNN(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidir
     : RecurrentLayers("RNN", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
 
 RecurrentOutput RNN::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc loc) const {
+  glimpse::detail::check_defined({&x}, "RNN", loc);
   const auto all = cells();
   const Sizes n = check_layer_inputs("RNN", x, mask, input_size(), std::ssize(all), loc);
   std::vector<Tensor> initial;
@@ -182,6 +183,7 @@ GRU::GRU(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidir
     : RecurrentLayers("GRU", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
 
 RecurrentOutput GRU::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc loc) const {
+  glimpse::detail::check_defined({&x}, "GRU", loc);
   const auto all = cells();
   const Sizes n = check_layer_inputs("GRU", x, mask, input_size(), std::ssize(all), loc);
   std::vector<Tensor> initial;
@@ -194,6 +196,7 @@ LSTM::LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bid
     : RecurrentLayers("LSTM", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
 
 RecurrentOutput LSTM::forward(const Tensor& x, const LSTMState& state0, const Tensor& mask, Loc loc) const {
+  glimpse::detail::check_defined({&x}, "LSTM", loc);
   const auto all = cells();
   const Sizes n = check_layer_inputs("LSTM", x, mask, input_size(), std::ssize(all), loc);
   check(state0.h.defined() == state0.c.defined(), "LSTM", loc,

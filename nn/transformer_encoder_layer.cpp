@@ -31,6 +31,7 @@ Tensor TransformerEncoderLayer::feed_forward(const Tensor& x, Loc loc) const {
 
 TransformerEncoderLayerOutput TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask,
                                                                const Tensor& src_key_padding_mask, Loc loc) const {
+  glimpse::detail::check_defined({&src}, "TransformerEncoderLayer", loc);
   const int64_t d_model = self_attn_->embed_dim();
   glimpse::detail::check(src.dim() == 3 && src.size(2) == d_model, "TransformerEncoderLayer", loc, [&] {
     return fmt::format("expected src [B, T, {}] (batch first), got {}", d_model, to_string(src.shape()));
