@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include <cmath>
 
 #include "nn/attention_mask.hpp"
@@ -11,8 +13,12 @@
 
 using namespace glimpse;
 
-TEST(ScaledDotProductAttention, MatchesPyTorchWithAMask) {
-  auto f = test::load_fixture("attention_sdpa");
+namespace {
+
+// q, k, v and the mask from a PyTorch fixture: context, weights and every input's gradient match.
+void check_against_fixture(const std::string& name) {
+  SCOPED_TRACE(name);
+  auto f = test::load_fixture(name);
   Tensor q = test::leaf(f.at("q")), k = test::leaf(f.at("k")), v = test::leaf(f.at("v"));
   const auto out = nn::scaled_dot_product_attention(q, k, v, f.at("mask"));
   EXPECT_TRUE(test::all_close(out.context, f.at("context")));
@@ -23,17 +29,13 @@ TEST(ScaledDotProductAttention, MatchesPyTorchWithAMask) {
   EXPECT_TRUE(test::all_close(v.grad(), f.at("grad.v")));
 }
 
+}  // namespace
+
+TEST(ScaledDotProductAttention, MatchesPyTorchWithAMask) { check_against_fixture("attention_sdpa"); }
+
 TEST(ScaledDotProductAttention, AdditiveMaskMatchesPyTorch) {
   // PyTorch's float attn_mask (0, -0.5, -inf) is added to q·kᵀ/√d.
-  auto f = test::load_fixture("attention_sdpa_additive");
-  Tensor q = test::leaf(f.at("q")), k = test::leaf(f.at("k")), v = test::leaf(f.at("v"));
-  const auto out = nn::scaled_dot_product_attention(q, k, v, f.at("mask"));
-  EXPECT_TRUE(test::all_close(out.context, f.at("context")));
-  EXPECT_TRUE(test::all_close(out.weights, f.at("weights")));
-  ((out.context * f.at("R.context")).sum() + (out.weights * f.at("R.weights")).sum()).backward();
-  EXPECT_TRUE(test::all_close(q.grad(), f.at("grad.q")));
-  EXPECT_TRUE(test::all_close(k.grad(), f.at("grad.k")));
-  EXPECT_TRUE(test::all_close(v.grad(), f.at("grad.v")));
+  check_against_fixture("attention_sdpa_additive");
 }
 
 TEST(ScaledDotProductAttention, ZeroOneMaskAndItsAdditiveFormAgree) {
