@@ -1,6 +1,7 @@
 // Glimpse: everything a lesson needs, in one include — autograd, nn modules and the tracer.
 #pragma once
 
+#include "autograd/caller_scope.hpp"
 #include "autograd/error.hpp"
 #include "autograd/format.hpp"
 #include "autograd/ops.hpp"

@@ -1,6 +1,8 @@
 // Lesson 02: an error names the op, the shapes and the caller's file:line.
 #include "autograd/error.hpp"
 
+#include "autograd/caller_scope.hpp"
+
 #include <fmt/format.h>
 
 #include <memory>
@@ -96,7 +98,10 @@ std::string compose(const std::string& op, const std::string& message, const Loc
 
 }  // namespace
 
+// Inside a module (a CallerScope), the line reported is the learner's call into it.
 Error::Error(std::string op, const std::string& message, Loc where)
-    : std::runtime_error(compose(op, message, where)), op_(std::move(op)), where_(where) {}
+    : std::runtime_error(compose(op, message, reported_location(where))),
+      op_(std::move(op)),
+      where_(reported_location(where)) {}
 
 }  // namespace glimpse

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/caller_scope.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/tensor.hpp"
