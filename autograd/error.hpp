@@ -38,7 +38,7 @@ struct Loc {
 
 class Error : public std::runtime_error {
  public:
-  Error(std::string op, const std::string& message, Loc where);
+  Error(std::string op, const std::string& message, Loc where = Loc::current());
 
   const std::string& op() const { return op_; }
   const Loc& where() const { return where_; }
@@ -52,6 +52,12 @@ namespace detail {
 // Throws glimpse::Error unless `condition` holds; the message is built only on failure.
 template <class MakeMessage>
 inline void check(bool condition, const char* op, Loc loc, MakeMessage&& make_message) {
+  if (!condition) [[unlikely]]
+    throw Error(op, make_message(), loc);
+}
+// The same inside Glimpse, where a CallerScope (autograd/caller_scope.hpp) supplies the line.
+template <class MakeMessage>
+inline void check(bool condition, const char* op, MakeMessage&& make_message, Loc loc = Loc::current()) {
   if (!condition) [[unlikely]]
     throw Error(op, make_message(), loc);
 }

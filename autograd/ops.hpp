@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/caller_scope.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 

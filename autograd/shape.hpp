@@ -55,11 +55,11 @@ Shape contiguous_strides(const Shape& shape);
 std::string to_string(const Shape& shape);
 
 // Turns a possibly negative dim (-1 = last) into 0..ndim-1, or throws naming `op`.
-int normalize_dim(int64_t dim, int ndim, const char* op, Loc loc);
+int normalize_dim(int64_t dim, int ndim, const char* op, Loc loc = Loc::current());
 
 // NumPy broadcasting: align shapes on the right; each pair of sizes must be equal or one of
 // them 1. Throws naming `op` and both shapes when they cannot be broadcast.
-Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op, Loc loc);
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op, Loc loc = Loc::current());
 
 // Strides that read a tensor of `shape`/`strides` as if it had the (broadcast) shape `target`:
 // stride 0 along dims where the tensor has size 1 or is missing.

@@ -193,7 +193,8 @@ namespace detail {
 [[noreturn]] void throw_undefined(const char* op, Loc loc);
 // Throws that error, naming `op` and the caller's line, unless every tensor is defined. Ops and
 // modules call it first, so the error names them rather than the accessor that would fail.
-inline void check_defined(std::initializer_list<const Tensor*> tensors, const char* op, Loc loc) {
+inline void check_defined(std::initializer_list<const Tensor*> tensors, const char* op,
+                          Loc loc = Loc::current()) {
   for (const Tensor* t : tensors)
     if (!t->defined()) [[unlikely]]
       throw_undefined(op, loc);

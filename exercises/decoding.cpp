@@ -19,12 +19,13 @@ namespace glimpse::nn {
 using glimpse::detail::check;
 
 GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, const Tensor& source_mask,
-                           int64_t max_length, Loc loc) {
-  check(max_length >= 1, "greedy_decode", loc,
+                           int64_t max_length, Loc caller) {
+  const CallerScope scope(caller);
+  check(max_length >= 1, "greedy_decode", caller,
         [&] { return fmt::format("max_length is {}, must be at least 1", max_length); });
   NoGradGuard no_grad;
   const Seq2seqDecoder& decoder = model.decoder();
-  const DecoderMemory memory = model.encode(source, source_mask, loc);
+  const DecoderMemory memory = model.encode(source, source_mask);
   const int64_t B = source.shape[0];
 
   GreedyOutput out;
@@ -36,10 +37,10 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
   Tensor hidden = memory.final;
   for (int64_t t = 0; t < max_length; ++t) {
     StepScope scope(t);
-    const DecoderStep s = decoder.step(decoder.embed(previous, loc), hidden, memory, loc);
+    const DecoderStep s = decoder.step(decoder.embed(previous), hidden, memory);
     hidden = s.hidden;
     if (s.attention.defined()) attention.push_back(s.attention);
-    previous = argmax(s.logits, 1, false, loc);  // the model's own guess is the next input
+    previous = argmax(s.logits, 1, false);  // the model's own guess is the next input
     steps.push_back(previous.values);
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
@@ -57,8 +58,8 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
       if (steps[t][b] == Vocab::kEos) break;  // <pad> after the row's <eos>
     }
   }
-  out.tokens = IndexTensor(std::move(tokens), {B, T}, loc);
-  if (!attention.empty()) out.attention = stack(attention, 1, loc);
+  out.tokens = IndexTensor(std::move(tokens), {B, T});
+  if (!attention.empty()) out.attention = stack(attention, 1);
   return out;
 }
 
@@ -77,9 +78,9 @@ struct Candidate {
 };
 
 // The memory for `n` copies of the one source (one row per alive hypothesis).
-DecoderMemory repeat_rows(const DecoderMemory& m, int64_t n, Loc loc) {
+DecoderMemory repeat_rows(const DecoderMemory& m, int64_t n) {
   const IndexTensor rows(std::vector<int64_t>(static_cast<size_t>(n), 0), {n});
-  auto repeat = [&](const Tensor& t) { return t.defined() ? index_select(t, 0, rows, loc) : Tensor(); };
+  auto repeat = [&](const Tensor& t) { return t.defined() ? index_select(t, 0, rows) : Tensor(); };
   return {repeat(m.states), repeat(m.final), repeat(m.padding_mask), repeat(m.keys)};
 }
 
@@ -97,10 +98,11 @@ Hypothesis finish(Beam beam, bool finished, bool length_normalize) {
 }  // namespace
 
 std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source, BeamOptions options,
-                                    Loc loc) {
+                                    Loc caller) {
+  const CallerScope scope(caller);
   // TODO(exercise): write this yourself. The equations are in the header and in
   // docs/lessons/07_reading_attention.md; `ctest --test-dir build -L exercise` checks your version.
-  throw glimpse::Error("exercise", "beam_search (keep the k most probable partial outputs) is not written yet (exercises/, see docs/exercises.md)", loc);
+  throw glimpse::Error("exercise", "beam_search (keep the k most probable partial outputs) is not written yet (exercises/, see docs/exercises.md)");
 }
 
 }  // namespace glimpse::nn

@@ -15,9 +15,10 @@
 
 namespace glimpse::nn {
 
-LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc loc)
+LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc caller)
     : input_size_(input_size), hidden_size_(hidden_size) {
-  detail::check_cell_sizes("LSTMCell", input_size, hidden_size, loc);
+  const CallerScope scope(caller);
+  detail::check_cell_sizes("LSTMCell", input_size, hidden_size);
   const float k = 1.0f / std::sqrt(static_cast<float>(hidden_size));
   weight_ih_ = register_parameter("weight_ih", zeros({4 * hidden_size, input_size}));
   weight_hh_ = register_parameter("weight_hh", zeros({4 * hidden_size, hidden_size}));
@@ -26,17 +27,19 @@ LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc 
   for (Tensor* p : {&weight_ih_, &weight_hh_, &bias_ih_, &bias_hh_}) init::uniform_(*p, -k, k, gen);
 }
 
-LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state, Loc loc) const {
-  detail::check_cell_inputs("LSTMCell", x, state.h, input_size_, hidden_size_, loc);
-  detail::check_cell_inputs("LSTMCell", x, state.c, input_size_, hidden_size_, loc);
+LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state, Loc caller) const {
+  const CallerScope scope(caller);
+  detail::check_cell_inputs("LSTMCell", x, state.h, input_size_, hidden_size_);
+  detail::check_cell_inputs("LSTMCell", x, state.c, input_size_, hidden_size_);
   // TODO(exercise): write this yourself. The equations are in the header and in
   // docs/lessons/04_recurrence.md; `ctest --test-dir build -L exercise` checks your version.
-  throw glimpse::Error("exercise", "LSTMCell::forward (gates i, f, g, o; c' = f⊙c + i⊙g; h' = o⊙tanh(c')) is not written yet (exercises/, see docs/exercises.md)", loc);
+  throw glimpse::Error("exercise", "LSTMCell::forward (gates i, f, g, o; c' = f⊙c + i⊙g; h' = o⊙tanh(c')) is not written yet (exercises/, see docs/exercises.md)");
 }
 
-LSTMState LSTMCell::forward(const Tensor& x, Loc loc) const {
+LSTMState LSTMCell::forward(const Tensor& x, Loc caller) const {
+  const CallerScope scope(caller);
   const Shape state_shape{x.dim() == 2 ? x.shape()[0] : 1, hidden_size_};
-  return forward(x, LSTMState{zeros(state_shape), zeros(state_shape)}, loc);
+  return forward(x, LSTMState{zeros(state_shape), zeros(state_shape)});
 }
 
 }  // namespace glimpse::nn

@@ -22,57 +22,60 @@ std::string to_string(LuongScore score) {
 }
 
 LuongAttention::LuongAttention(LuongScore score, int64_t dec_hidden, int64_t enc_hidden, int64_t attn_dim,
-                               Generator& gen, Loc loc)
+                               Generator& gen, Loc caller)
     : score_(score), dec_hidden_(dec_hidden), enc_hidden_(enc_hidden) {
-  glimpse::detail::check(dec_hidden > 0 && enc_hidden > 0 && attn_dim >= 0, "LuongAttention", loc, [&] {
+  const CallerScope scope(caller);
+  glimpse::detail::check(dec_hidden > 0 && enc_hidden > 0 && attn_dim >= 0, "LuongAttention", caller, [&] {
     return fmt::format("sizes must be positive, got dec_hidden {}, enc_hidden {}, attn_dim {}", dec_hidden,
                        enc_hidden, attn_dim);
   });
-  glimpse::detail::check(score != LuongScore::Dot || dec_hidden == enc_hidden, "LuongAttention", loc, [&] {
+  glimpse::detail::check(score != LuongScore::Dot || dec_hidden == enc_hidden, "LuongAttention", caller, [&] {
     return fmt::format("the dot score sᵀh needs dec_hidden = enc_hidden, got {} and {}", dec_hidden, enc_hidden);
   });
   if (score == LuongScore::General) {
-    W_ = register_module("W", std::make_shared<Linear>(enc_hidden, dec_hidden, false, gen, loc));
+    W_ = register_module("W", std::make_shared<Linear>(enc_hidden, dec_hidden, false, gen));
   } else if (score == LuongScore::Concat) {
     const int64_t a = attn_dim > 0 ? attn_dim : dec_hidden;
-    W_ = register_module("W", std::make_shared<Linear>(dec_hidden + enc_hidden, a, false, gen, loc));
-    v_ = register_module("v", std::make_shared<Linear>(a, 1, false, gen, loc));
+    W_ = register_module("W", std::make_shared<Linear>(dec_hidden + enc_hidden, a, false, gen));
+    v_ = register_module("v", std::make_shared<Linear>(a, 1, false, gen));
   }
 }
 
-Tensor LuongAttention::score(const Tensor& s, const Tensor& hs, Loc loc) const {
+Tensor LuongAttention::score(const Tensor& s, const Tensor& hs, Loc caller) const {
+  const CallerScope scope(caller);
   glimpse::detail::check(s.dim() == 2 && hs.dim() == 3 && s.size(0) == hs.size(0) && s.size(1) == dec_hidden_ &&
                              hs.size(2) == enc_hidden_,
-                         "LuongAttention", loc, [&] {
+                         "LuongAttention", caller, [&] {
                            return fmt::format("expected s [B, {}] and hs [B, S, {}], got s {} and hs {}", dec_hidden_,
                                               enc_hidden_, to_string(s.shape()), to_string(hs.shape()));
                          });
-  const Tensor query = s.unsqueeze(2, loc);  // [B, H_dec, 1]: one column per batch element
+  const Tensor query = s.unsqueeze(2);  // [B, H_dec, 1]: one column per batch element
   switch (score_) {
     case LuongScore::Dot:  // sᵀ h_j for every j: [B, S, H] · [B, H, 1]
-      return matmul(hs, query, loc).squeeze(2, loc);
+      return matmul(hs, query).squeeze(2);
     case LuongScore::General:  // sᵀ (W h_j): W h is [B, S, H_dec]
       // TODO(exercise): write this yourself. The equations are in the header and in
       // docs/lessons/08_scoring.md; `ctest --test-dir build -L exercise` checks your version.
-      throw glimpse::Error("exercise", "the Luong general score sᵀ W h_j is not written yet (exercises/, see docs/exercises.md)", loc);
+      throw glimpse::Error("exercise", "the Luong general score sᵀ W h_j is not written yet (exercises/, see docs/exercises.md)");
     case LuongScore::Concat: {  // vᵀ tanh(W [s; h_j]): s is repeated next to every h_j
-      const Tensor repeated = s.unsqueeze(1, loc).expand({hs.size(0), hs.size(1), dec_hidden_}, loc);
-      const Tensor both = cat({repeated, hs}, 2, loc);  // [B, S, H_dec + H_enc]
-      return v_->forward(tanh(W_->forward(both, loc), loc), loc).squeeze(2, loc);
+      const Tensor repeated = s.unsqueeze(1).expand({hs.size(0), hs.size(1), dec_hidden_});
+      const Tensor both = cat({repeated, hs}, 2);  // [B, S, H_dec + H_enc]
+      return v_->forward(tanh(W_->forward(both))).squeeze(2);
     }
   }
   return Tensor();
 }
 
-AttentionOutput LuongAttention::forward(const Tensor& s, const Tensor& hs, const Tensor& mask, Loc loc) const {
-  glimpse::detail::check_defined({&s, &hs}, "LuongAttention", loc);
-  const Tensor scores = score(s, hs, loc);
-  glimpse::detail::check(!mask.defined() || mask.shape() == scores.shape(), "LuongAttention", loc, [&] {
+AttentionOutput LuongAttention::forward(const Tensor& s, const Tensor& hs, const Tensor& mask, Loc caller) const {
+  const CallerScope scope(caller);
+  glimpse::detail::check_defined({&s, &hs}, "LuongAttention");
+  const Tensor scores = score(s, hs);
+  glimpse::detail::check(!mask.defined() || mask.shape() == scores.shape(), "LuongAttention", caller, [&] {
     return fmt::format("the padding mask must be [B, S] = {}, got {}", to_string(scores.shape()),
                        to_string(mask.shape()));
   });
-  const Tensor weights = masked_softmax(scores, mask, 1, loc);
-  const Tensor context = matmul(weights.unsqueeze(1, loc), hs, loc).squeeze(1, loc);  // [B, H_enc]
+  const Tensor weights = masked_softmax(scores, mask, 1);
+  const Tensor context = matmul(weights.unsqueeze(1), hs).squeeze(1);  // [B, H_enc]
   emit_step({{"scores", scores}, {"weights", weights}, {"context", context}});
   return {context, weights};
 }

@@ -15,10 +15,11 @@
 
 namespace glimpse::nn {
 
-Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Loc loc) {
-  const int d = normalize_dim(dim, shape.size(), "masked_softmax", loc);
-  const Shape full = broadcast_shapes(shape, mask.shape(), "masked_softmax", loc);
-  glimpse::detail::check(full == shape, "masked_softmax", loc, [&] {
+Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Loc caller) {
+  const CallerScope scope(caller);
+  const int d = normalize_dim(dim, shape.size(), "masked_softmax");
+  const Shape full = broadcast_shapes(shape, mask.shape(), "masked_softmax");
+  glimpse::detail::check(full == shape, "masked_softmax", caller, [&] {
     return fmt::format("mask of shape {} must broadcast to the scores' shape {}", to_string(mask.shape()),
                        to_string(shape));
   });
@@ -40,10 +41,11 @@ Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Lo
   return out;
 }
 
-Tensor masked_softmax(const Tensor& scores, const Tensor& mask, int64_t dim, Loc loc) {
+Tensor masked_softmax(const Tensor& scores, const Tensor& mask, int64_t dim, Loc caller) {
+  const CallerScope scope(caller);
   // TODO(exercise): write this yourself. The equations are in the header and in
   // docs/lessons/06_attention.md; `ctest --test-dir build -L exercise` checks your version.
-  throw glimpse::Error("exercise", "masked_softmax (padding gets weight 0; a fully masked row gets zeros, not NaN) is not written yet (exercises/, see docs/exercises.md)", loc);
+  throw glimpse::Error("exercise", "masked_softmax (padding gets weight 0; a fully masked row gets zeros, not NaN) is not written yet (exercises/, see docs/exercises.md)");
 }
 
 }  // namespace glimpse::nn

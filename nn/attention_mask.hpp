@@ -18,23 +18,24 @@ namespace glimpse::nn {
 
 // [T, T] with 1 above the diagonal: query t may look at keys 0..t only (a decoder must not see
 // the tokens it has yet to predict). torch.nn.Transformer.generate_square_subsequent_mask, as 0/1.
-Tensor causal_mask(int64_t size, Loc loc = Loc::current());
+Tensor causal_mask(int64_t size, Loc caller = Loc::current());
 
 // [B, max_len] with 1 at the padding positions: row b is 0 for its first lengths[b] positions
 // and 1 after them. A key padding mask for attention over a padded batch.
-Tensor padding_mask(const std::vector<int64_t>& lengths, int64_t max_len, Loc loc = Loc::current());
+Tensor padding_mask(const std::vector<int64_t>& lengths, int64_t max_len, Loc caller = Loc::current());
 
 enum class MaskKind { zero_one, additive };
 
 // How `mask` reads (see above); a glimpse::Error naming `op` and the first ambiguous value otherwise.
-MaskKind mask_kind(const Tensor& mask, const char* op = "mask_kind", Loc loc = Loc::current());
+MaskKind mask_kind(const Tensor& mask, const char* op = "mask_kind", Loc caller = Loc::current());
 
 // The additive form of any mask: a 0/1 mask becomes 0/−inf, an additive mask stays as it is.
-Tensor additive_mask(const Tensor& mask, const char* op = "additive_mask", Loc loc = Loc::current());
+Tensor additive_mask(const Tensor& mask, const char* op = "additive_mask", Loc caller = Loc::current());
 
 // Two masks as one, broadcast together: two 0/1 masks give 1 where either is 1 (their sum would
 // hold 2, which no mask may); otherwise the sum of their additive forms (PyTorch adds a float
 // attn_mask to a key_padding_mask's −inf). E.g. combine_masks(padding, causal_mask(T)).
-Tensor combine_masks(const Tensor& a, const Tensor& b, const char* op = "combine_masks", Loc loc = Loc::current());
+Tensor combine_masks(const Tensor& a, const Tensor& b, const char* op = "combine_masks",
+                     Loc caller = Loc::current());
 
 }  // namespace glimpse::nn

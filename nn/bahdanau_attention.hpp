@@ -29,21 +29,21 @@ class BahdanauAttention : public Module {
  public:
   // dec_hidden = H_dec (size of s), enc_hidden = H_enc (size of h_j), attn_dim = A.
   // Parameters start as PyTorch's Linear defaults, drawn from `gen`.
-  BahdanauAttention(int64_t dec_hidden, int64_t enc_hidden, int64_t attn_dim, Generator& gen = default_generator(),
-                    Loc loc = Loc::current());
+  BahdanauAttention(int64_t dec_hidden, int64_t enc_hidden, int64_t attn_dim,
+                    Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // U h for every encoder state, once per sequence: hs [B, S, H_enc] → [B, S, A].
-  Tensor project_keys(const Tensor& hs, Loc loc = Loc::current()) const;
+  Tensor project_keys(const Tensor& hs, Loc caller = Loc::current()) const;
 
   // s [B, H_dec], hs [B, S, H_enc], keys = project_keys(hs), mask [B, S] (optional, 1 = padding)
   // → context [B, H_enc], weights [B, S]. Emits {"scores", "weights", "context"} to the tracer.
-  AttentionOutput forward(const Tensor& s, const Tensor& hs, const Tensor& keys, const Tensor& mask = Tensor(),
-                          Loc loc = Loc::current()) const;
+  AttentionOutput forward(const Tensor& s, const Tensor& hs, const Tensor& keys,
+                          const Tensor& mask = Tensor(), Loc caller = Loc::current()) const;
   // The same, projecting the keys on the spot (fine for one step; a decoder loop should not).
-  AttentionOutput forward(const Tensor& s, const Tensor& hs, Loc loc = Loc::current()) const;
-  AttentionOutput operator()(const Tensor& s, const Tensor& hs, const Tensor& keys, const Tensor& mask = Tensor(),
-                             Loc loc = Loc::current()) const {
-    return forward(s, hs, keys, mask, loc);
+  AttentionOutput forward(const Tensor& s, const Tensor& hs, Loc caller = Loc::current()) const;
+  AttentionOutput operator()(const Tensor& s, const Tensor& hs, const Tensor& keys,
+                             const Tensor& mask = Tensor(), Loc caller = Loc::current()) const {
+    return forward(s, hs, keys, mask, caller);
   }
 
   std::string kind() const override { return "BahdanauAttention"; }

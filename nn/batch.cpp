@@ -8,15 +8,16 @@
 
 namespace glimpse::nn {
 
-Batch make_batch(std::span<const Example> examples, const Vocab& source_vocab,
-                 const Vocab& target_vocab, int64_t ignore_index, Loc loc) {
-  detail::check(!examples.empty(), "make_batch", loc, [] { return std::string("no examples to batch"); });
+Batch make_batch(std::span<const Example> examples, const Vocab& source_vocab, const Vocab& target_vocab,
+                 int64_t ignore_index, Loc caller) {
+  const CallerScope scope(caller);
+  detail::check(!examples.empty(), "make_batch", caller, [] { return std::string("no examples to batch"); });
   const auto B = static_cast<int64_t>(examples.size());
   int64_t S = 0;
   int64_t T = 0;
   for (int64_t b = 0; b < B; ++b) {
     const Example& ex = examples[b];
-    detail::check(!ex.source.empty(), "make_batch", loc, [&] {
+    detail::check(!ex.source.empty(), "make_batch", caller, [&] {
       return fmt::format("example {} has an empty source (attention needs at least one token)", b);
     });
     S = std::max<int64_t>(S, ex.source.size());
@@ -48,24 +49,25 @@ Batch make_batch(std::span<const Example> examples, const Vocab& source_vocab,
     batch.target_lengths.push_back(static_cast<int64_t>(tgt.size()) + 1);
     batch.example_indices.push_back(b);
   }
-  batch.source = IndexTensor(std::move(source), {B, S}, loc);
-  batch.source_mask = from_vector(source_mask, {B, S}, loc);
-  batch.decoder_input = IndexTensor(std::move(input), {B, T}, loc);
-  batch.decoder_target = IndexTensor(std::move(target), {B, T}, loc);
-  batch.target_mask = from_vector(target_mask, {B, T}, loc);
+  batch.source = IndexTensor(std::move(source), {B, S});
+  batch.source_mask = from_vector(source_mask, {B, S});
+  batch.decoder_input = IndexTensor(std::move(input), {B, T});
+  batch.decoder_target = IndexTensor(std::move(target), {B, T});
+  batch.target_mask = from_vector(target_mask, {B, T});
   return batch;
 }
 
-Batcher::Batcher(std::vector<Example> examples, Vocab source_vocab, Vocab target_vocab,
-                 int64_t batch_size, uint64_t seed, bool shuffle, Loc loc)
+Batcher::Batcher(std::vector<Example> examples, Vocab source_vocab, Vocab target_vocab, int64_t batch_size,
+                 uint64_t seed, bool shuffle, Loc caller)
     : examples_(std::move(examples)),
       source_vocab_(std::move(source_vocab)),
       target_vocab_(std::move(target_vocab)),
       batch_size_(batch_size),
       shuffle_(shuffle),
       gen_(seed) {
-  detail::check(!examples_.empty(), "Batcher", loc, [] { return std::string("no examples to batch"); });
-  detail::check(batch_size >= 1, "Batcher", loc,
+  const CallerScope scope(caller);
+  detail::check(!examples_.empty(), "Batcher", caller, [] { return std::string("no examples to batch"); });
+  detail::check(batch_size >= 1, "Batcher", caller,
                 [&] { return fmt::format("batch_size is {}, must be at least 1", batch_size); });
   order_.resize(examples_.size());
   start_epoch();

@@ -40,17 +40,16 @@ struct Batch {
 
 // One batch of `examples` (rows in the given order). Every source must have at least one token;
 // unknown tokens become <unk>. `example_indices` is 0..B-1 (Batcher sets the dataset indices).
-Batch make_batch(std::span<const Example> examples, const Vocab& source_vocab,
-                 const Vocab& target_vocab, int64_t ignore_index = kIgnoreIndex,
-                 Loc loc = Loc::current());
+Batch make_batch(std::span<const Example> examples, const Vocab& source_vocab, const Vocab& target_vocab,
+                 int64_t ignore_index = kIgnoreIndex, Loc caller = Loc::current());
 
 // Endless batches from a fixed list of examples: each epoch visits every example once, in an
 // order shuffled by a generator seeded with `seed` (same seed, same batches). The last batch
 // of an epoch may be smaller.
 class Batcher {
  public:
-  Batcher(std::vector<Example> examples, Vocab source_vocab, Vocab target_vocab,
-          int64_t batch_size, uint64_t seed, bool shuffle = true, Loc loc = Loc::current());
+  Batcher(std::vector<Example> examples, Vocab source_vocab, Vocab target_vocab, int64_t batch_size,
+          uint64_t seed, bool shuffle = true, Loc caller = Loc::current());
 
   // The next batch; after the last batch of an epoch a new, reshuffled epoch begins.
   Batch next();

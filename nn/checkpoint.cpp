@@ -52,12 +52,13 @@ uint32_t float_bits(float f) { return std::bit_cast<uint32_t>(f); }
 // ---- writing -------------------------------------------------------------------------------
 
 void write_safetensors(const fs::path& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
-                       Loc loc) {
+                       Loc caller) {
+  const CallerScope scope(caller);
   // The header, in the order given; each tensor's bytes follow the previous one's.
   nlohmann::ordered_json header;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    check(t.defined() && name != "__metadata__", "save", loc,
+    check(t.defined() && name != "__metadata__", "save", caller,
           [&, &name = name] { return fmt::format("cannot write tensor '{}' to {}", name, quoted(path)); });
     const uint64_t bytes = static_cast<uint64_t>(t.numel()) * sizeof(float);
     header[name] = {{"dtype", "F32"},
@@ -85,11 +86,12 @@ void write_safetensors(const fs::path& path, const std::vector<std::pair<std::st
     }
   }
   remove_stale_temporaries(path.parent_path(), path.filename().string());  // of a killed save
-  write_file_atomically(path, file, "save", loc);
+  write_file_atomically(path, file, "save");
 }
 
-void save(const Module& module, const fs::path& path, Loc loc) {
-  write_safetensors(path, module.named_parameters(), loc);
+void save(const Module& module, const fs::path& path, Loc caller) {
+  const CallerScope scope(caller);
+  write_safetensors(path, module.named_parameters());
 }
 
 // ---- reading -------------------------------------------------------------------------------
@@ -126,9 +128,9 @@ int64_t checked_numel(const std::vector<uint64_t>& dims) {
 
 }  // namespace
 
-std::map<std::string, Tensor> detail::parse_safetensors(std::span<const char> bytes, const std::string& file,
-                                                        Loc loc) {
-  const auto fail = [&](const std::string& problem) { throw Error("load", file + ": " + problem, loc); };
+std::map<std::string, Tensor> detail::parse_safetensors(std::span<const char> bytes,
+                                                        const std::string& file) {
+  const auto fail = [&](const std::string& problem) { throw Error("load", file + ": " + problem); };
 
   // 1. The header length.
   if (bytes.size() < 8)
@@ -239,9 +241,10 @@ std::map<std::string, Tensor> detail::parse_safetensors(std::span<const char> by
   return out;
 }
 
-std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc loc) {
+std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc caller) {
+  const CallerScope scope(caller);
   const std::string file = quoted(path);
-  const auto fail = [&](const std::string& problem) { throw Error("load", file + ": " + problem, loc); };
+  const auto fail = [&](const std::string& problem) { throw Error("load", file + ": " + problem); };
 
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
@@ -253,13 +256,14 @@ std::map<std::string, Tensor> read_safetensors(const fs::path& path, Loc loc) {
   if (!in) fail("cannot open the file for reading");
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) fail("reading the file failed");
-  return detail::parse_safetensors(bytes, file, loc);
+  return detail::parse_safetensors(bytes, file);
 }
 
-void load(Module& module, const fs::path& path, Loc loc) {
-  const std::map<std::string, Tensor> state = read_safetensors(path, loc);
+void load(Module& module, const fs::path& path, Loc caller) {
+  const CallerScope scope(caller);
+  const std::map<std::string, Tensor> state = read_safetensors(path);
   // Names and shapes are checked against the module before any parameter changes.
-  detail::load_state(module, state, /*strict=*/true, "load", quoted(path), loc);
+  detail::load_state(module, state, /*strict=*/true, "load", quoted(path));
 }
 
 }  // namespace glimpse::nn

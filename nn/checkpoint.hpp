@@ -24,7 +24,7 @@ namespace glimpse::nn {
 // temporary of this save's own beside it (`.NAME.tmp-XXXXXX`), which is then renamed over
 // `path`, so neither a crash nor a second process saving to the same path leaves a
 // half-written checkpoint behind; temporaries of a killed save are removed by the next one.
-void save(const Module& module, const std::filesystem::path& path, Loc loc = Loc::current());
+void save(const Module& module, const std::filesystem::path& path, Loc caller = Loc::current());
 
 // Reads `path` into the parameters of `module`. Everything is checked first — the file exists,
 // the header length is sane, the header is valid JSON nested at most a few levels, every tensor
@@ -32,17 +32,19 @@ void save(const Module& module, const std::filesystem::path& path, Loc loc = Loc
 // left over, and the names and shapes are exactly the module's (missing names are listed with
 // the nearest name in the file) — so on any error the module is untouched. Errors are
 // glimpse::Errors naming the file and the problem.
-void load(Module& module, const std::filesystem::path& path, Loc loc = Loc::current());
+void load(Module& module, const std::filesystem::path& path, Loc caller = Loc::current());
 
 // The building blocks: any named tensors to and from a safetensors file, with the same checks.
 void write_safetensors(const std::filesystem::path& path,
-                       const std::vector<std::pair<std::string, Tensor>>& tensors, Loc loc = Loc::current());
-std::map<std::string, Tensor> read_safetensors(const std::filesystem::path& path, Loc loc = Loc::current());
+                       const std::vector<std::pair<std::string, Tensor>>& tensors,
+                       Loc caller = Loc::current());
+std::map<std::string, Tensor> read_safetensors(const std::filesystem::path& path,
+                                               Loc caller = Loc::current());
 
 namespace detail {
 // read_safetensors on the bytes of a file already read; `file` names it in errors. (The fuzz
 // target in fuzz/ calls it with random bytes.)
-std::map<std::string, Tensor> parse_safetensors(std::span<const char> bytes, const std::string& file, Loc loc);
+std::map<std::string, Tensor> parse_safetensors(std::span<const char> bytes, const std::string& file);
 }  // namespace detail
 
 }  // namespace glimpse::nn

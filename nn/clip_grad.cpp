@@ -5,12 +5,14 @@
 
 #include <cmath>
 
+#include "autograd/caller_scope.hpp"
 #include "autograd/tape.hpp"
 
 namespace glimpse::nn {
 
-float clip_grad_norm(const std::vector<Tensor>& params, float max_norm, Loc loc) {
-  glimpse::detail::check(max_norm > 0.0f, "clip_grad_norm", loc,
+float clip_grad_norm(const std::vector<Tensor>& params, float max_norm, Loc caller) {
+  const CallerScope scope(caller);
+  glimpse::detail::check(max_norm > 0.0f, "clip_grad_norm", caller,
                          [&] { return fmt::format("max_norm must be > 0, got {}", max_norm); });
   NoGradGuard no_grad;
   double sum_sq = 0.0;  // accumulated in double: many small squares

@@ -13,6 +13,6 @@ namespace glimpse::nn {
 // total = √(Σ over all parameters' grads of g²). If total > max_norm, every grad is multiplied
 // in place by max_norm / (total + 1e-6). Returns total (before clipping), which is worth
 // logging. Parameters without a .grad are ignored.
-float clip_grad_norm(const std::vector<Tensor>& params, float max_norm, Loc loc = Loc::current());
+float clip_grad_norm(const std::vector<Tensor>& params, float max_norm, Loc caller = Loc::current());
 
 }  // namespace glimpse::nn

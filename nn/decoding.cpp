@@ -14,12 +14,13 @@ namespace glimpse::nn {
 using glimpse::detail::check;
 
 GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, const Tensor& source_mask,
-                           int64_t max_length, Loc loc) {
-  check(max_length >= 1, "greedy_decode", loc,
+                           int64_t max_length, Loc caller) {
+  const CallerScope scope(caller);
+  check(max_length >= 1, "greedy_decode", caller,
         [&] { return fmt::format("max_length is {}, must be at least 1", max_length); });
   NoGradGuard no_grad;
   const Seq2seqDecoder& decoder = model.decoder();
-  const DecoderMemory memory = model.encode(source, source_mask, loc);
+  const DecoderMemory memory = model.encode(source, source_mask);
   const int64_t B = source.shape[0];
 
   GreedyOutput out;
@@ -31,10 +32,10 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
   Tensor hidden = memory.final;
   for (int64_t t = 0; t < max_length; ++t) {
     StepScope scope(t);
-    const DecoderStep s = decoder.step(decoder.embed(previous, loc), hidden, memory, loc);
+    const DecoderStep s = decoder.step(decoder.embed(previous), hidden, memory);
     hidden = s.hidden;
     if (s.attention.defined()) attention.push_back(s.attention);
-    previous = argmax(s.logits, 1, false, loc);  // the model's own guess is the next input
+    previous = argmax(s.logits, 1, false);  // the model's own guess is the next input
     steps.push_back(previous.values);
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
@@ -52,8 +53,8 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
       if (steps[t][b] == Vocab::kEos) break;  // <pad> after the row's <eos>
     }
   }
-  out.tokens = IndexTensor(std::move(tokens), {B, T}, loc);
-  if (!attention.empty()) out.attention = stack(attention, 1, loc);
+  out.tokens = IndexTensor(std::move(tokens), {B, T});
+  if (!attention.empty()) out.attention = stack(attention, 1);
   return out;
 }
 
@@ -72,9 +73,9 @@ struct Candidate {
 };
 
 // The memory for `n` copies of the one source (one row per alive hypothesis).
-DecoderMemory repeat_rows(const DecoderMemory& m, int64_t n, Loc loc) {
+DecoderMemory repeat_rows(const DecoderMemory& m, int64_t n) {
   const IndexTensor rows(std::vector<int64_t>(static_cast<size_t>(n), 0), {n});
-  auto repeat = [&](const Tensor& t) { return t.defined() ? index_select(t, 0, rows, loc) : Tensor(); };
+  auto repeat = [&](const Tensor& t) { return t.defined() ? index_select(t, 0, rows) : Tensor(); };
   return {repeat(m.states), repeat(m.final), repeat(m.padding_mask), repeat(m.keys)};
 }
 
@@ -91,16 +92,17 @@ Hypothesis finish(Beam beam, bool finished, bool length_normalize) {
 
 }  // namespace
 
-std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source, BeamOptions options,
-                                    Loc loc) {
-  check(!source.empty(), "beam_search", loc, [] { return std::string("the source is empty"); });
-  check(options.width >= 1 && options.max_length >= 1, "beam_search", loc, [&] {
+std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source,
+                                    BeamOptions options, Loc caller) {
+  const CallerScope scope(caller);
+  check(!source.empty(), "beam_search", caller, [] { return std::string("the source is empty"); });
+  check(options.width >= 1 && options.max_length >= 1, "beam_search", caller, [&] {
     return fmt::format("width ({}) and max_length ({}) must be at least 1", options.width, options.max_length);
   });
   NoGradGuard no_grad;
   const Seq2seqDecoder& decoder = model.decoder();
   const auto S = static_cast<int64_t>(source.size());
-  const DecoderMemory memory = model.encode(IndexTensor(source, {1, S}, loc), Tensor(), loc);
+  const DecoderMemory memory = model.encode(IndexTensor(source, {1, S}), Tensor());
   const int64_t k = options.width;
   const int64_t V = decoder.vocab_size();
 
@@ -112,8 +114,8 @@ std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int6
     StepScope scope(t);
     const auto n = static_cast<int64_t>(alive.size());
     const DecoderStep s =
-        decoder.step(decoder.embed(IndexTensor(previous, {n}), loc), hidden, repeat_rows(memory, n, loc), loc);
-    const std::vector<float> log_p = log_softmax(s.logits, 1, loc).to_vector();  // [n, V]
+        decoder.step(decoder.embed(IndexTensor(previous, {n})), hidden, repeat_rows(memory, n));
+    const std::vector<float> log_p = log_softmax(s.logits, 1).to_vector();  // [n, V]
     const std::vector<float> weights = s.attention.defined() ? s.attention.to_vector() : std::vector<float>();
 
     // Every one-token extension of every alive hypothesis, most probable first.
@@ -148,7 +150,7 @@ std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int6
       alive.clear();
       break;
     }
-    hidden = index_select(s.hidden, 0, IndexTensor(parents), loc);
+    hidden = index_select(s.hidden, 0, IndexTensor(parents));
     previous.clear();
     for (const Beam& beam : next) previous.push_back(beam.tokens.back());
     alive = std::move(next);

@@ -23,7 +23,7 @@ struct GreedyOutput {
 // Feeds each step's argmax to the next step, from <sos>, until every row has produced <eos> or
 // after `max_length` steps (T <= max_length). source [B, S]; source_mask [B, S], 1 = real token.
 GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, const Tensor& source_mask,
-                           int64_t max_length, Loc loc = Loc::current());
+                           int64_t max_length, Loc caller = Loc::current());
 
 struct BeamOptions {
   int64_t width = 4;        // k: hypotheses kept alive at each step
@@ -52,6 +52,6 @@ struct Hypothesis {
 // Ties are broken by beam order, then by lower token id, so with width 1 the result is exactly
 // greedy decoding's.
 std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source,
-                                    BeamOptions options = {}, Loc loc = Loc::current());
+                                    BeamOptions options = {}, Loc caller = Loc::current());
 
 }  // namespace glimpse::nn

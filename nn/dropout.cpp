@@ -5,11 +5,15 @@
 
 namespace glimpse::nn {
 
-Dropout::Dropout(float p, Generator& gen, Loc loc) : p_(p), gen_(&gen) {
-  glimpse::detail::check(p >= 0.0f && p <= 1.0f, "Dropout", loc,
+Dropout::Dropout(float p, Generator& gen, Loc caller) : p_(p), gen_(&gen) {
+  const CallerScope scope(caller);
+  glimpse::detail::check(p >= 0.0f && p <= 1.0f, "Dropout", caller,
                          [&] { return fmt::format("p must be in [0, 1], got {}", p); });
 }
 
-Tensor Dropout::forward(const Tensor& x, Loc loc) const { return dropout(x, p_, is_training(), *gen_, loc); }
+Tensor Dropout::forward(const Tensor& x, Loc caller) const {
+  const CallerScope scope(caller);
+  return dropout(x, p_, is_training(), *gen_);
+}
 
 }  // namespace glimpse::nn

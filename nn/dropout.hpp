@@ -11,10 +11,10 @@ class Dropout : public Module {
  public:
   // Zeroes each element with probability p while training and scales the rest by 1/(1-p).
   // The masks are drawn from `gen`, which must outlive the module.
-  explicit Dropout(float p = 0.5f, Generator& gen = default_generator(), Loc loc = Loc::current());
+  explicit Dropout(float p = 0.5f, Generator& gen = default_generator(), Loc caller = Loc::current());
 
-  Tensor forward(const Tensor& x, Loc loc = Loc::current()) const;
-  Tensor operator()(const Tensor& x, Loc loc = Loc::current()) const { return forward(x, loc); }
+  Tensor forward(const Tensor& x, Loc caller = Loc::current()) const;
+  Tensor operator()(const Tensor& x, Loc caller = Loc::current()) const { return forward(x, caller); }
 
   std::string kind() const override { return "Dropout"; }
   float p() const { return p_; }

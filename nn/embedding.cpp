@@ -9,15 +9,16 @@
 namespace glimpse::nn {
 
 Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, std::optional<int64_t> padding_idx,
-                     Generator& gen, Loc loc)
+                     Generator& gen, Loc caller)
     : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {
-  glimpse::detail::check(num_embeddings > 0 && embedding_dim > 0, "Embedding", loc, [&] {
+  const CallerScope scope(caller);
+  glimpse::detail::check(num_embeddings > 0 && embedding_dim > 0, "Embedding", caller, [&] {
     return fmt::format("sizes must be positive, got num_embeddings {} and embedding_dim {}", num_embeddings,
                        embedding_dim);
   });
   if (padding_idx) {
     const int64_t p = *padding_idx;
-    glimpse::detail::check(p >= -num_embeddings && p < num_embeddings, "Embedding", loc, [&] {
+    glimpse::detail::check(p >= -num_embeddings && p < num_embeddings, "Embedding", caller, [&] {
       return fmt::format("padding_idx {} is outside the table of {} rows", p, num_embeddings);
     });
     padding_idx_ = p < 0 ? p + num_embeddings : p;
@@ -31,9 +32,10 @@ Embedding::Embedding(int64_t num_embeddings, int64_t embedding_dim, std::optiona
   }
 }
 
-Tensor Embedding::forward(const IndexTensor& ids, Loc loc) const {
+Tensor Embedding::forward(const IndexTensor& ids, Loc caller) const {
+  const CallerScope scope(caller);
   // The op checks each id against the table and routes no gradient to the padding row.
-  return embedding(weight_, ids, padding_idx_.value_or(-1), loc);
+  return embedding(weight_, ids, padding_idx_.value_or(-1));
 }
 
 }  // namespace glimpse::nn

@@ -15,13 +15,15 @@ class Embedding : public Module {
   // (negative counts from the end, as in PyTorch) starts at zero and never receives a gradient,
   // so padding stays a zero vector.
   Embedding(int64_t num_embeddings, int64_t embedding_dim, std::optional<int64_t> padding_idx = std::nullopt,
-            Generator& gen = default_generator(), Loc loc = Loc::current());
-  Embedding(int64_t num_embeddings, int64_t embedding_dim, Generator& gen, Loc loc = Loc::current())
-      : Embedding(num_embeddings, embedding_dim, std::nullopt, gen, loc) {}
+            Generator& gen = default_generator(), Loc caller = Loc::current());
+  Embedding(int64_t num_embeddings, int64_t embedding_dim, Generator& gen, Loc caller = Loc::current())
+      : Embedding(num_embeddings, embedding_dim, std::nullopt, gen, caller) {}
 
   // ids of any shape → ids.shape + [embedding_dim].
-  Tensor forward(const IndexTensor& ids, Loc loc = Loc::current()) const;
-  Tensor operator()(const IndexTensor& ids, Loc loc = Loc::current()) const { return forward(ids, loc); }
+  Tensor forward(const IndexTensor& ids, Loc caller = Loc::current()) const;
+  Tensor operator()(const IndexTensor& ids, Loc caller = Loc::current()) const {
+    return forward(ids, caller);
+  }
 
   std::string kind() const override { return "Embedding"; }
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "autograd/caller_scope.hpp"
 #include "autograd/tape.hpp"
 
 namespace glimpse::nn::init {
@@ -45,8 +46,9 @@ Tensor& constant_(Tensor& t, float value) {
 Tensor& zeros_(Tensor& t) { return constant_(t, 0.0f); }
 Tensor& ones_(Tensor& t) { return constant_(t, 1.0f); }
 
-int64_t fan_in(const Tensor& weight, Loc loc) {
-  glimpse::detail::check(weight.dim() >= 2, "init::fan_in", loc, [&] {
+int64_t fan_in(const Tensor& weight, Loc caller) {
+  const CallerScope scope(caller);
+  glimpse::detail::check(weight.dim() >= 2, "init::fan_in", caller, [&] {
     return fmt::format("needs a weight with at least 2 dims [out, in, ...], got shape {}",
                        to_string(weight.shape()));
   });
@@ -55,8 +57,9 @@ int64_t fan_in(const Tensor& weight, Loc loc) {
   return fan;
 }
 
-Tensor& kaiming_uniform_(Tensor& t, float a, Generator& gen, Loc loc) {
-  const int64_t fan = fan_in(t, loc);
+Tensor& kaiming_uniform_(Tensor& t, float a, Generator& gen, Loc caller) {
+  const CallerScope scope(caller);
+  const int64_t fan = fan_in(t);
   const float gain = std::sqrt(2.0f / (1.0f + a * a));
   const float bound = fan > 0 ? gain * std::sqrt(3.0f / static_cast<float>(fan)) : 0.0f;
   return uniform_(t, -bound, bound, gen);

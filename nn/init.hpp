@@ -20,11 +20,12 @@ Tensor& zeros_(Tensor& t);
 Tensor& ones_(Tensor& t);
 
 // fan_in of a weight [out, in, ...]: in × (product of the trailing dims). A 1-D tensor has none.
-int64_t fan_in(const Tensor& weight, Loc loc = Loc::current());
+int64_t fan_in(const Tensor& weight, Loc caller = Loc::current());
 
 // He/Kaiming uniform for a leaky-ReLU slope `a`: U(-bound, bound) with
 //   gain = √(2 / (1 + a²)),  bound = gain · √(3 / fan_in).
 // nn.Linear uses a = √5, which makes bound = 1/√fan_in.
-Tensor& kaiming_uniform_(Tensor& t, float a, Generator& gen = default_generator(), Loc loc = Loc::current());
+Tensor& kaiming_uniform_(Tensor& t, float a, Generator& gen = default_generator(),
+                         Loc caller = Loc::current());
 
 }  // namespace glimpse::nn::init

@@ -6,10 +6,11 @@
 
 namespace glimpse::nn {
 
-LayerNorm::LayerNorm(Shape normalized_shape, float eps, bool elementwise_affine, Loc loc)
+LayerNorm::LayerNorm(Shape normalized_shape, float eps, bool elementwise_affine, Loc caller)
     : normalized_shape_(normalized_shape), eps_(eps) {
+  const CallerScope scope(caller);
   glimpse::detail::check(
-      !normalized_shape.empty() && numel(normalized_shape) > 0 && eps >= 0.0f, "LayerNorm", loc, [&] {
+      !normalized_shape.empty() && numel(normalized_shape) > 0 && eps >= 0.0f, "LayerNorm", caller, [&] {
         return fmt::format("needs a non-empty normalized_shape and eps >= 0, got {} and eps {}",
                            to_string(normalized_shape), eps);
       });
@@ -19,22 +20,23 @@ LayerNorm::LayerNorm(Shape normalized_shape, float eps, bool elementwise_affine,
   }
 }
 
-Tensor LayerNorm::forward(const Tensor& x, Loc loc) const {
-  glimpse::detail::check_defined({&x}, "LayerNorm", loc);
+Tensor LayerNorm::forward(const Tensor& x, Loc caller) const {
+  const CallerScope scope(caller);
+  glimpse::detail::check_defined({&x}, "LayerNorm");
   const int k = normalized_shape_.size();
   bool matches = x.dim() >= k;
   for (int i = 0; matches && i < k; ++i) matches = x.shape()[x.dim() - k + i] == normalized_shape_[i];
-  glimpse::detail::check(matches, "LayerNorm", loc, [&] {
+  glimpse::detail::check(matches, "LayerNorm", caller, [&] {
     return fmt::format("expects input [..., {}], got {}",
                        fmt::join(normalized_shape_.begin(), normalized_shape_.end(), ", "), to_string(x.shape()));
   });
   Shape dims;
   for (int i = 0; i < k; ++i) dims.push_back(x.dim() - k + i);
-  const Tensor mu = mean(x, dims, /*keepdim=*/true, loc);
-  const Tensor centred = sub(x, mu, loc);
-  const Tensor var = mean(mul(centred, centred, loc), dims, /*keepdim=*/true, loc);
-  Tensor y = div(centred, sqrt(add(var, eps_, loc), loc), loc);
-  if (weight_.defined()) y = add(mul(y, weight_, loc), bias_, loc);
+  const Tensor mu = mean(x, dims, /*keepdim=*/true);
+  const Tensor centred = x - mu;
+  const Tensor var = mean(centred * centred, dims, /*keepdim=*/true);
+  Tensor y = centred / sqrt(var + eps_);
+  if (weight_.defined()) y = y * weight_ + bias_;
   return y;
 }
 

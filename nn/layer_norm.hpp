@@ -13,14 +13,14 @@ class LayerNorm : public Module {
   // over the trailing dims `normalized_shape`; var is the biased variance (divide by n), as in
   // PyTorch. weight starts at ones and bias at zeros.
   explicit LayerNorm(Shape normalized_shape, float eps = 1e-5f, bool elementwise_affine = true,
-                     Loc loc = Loc::current());
+                     Loc caller = Loc::current());
   explicit LayerNorm(int64_t normalized_size, float eps = 1e-5f, bool elementwise_affine = true,
-                     Loc loc = Loc::current())
-      : LayerNorm(Shape{normalized_size}, eps, elementwise_affine, loc) {}
+                     Loc caller = Loc::current())
+      : LayerNorm(Shape{normalized_size}, eps, elementwise_affine, caller) {}
 
   // x [..., *normalized_shape] → same shape.
-  Tensor forward(const Tensor& x, Loc loc = Loc::current()) const;
-  Tensor operator()(const Tensor& x, Loc loc = Loc::current()) const { return forward(x, loc); }
+  Tensor forward(const Tensor& x, Loc caller = Loc::current()) const;
+  Tensor operator()(const Tensor& x, Loc caller = Loc::current()) const { return forward(x, caller); }
 
   std::string kind() const override { return "LayerNorm"; }
 

@@ -10,9 +10,10 @@
 
 namespace glimpse::nn {
 
-Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen, Loc loc)
+Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& gen, Loc caller)
     : in_features_(in_features), out_features_(out_features) {
-  glimpse::detail::check(in_features > 0 && out_features > 0, "Linear", loc, [&] {
+  const CallerScope scope(caller);
+  glimpse::detail::check(in_features > 0 && out_features > 0, "Linear", caller, [&] {
     return fmt::format("sizes must be positive, got in_features {} and out_features {}", in_features,
                        out_features);
   });
@@ -25,14 +26,15 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias, Generator& 
   }
 }
 
-Tensor Linear::forward(const Tensor& x, Loc loc) const {
-  glimpse::detail::check_defined({&x}, "Linear", loc);
-  glimpse::detail::check(x.dim() >= 1 && x.shape().back() == in_features_, "Linear", loc, [&] {
+Tensor Linear::forward(const Tensor& x, Loc caller) const {
+  const CallerScope scope(caller);
+  glimpse::detail::check_defined({&x}, "Linear");
+  glimpse::detail::check(x.dim() >= 1 && x.shape().back() == in_features_, "Linear", caller, [&] {
     return fmt::format("expects input [..., {}], got {}", in_features_, to_string(x.shape()));
   });
   // Wᵀ is a view; matmul reads it in place.
-  Tensor y = matmul(x, weight_.t(), loc);
-  return bias_.defined() ? add(y, bias_, loc) : y;
+  Tensor y = matmul(x, weight_.t());
+  return bias_.defined() ? y + bias_ : y;
 }
 
 }  // namespace glimpse::nn

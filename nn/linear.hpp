@@ -12,13 +12,13 @@ class Linear : public Module {
   // weight [out_features, in_features] and bias [out_features], both U(-1/√in, 1/√in) as in
   // PyTorch (kaiming_uniform with a = √5 for the weight).
   Linear(int64_t in_features, int64_t out_features, bool bias = true, Generator& gen = default_generator(),
-         Loc loc = Loc::current());
-  Linear(int64_t in_features, int64_t out_features, Generator& gen, Loc loc = Loc::current())
-      : Linear(in_features, out_features, true, gen, loc) {}
+         Loc caller = Loc::current());
+  Linear(int64_t in_features, int64_t out_features, Generator& gen, Loc caller = Loc::current())
+      : Linear(in_features, out_features, true, gen, caller) {}
 
   // x [..., in_features] → [..., out_features].
-  Tensor forward(const Tensor& x, Loc loc = Loc::current()) const;
-  Tensor operator()(const Tensor& x, Loc loc = Loc::current()) const { return forward(x, loc); }
+  Tensor forward(const Tensor& x, Loc caller = Loc::current()) const;
+  Tensor operator()(const Tensor& x, Loc caller = Loc::current()) const { return forward(x, caller); }
 
   std::string kind() const override { return "Linear"; }
 

@@ -5,11 +5,14 @@
 
 #include <cmath>
 
+#include "autograd/caller_scope.hpp"
+
 namespace glimpse::nn {
 
-StepLR::StepLR(Optimizer& optimizer, int64_t step_size, float gamma, Loc loc)
+StepLR::StepLR(Optimizer& optimizer, int64_t step_size, float gamma, Loc caller)
     : optimizer_(&optimizer), step_size_(step_size), gamma_(gamma), initial_lr_(optimizer.lr()) {
-  glimpse::detail::check(step_size > 0 && gamma > 0.0f, "StepLR", loc, [&] {
+  const CallerScope scope(caller);
+  glimpse::detail::check(step_size > 0 && gamma > 0.0f, "StepLR", caller, [&] {
     return fmt::format("step_size must be > 0 and gamma > 0, got {} and {}", step_size, gamma);
   });
 }

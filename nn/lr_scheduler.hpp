@@ -12,7 +12,7 @@ namespace glimpse::nn {
 class StepLR {
  public:
   // lr(epoch) = initial_lr · gamma^⌊epoch / step_size⌋, with the optimiser's lr as initial_lr.
-  StepLR(Optimizer& optimizer, int64_t step_size, float gamma = 0.1f, Loc loc = Loc::current());
+  StepLR(Optimizer& optimizer, int64_t step_size, float gamma = 0.1f, Loc caller = Loc::current());
 
   // Call once per epoch, after that epoch's optimizer.step() calls.
   void step();

@@ -10,9 +10,10 @@
 
 namespace glimpse::nn {
 
-LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc loc)
+LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc caller)
     : input_size_(input_size), hidden_size_(hidden_size) {
-  detail::check_cell_sizes("LSTMCell", input_size, hidden_size, loc);
+  const CallerScope scope(caller);
+  detail::check_cell_sizes("LSTMCell", input_size, hidden_size);
   const float k = 1.0f / std::sqrt(static_cast<float>(hidden_size));
   weight_ih_ = register_parameter("weight_ih", zeros({4 * hidden_size, input_size}));
   weight_hh_ = register_parameter("weight_hh", zeros({4 * hidden_size, hidden_size}));
@@ -21,26 +22,27 @@ LSTMCell::LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc 
   for (Tensor* p : {&weight_ih_, &weight_hh_, &bias_ih_, &bias_hh_}) init::uniform_(*p, -k, k, gen);
 }
 
-LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state, Loc loc) const {
-  detail::check_cell_inputs("LSTMCell", x, state.h, input_size_, hidden_size_, loc);
-  detail::check_cell_inputs("LSTMCell", x, state.c, input_size_, hidden_size_, loc);
+LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state, Loc caller) const {
+  const CallerScope scope(caller);
+  detail::check_cell_inputs("LSTMCell", x, state.h, input_size_, hidden_size_);
+  detail::check_cell_inputs("LSTMCell", x, state.c, input_size_, hidden_size_);
   // All four gates' pre-activations at once: [B, 4H], then split into i, f, g, o views.
-  const Tensor gates = add(add(matmul(x, weight_ih_.t(), loc), bias_ih_, loc),
-                           add(matmul(state.h, weight_hh_.t(), loc), bias_hh_, loc), loc);
-  const std::vector<Tensor> parts = chunk(gates, 4, 1, loc);
-  Tensor i = sigmoid(parts[0], loc);
-  Tensor f = sigmoid(parts[1], loc);
-  Tensor g = tanh(parts[2], loc);
-  Tensor o = sigmoid(parts[3], loc);
-  Tensor c_next = add(mul(f, state.c, loc), mul(i, g, loc), loc);
-  Tensor h_next = mul(o, tanh(c_next, loc), loc);
+  const Tensor gates = matmul(x, weight_ih_.t()) + bias_ih_ + (matmul(state.h, weight_hh_.t()) + bias_hh_);
+  const std::vector<Tensor> parts = chunk(gates, 4, 1);
+  Tensor i = sigmoid(parts[0]);
+  Tensor f = sigmoid(parts[1]);
+  Tensor g = tanh(parts[2]);
+  Tensor o = sigmoid(parts[3]);
+  Tensor c_next = f * state.c + i * g;
+  Tensor h_next = o * tanh(c_next);
   emit_step({{"h", h_next}, {"c", c_next}, {"i", i}, {"f", f}, {"g", g}, {"o", o}});
   return {h_next, c_next};
 }
 
-LSTMState LSTMCell::forward(const Tensor& x, Loc loc) const {
+LSTMState LSTMCell::forward(const Tensor& x, Loc caller) const {
+  const CallerScope scope(caller);
   const Shape state_shape{x.dim() == 2 ? x.shape()[0] : 1, hidden_size_};
-  return forward(x, LSTMState{zeros(state_shape), zeros(state_shape)}, loc);
+  return forward(x, LSTMState{zeros(state_shape), zeros(state_shape)});
 }
 
 }  // namespace glimpse::nn

@@ -28,16 +28,16 @@ class LSTMCell : public Module {
  public:
   // Every parameter U(-1/√H, 1/√H), as in PyTorch.
   LSTMCell(int64_t input_size, int64_t hidden_size, Generator& gen = default_generator(),
-           Loc loc = Loc::current());
+           Loc caller = Loc::current());
 
   // x [B, I], state {h [B, H], c [B, H]} → {h', c'}. Emits the step {"h", "c", "i", "f", "g", "o"}.
-  LSTMState forward(const Tensor& x, const LSTMState& state, Loc loc = Loc::current()) const;
+  LSTMState forward(const Tensor& x, const LSTMState& state, Loc caller = Loc::current()) const;
   // Starts from h = c = 0.
-  LSTMState forward(const Tensor& x, Loc loc = Loc::current()) const;
-  LSTMState operator()(const Tensor& x, const LSTMState& state, Loc loc = Loc::current()) const {
-    return forward(x, state, loc);
+  LSTMState forward(const Tensor& x, Loc caller = Loc::current()) const;
+  LSTMState operator()(const Tensor& x, const LSTMState& state, Loc caller = Loc::current()) const {
+    return forward(x, state, caller);
   }
-  LSTMState operator()(const Tensor& x, Loc loc = Loc::current()) const { return forward(x, loc); }
+  LSTMState operator()(const Tensor& x, Loc caller = Loc::current()) const { return forward(x, caller); }
 
   std::string kind() const override { return "LSTMCell"; }
 

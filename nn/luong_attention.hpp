@@ -31,18 +31,18 @@ class LuongAttention : public Module {
  public:
   // attn_dim (A) is used by Concat only; 0 means A = dec_hidden.
   LuongAttention(LuongScore score, int64_t dec_hidden, int64_t enc_hidden, int64_t attn_dim = 0,
-                 Generator& gen = default_generator(), Loc loc = Loc::current());
+                 Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // The raw scores: s [B, H_dec], hs [B, S, H_enc] → [B, S].
-  Tensor score(const Tensor& s, const Tensor& hs, Loc loc = Loc::current()) const;
+  Tensor score(const Tensor& s, const Tensor& hs, Loc caller = Loc::current()) const;
 
   // s [B, H_dec], hs [B, S, H_enc], mask [B, S] (optional, 1 = padding)
   // → context [B, H_enc], weights [B, S]. Emits {"scores", "weights", "context"} to the tracer.
   AttentionOutput forward(const Tensor& s, const Tensor& hs, const Tensor& mask = Tensor(),
-                          Loc loc = Loc::current()) const;
+                          Loc caller = Loc::current()) const;
   AttentionOutput operator()(const Tensor& s, const Tensor& hs, const Tensor& mask = Tensor(),
-                             Loc loc = Loc::current()) const {
-    return forward(s, hs, mask, loc);
+                             Loc caller = Loc::current()) const {
+    return forward(s, hs, mask, caller);
   }
 
   std::string kind() const override { return "LuongAttention"; }

@@ -10,10 +10,11 @@
 
 namespace glimpse::nn {
 
-Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Loc loc) {
-  const int d = normalize_dim(dim, shape.size(), "masked_softmax", loc);
-  const Shape full = broadcast_shapes(shape, mask.shape(), "masked_softmax", loc);
-  glimpse::detail::check(full == shape, "masked_softmax", loc, [&] {
+Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Loc caller) {
+  const CallerScope scope(caller);
+  const int d = normalize_dim(dim, shape.size(), "masked_softmax");
+  const Shape full = broadcast_shapes(shape, mask.shape(), "masked_softmax");
+  glimpse::detail::check(full == shape, "masked_softmax", caller, [&] {
     return fmt::format("mask of shape {} must broadcast to the scores' shape {}", to_string(mask.shape()),
                        to_string(shape));
   });
@@ -35,21 +36,22 @@ Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Lo
   return out;
 }
 
-Tensor masked_softmax(const Tensor& scores, const Tensor& mask, int64_t dim, Loc loc) {
-  if (!mask.defined()) return softmax(scores, dim, loc);
-  glimpse::detail::check(!mask.requires_grad(), "masked_softmax", loc,
-                [] { return std::string("the mask must not require grad (masks are constants)"); });
-  const MaskKind kind = mask_kind(mask, "masked_softmax", loc);
-  const Tensor empty_rows = fully_masked_rows(mask, scores.shape(), dim, loc);
+Tensor masked_softmax(const Tensor& scores, const Tensor& mask, int64_t dim, Loc caller) {
+  const CallerScope scope(caller);
+  if (!mask.defined()) return softmax(scores, dim);
+  glimpse::detail::check(!mask.requires_grad(), "masked_softmax", caller,
+                         [] { return std::string("the mask must not require grad (masks are constants)"); });
+  const MaskKind kind = mask_kind(mask, "masked_softmax");
+  const Tensor empty_rows = fully_masked_rows(mask, scores.shape(), dim);
   const float inf = std::numeric_limits<float>::infinity();
   // exp(-inf) = 0: no weight, no gradient. An additive mask is added as PyTorch adds it.
-  Tensor filled = kind == MaskKind::zero_one ? masked_fill(scores, mask, -inf, loc) : add(scores, mask, loc);
+  Tensor filled = kind == MaskKind::zero_one ? masked_fill(scores, mask, -inf) : scores + mask;
   bool any_empty = false;
   for (int64_t i = 0; i < empty_rows.numel(); ++i) any_empty = any_empty || empty_rows.data()[i] != 0.0f;
-  if (!any_empty) return softmax(filled, dim, loc);
+  if (!any_empty) return softmax(filled, dim);
   // A row of -inf would give NaN: give softmax finite zeros there, then zero its weights.
-  filled = masked_fill(filled, empty_rows, 0.0f, loc);
-  return masked_fill(softmax(filled, dim, loc), empty_rows, 0.0f, loc);
+  filled = masked_fill(filled, empty_rows, 0.0f);
+  return masked_fill(softmax(filled, dim), empty_rows, 0.0f);
 }
 
 }  // namespace glimpse::nn

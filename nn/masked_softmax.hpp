@@ -20,12 +20,12 @@ namespace glimpse::nn {
 // softmax(scores) along `dim` with masked positions set to weight 0. `mask` (optional: an
 // undefined Tensor means no mask) must broadcast to scores' shape and must not require grad.
 Tensor masked_softmax(const Tensor& scores, const Tensor& mask, int64_t dim = -1,
-                      Loc loc = Loc::current());
+                      Loc caller = Loc::current());
 
 // 1 where every position along `dim` of the mask (broadcast to `shape`) is masked (1 in a 0/1
 // mask, −inf in an additive one), else 0;
 // the result has `shape` with `dim` reduced to size 1. Not differentiable (masks carry no grad).
 Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim = -1,
-                         Loc loc = Loc::current());
+                         Loc caller = Loc::current());
 
 }  // namespace glimpse::nn

@@ -43,8 +43,8 @@ class MultiheadAttention : public Module {
   // in training mode (masks drawn from `gen`, which must outlive the module); the returned
   // weights are the ones before dropout, so their rows sum to 1. Initialised as PyTorch does:
   // in_proj_weight Xavier-uniform, out_proj.weight as a Linear, both biases 0.
-  MultiheadAttention(int64_t embed_dim, int64_t num_heads, float dropout = 0.0f, Generator& gen = default_generator(),
-                     Loc loc = Loc::current());
+  MultiheadAttention(int64_t embed_dim, int64_t num_heads, float dropout = 0.0f,
+                     Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // query [B, T, E], key and value [B, S, E]; masks optional (undefined Tensor = none). The
   // arguments in PyTorch's order. Emits {"weights", "head_weights", "context"} to the tracer
@@ -52,12 +52,13 @@ class MultiheadAttention : public Module {
   MultiheadAttentionOutput forward(const Tensor& query, const Tensor& key, const Tensor& value,
                                    const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                                    const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,
-                                   Loc loc = Loc::current()) const;
+                                   Loc caller = Loc::current()) const;
   MultiheadAttentionOutput operator()(const Tensor& query, const Tensor& key, const Tensor& value,
                                       const Tensor& key_padding_mask = Tensor(), bool need_weights = true,
                                       const Tensor& attn_mask = Tensor(), bool average_attn_weights = true,
-                                      Loc loc = Loc::current()) const {
-    return forward(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, loc);
+                                      Loc caller = Loc::current()) const {
+    return forward(query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights,
+                   caller);
   }
 
   std::string kind() const override { return "MultiheadAttention"; }

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "autograd/caller_scope.hpp"
 #include "autograd/tape.hpp"
 
 namespace glimpse::nn {
@@ -14,18 +15,19 @@ using glimpse::detail::check;
 
 namespace {
 // One hyperparameter: `ok` must hold for `value`, or the error names it and its allowed range.
-void check_option(bool ok, const char* optimizer, const char* name, float value, const char* range, Loc loc) {
-  check(ok, optimizer, loc, [&] { return fmt::format("{} must be {}, got {}", name, range, value); });
+void check_option(bool ok, const char* optimizer, const char* name, float value, const char* range) {
+  check(ok, optimizer, [&] { return fmt::format("{} must be {}, got {}", name, range, value); });
 }
 }  // namespace
 
-Optimizer::Optimizer(std::vector<Tensor> params, float lr, const char* name, Loc loc)
+Optimizer::Optimizer(std::vector<Tensor> params, float lr, const char* name, Loc caller)
     : params_(std::move(params)), lr_(lr) {
-  check_option(lr > 0.0f && std::isfinite(lr), name, "lr", lr, "a finite number > 0", loc);
+  const CallerScope scope(caller);
+  check_option(lr > 0.0f && std::isfinite(lr), name, "lr", lr, "a finite number > 0");
   for (size_t i = 0; i < params_.size(); ++i) {
     const Tensor& p = params_[i];
     // Updates write p.data() in place, which needs a leaf that owns its values contiguously.
-    check(p.defined() && p.is_leaf() && p.requires_grad() && p.is_contiguous(), name, loc,
+    check(p.defined() && p.is_leaf() && p.requires_grad() && p.is_contiguous(), name, caller,
           [&] { return fmt::format("parameter {} must be a contiguous leaf tensor that requires grad", i); });
   }
 }
@@ -36,12 +38,13 @@ void Optimizer::zero_grad() {
 
 // ---- SGD -----------------------------------------------------------------------------------
 
-SGD::SGD(std::vector<Tensor> params, SGDOptions options, Loc loc)
-    : Optimizer(std::move(params), options.lr, "SGD", loc), options_(options), momentum_(params_.size()) {
+SGD::SGD(std::vector<Tensor> params, SGDOptions options, Loc caller)
+    : Optimizer(std::move(params), options.lr, "SGD", caller), options_(options), momentum_(params_.size()) {
+  const CallerScope scope(caller);
   const float momentum = options.momentum, weight_decay = options.weight_decay;
-  check_option(momentum >= 0.0f && momentum < 1.0f, "SGD", "momentum", momentum, "in [0, 1)", loc);
+  check_option(momentum >= 0.0f && momentum < 1.0f, "SGD", "momentum", momentum, "in [0, 1)");
   check_option(weight_decay >= 0.0f && std::isfinite(weight_decay), "SGD", "weight_decay", weight_decay,
-               "a finite number >= 0", loc);
+               "a finite number >= 0");
 }
 
 void SGD::step() {
@@ -69,22 +72,23 @@ void SGD::step() {
 
 // ---- Adam ----------------------------------------------------------------------------------
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions options, Loc loc)
-    : Adam(std::move(params), options, /*decoupled=*/false, "Adam", loc) {}
+Adam::Adam(std::vector<Tensor> params, AdamOptions options, Loc caller)
+    : Adam(std::move(params), options, /*decoupled=*/false, "Adam", caller) {}
 
-Adam::Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, const char* name, Loc loc)
-    : Optimizer(std::move(params), options.lr, name, loc),
+Adam::Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, const char* name, Loc caller)
+    : Optimizer(std::move(params), options.lr, name, caller),
       options_(options),
       decoupled_(decoupled),
       t_(params_.size(), 0),
       m_(params_.size()),
       v_(params_.size()) {
+  const CallerScope scope(caller);
   const float beta1 = options.beta1, beta2 = options.beta2, eps = options.eps, weight_decay = options.weight_decay;
-  check_option(beta1 >= 0.0f && beta1 < 1.0f, name, "beta1", beta1, "in [0, 1)", loc);
-  check_option(beta2 >= 0.0f && beta2 < 1.0f, name, "beta2", beta2, "in [0, 1)", loc);
-  check_option(eps > 0.0f && std::isfinite(eps), name, "eps", eps, "a finite number > 0", loc);
+  check_option(beta1 >= 0.0f && beta1 < 1.0f, name, "beta1", beta1, "in [0, 1)");
+  check_option(beta2 >= 0.0f && beta2 < 1.0f, name, "beta2", beta2, "in [0, 1)");
+  check_option(eps > 0.0f && std::isfinite(eps), name, "eps", eps, "a finite number > 0");
   check_option(weight_decay >= 0.0f && std::isfinite(weight_decay), name, "weight_decay", weight_decay,
-               "a finite number >= 0", loc);
+               "a finite number >= 0");
 }
 
 void Adam::step() {
@@ -122,7 +126,8 @@ void Adam::step() {
 
 // ---- AdamW ---------------------------------------------------------------------------------
 
-AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o, Loc loc)
-    : Adam(std::move(params), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}, /*decoupled=*/true, "AdamW", loc) {}
+AdamW::AdamW(std::vector<Tensor> params, AdamWOptions o, Loc caller)
+    : Adam(std::move(params), {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay}, /*decoupled=*/true, "AdamW",
+           caller) {}
 
 }  // namespace glimpse::nn

@@ -15,7 +15,7 @@ namespace glimpse::nn {
 
 class Optimizer {
  public:
-  Optimizer(std::vector<Tensor> params, float lr, const char* name, Loc loc);
+  Optimizer(std::vector<Tensor> params, float lr, const char* name, Loc caller);
   virtual ~Optimizer() = default;
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
@@ -47,7 +47,7 @@ struct SGDOptions {
 //   p ← p − lr·buf                                   (p ← p − lr·g without momentum)
 class SGD : public Optimizer {
  public:
-  SGD(std::vector<Tensor> params, SGDOptions options, Loc loc = Loc::current());
+  SGD(std::vector<Tensor> params, SGDOptions options, Loc caller = Loc::current());
   void step() override;
 
  private:
@@ -70,12 +70,12 @@ struct AdamOptions {
 // Note eps is added after the square root and the bias correction.
 class Adam : public Optimizer {
  public:
-  Adam(std::vector<Tensor> params, AdamOptions options = {}, Loc loc = Loc::current());
+  Adam(std::vector<Tensor> params, AdamOptions options = {}, Loc caller = Loc::current());
   void step() override;
 
  protected:
   // decoupled: weight decay shrinks p directly (AdamW) instead of joining the gradient.
-  Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, const char* name, Loc loc);
+  Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, const char* name, Loc caller);
 
  private:
   AdamOptions options_;
@@ -98,7 +98,7 @@ struct AdamWOptions {
 //   then Adam's update with g = grad (no weight_decay term in the moments).
 class AdamW : public Adam {
  public:
-  AdamW(std::vector<Tensor> params, AdamWOptions options = {}, Loc loc = Loc::current());
+  AdamW(std::vector<Tensor> params, AdamWOptions options = {}, Loc caller = Loc::current());
 };
 
 }  // namespace glimpse::nn

@@ -7,11 +7,12 @@
 
 namespace glimpse::nn {
 
-Tensor sinusoidal_encoding(int64_t max_len, int64_t d_model, Loc loc) {
-  glimpse::detail::check(max_len >= 0 && d_model > 0, "sinusoidal_encoding", loc, [&] {
+Tensor sinusoidal_encoding(int64_t max_len, int64_t d_model, Loc caller) {
+  const CallerScope scope(caller);
+  glimpse::detail::check(max_len >= 0 && d_model > 0, "sinusoidal_encoding", caller, [&] {
     return fmt::format("need max_len >= 0 and d_model > 0, got max_len {} and d_model {}", max_len, d_model);
   });
-  Tensor pe = zeros({max_len, d_model}, loc);
+  Tensor pe = zeros({max_len, d_model});
   for (int64_t pos = 0; pos < max_len; ++pos)
     for (int64_t j = 0; j < d_model; ++j) {
       const int64_t two_i = j - j % 2;  // dims 2i and 2i+1 share one frequency
@@ -21,20 +22,22 @@ Tensor sinusoidal_encoding(int64_t max_len, int64_t d_model, Loc loc) {
   return pe;
 }
 
-PositionalEncoding::PositionalEncoding(int64_t d_model, float dropout, int64_t max_len, Generator& gen, Loc loc)
+PositionalEncoding::PositionalEncoding(int64_t d_model, float dropout, int64_t max_len, Generator& gen,
+                                       Loc caller)
     : d_model_(d_model),
-      table_(sinusoidal_encoding(max_len, d_model, loc)),
-      dropout_(register_module("dropout", std::make_shared<Dropout>(dropout, gen, loc))) {}
+      table_(sinusoidal_encoding(max_len, d_model, caller)),
+      dropout_(register_module("dropout", std::make_shared<Dropout>(dropout, gen, caller))) {}
 
-Tensor PositionalEncoding::forward(const Tensor& x, Loc loc) const {
-  glimpse::detail::check_defined({&x}, "PositionalEncoding", loc);
-  glimpse::detail::check(x.dim() >= 2 && x.shape().back() == d_model_ && x.size(-2) <= table_.size(0), "PositionalEncoding", loc,
-                [&] {
-                  return fmt::format("expected input [..., T, {}] with T <= max_len {}, got {}", d_model_,
-                                     table_.size(0), to_string(x.shape()));
-                });
-  const Tensor summed = add(x, table_.slice(0, 0, x.size(-2)), loc);  // [T, d] broadcasts over the batch
-  return dropout_->forward(summed, loc);
+Tensor PositionalEncoding::forward(const Tensor& x, Loc caller) const {
+  const CallerScope scope(caller);
+  glimpse::detail::check_defined({&x}, "PositionalEncoding");
+  glimpse::detail::check(x.dim() >= 2 && x.shape().back() == d_model_ && x.size(-2) <= table_.size(0),
+                         "PositionalEncoding", caller, [&] {
+                           return fmt::format("expected input [..., T, {}] with T <= max_len {}, got {}",
+                                              d_model_, table_.size(0), to_string(x.shape()));
+                         });
+  const Tensor summed = x + table_.slice(0, 0, x.size(-2));  // [T, d] broadcasts over the batch
+  return dropout_->forward(summed);
 }
 
 }  // namespace glimpse::nn

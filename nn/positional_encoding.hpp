@@ -21,16 +21,16 @@
 namespace glimpse::nn {
 
 // The [max_len, d_model] table PE above (also what lesson 10 draws as a heatmap).
-Tensor sinusoidal_encoding(int64_t max_len, int64_t d_model, Loc loc = Loc::current());
+Tensor sinusoidal_encoding(int64_t max_len, int64_t d_model, Loc caller = Loc::current());
 
 class PositionalEncoding : public Module {
  public:
   // dropout: probability of zeroing an element of the sum in training mode (0 = no dropout);
   // its masks come from `gen`, which must outlive the module.
   PositionalEncoding(int64_t d_model, float dropout = 0.0f, int64_t max_len = 5000,
-                     Generator& gen = default_generator(), Loc loc = Loc::current());
+                     Generator& gen = default_generator(), Loc caller = Loc::current());
 
-  Tensor forward(const Tensor& x, Loc loc = Loc::current()) const;
+  Tensor forward(const Tensor& x, Loc caller = Loc::current()) const;
 
   const Tensor& table() const { return table_; }
   int64_t d_model() const { return d_model_; }

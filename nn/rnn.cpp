@@ -16,11 +16,11 @@ using glimpse::detail::check;
 namespace {
 
 // Where the mask is 0 (padding), the state stays what it was:  m·new + (1 − m)·old.
-Tensor keep_where_padded(const Tensor& m, const Tensor& h_new, const Tensor& h_old, Loc loc) {
-  return add(mul(m, h_new, loc), mul(rsub(m, 1.0f, loc), h_old, loc), loc);
+Tensor keep_where_padded(const Tensor& m, const Tensor& h_new, const Tensor& h_old) {
+  return m * h_new + (1.0f - m) * h_old;
 }
-LSTMState keep_where_padded(const Tensor& m, const LSTMState& s_new, const LSTMState& s_old, Loc loc) {
-  return {keep_where_padded(m, s_new.h, s_old.h, loc), keep_where_padded(m, s_new.c, s_old.c, loc)};
+LSTMState keep_where_padded(const Tensor& m, const LSTMState& s_new, const LSTMState& s_old) {
+  return {keep_where_padded(m, s_new.h, s_old.h), keep_where_padded(m, s_new.c, s_old.c)};
 }
 
 const Tensor& hidden_of(const Tensor& h) { return h; }
@@ -30,14 +30,14 @@ const Tensor& hidden_of(const LSTMState& s) { return s.h; }
 // `state`. Returns the hidden state after each step (in time order) and the final state.
 template <class Cell, class State>
 std::pair<std::vector<Tensor>, State> unroll(const Cell& cell, const Tensor& x, State state,
-                                             const Tensor& mask, bool reverse, Loc loc) {
+                                             const Tensor& mask, bool reverse) {
   const int64_t steps = x.shape()[1];
   std::vector<Tensor> hidden(static_cast<size_t>(steps));
   for (int64_t k = 0; k < steps; ++k) {
     const int64_t t = reverse ? steps - 1 - k : k;
     StepScope scope(t);  // the cell's step record is tagged with the time index t
-    State next = cell.forward(x.select(1, t, loc), state, loc);
-    if (mask.defined()) next = keep_where_padded(mask.select(1, t, loc).unsqueeze(1, loc), next, state, loc);
+    State next = cell.forward(x.select(1, t), state);
+    if (mask.defined()) next = keep_where_padded(mask.select(1, t).unsqueeze(1), next, state);
     state = std::move(next);
     hidden[static_cast<size_t>(t)] = hidden_of(state);
   }
@@ -49,18 +49,18 @@ struct Sizes {
 };
 
 Sizes check_layer_inputs(const char* layer, const Tensor& x, const Tensor& mask, int64_t input_size,
-                         int64_t states, Loc loc) {
-  check(x.dim() == 3 && x.shape()[2] == input_size && x.shape()[1] > 0, layer, loc, [&] {
+                         int64_t states) {
+  check(x.dim() == 3 && x.shape()[2] == input_size && x.shape()[1] > 0, layer, [&] {
     return fmt::format("expects batch-first input [batch, steps >= 1, {}], got {}", input_size,
                        to_string(x.shape()));
   });
   const int64_t batch = x.shape()[0], steps = x.shape()[1];
   if (mask.defined()) {
-    check(mask.dim() == 2 && mask.shape()[0] == batch && mask.shape()[1] == steps, layer, loc, [&] {
+    check(mask.dim() == 2 && mask.shape()[0] == batch && mask.shape()[1] == steps, layer, [&] {
       return fmt::format("expects mask [{}, {}] (batch, steps) for input {}, got {}", batch, steps,
                          to_string(x.shape()), to_string(mask.shape()));
     });
-    check(!mask.requires_grad(), layer, loc, [] { return std::string("the mask must not require grad"); });
+    check(!mask.requires_grad(), layer, [] { return std::string("the mask must not require grad"); });
   }
   return {batch, steps, states};
 }
@@ -68,69 +68,73 @@ Sizes check_layer_inputs(const char* layer, const Tensor& x, const Tensor& mask,
 // The initial state of cell k (l0, l0_reverse, l1, ...): a slice of s0 [L·D, B, H], or zeros
 // when s0 is undefined.
 Tensor initial_state(const char* layer, const char* name, const Tensor& s0, const Sizes& n,
-                     int64_t hidden_size, int64_t k, Loc loc) {
+                     int64_t hidden_size, int64_t k) {
   if (!s0.defined()) return zeros({n.batch, hidden_size});
   check(s0.dim() == 3 && s0.shape()[0] == n.states && s0.shape()[1] == n.batch &&
             s0.shape()[2] == hidden_size,
-        layer, loc, [&] {
+        layer, [&] {
           return fmt::format("expects {} [{}, {}, {}] (layers·directions, batch, hidden), got {}", name,
                              n.states, n.batch, hidden_size, to_string(s0.shape()));
         });
-  return s0.select(0, k, loc);
+  return s0.select(0, k);
 }
 
 // Unrolls each layer's directions over its input (layer 0: x, then the layer below's output) and
 // assembles PyTorch's outputs. cells and initial states are in PyTorch's order l0, l0_reverse, l1, ...
 template <class Cell, class State>
 RecurrentOutput run_layers(const std::vector<const Cell*>& cells, int64_t directions, const Tensor& x,
-                           const std::vector<State>& initial, const Tensor& mask, Loc loc) {
+                           const std::vector<State>& initial, const Tensor& mask) {
   std::vector<Tensor> last_h, last_c;
   Tensor input = x;
   for (size_t first = 0; first < cells.size(); first += static_cast<size_t>(directions)) {
     std::vector<Tensor> outputs;
     for (size_t d = 0; d < static_cast<size_t>(directions); ++d) {
-      auto [hidden, final_state] = unroll(*cells[first + d], input, initial[first + d], mask, /*reverse=*/d == 1, loc);
-      outputs.push_back(stack(hidden, 1, loc));  // [B, T, H]
+      auto [hidden, final_state] =
+          unroll(*cells[first + d], input, initial[first + d], mask, /*reverse=*/d == 1);
+      outputs.push_back(stack(hidden, 1));  // [B, T, H]
       last_h.push_back(hidden_of(final_state));
       if constexpr (std::is_same_v<State, LSTMState>) last_c.push_back(final_state.c);
     }
-    input = outputs.size() == 1 ? outputs[0] : cat(outputs, 2, loc);  // what the next layer reads
+    input = outputs.size() == 1 ? outputs[0] : cat(outputs, 2);  // what the next layer reads
   }
   RecurrentOutput out;
   out.output = input;
-  out.h_n = stack(last_h, 0, loc);
-  if (!last_c.empty()) out.c_n = stack(last_c, 0, loc);
+  out.h_n = stack(last_h, 0);
+  if (!last_c.empty()) out.c_n = stack(last_c, 0);
   out.directions = directions;
   return out;
 }
 
 }  // namespace
 
-Tensor RecurrentOutput::last(Loc loc) const {
+Tensor RecurrentOutput::last(Loc caller) const {
+  const CallerScope scope(caller);
   check(h_n.defined() && h_n.dim() == 3 && directions >= 1 && h_n.shape()[0] % directions == 0,
-        "RecurrentOutput::last", loc,
+        "RecurrentOutput::last", caller,
         [] { return std::string("h_n must be a [layers·directions, batch, hidden] tensor"); });
   const int64_t top = h_n.shape()[0] - directions;  // the top layer's first direction
-  if (directions == 1) return h_n.select(0, top, loc);
+  if (directions == 1) return h_n.select(0, top);
   std::vector<Tensor> parts;
-  for (int64_t d = 0; d < directions; ++d) parts.push_back(h_n.select(0, top + d, loc));
-  return cat(parts, 1, loc);
+  for (int64_t d = 0; d < directions; ++d) parts.push_back(h_n.select(0, top + d));
+  return cat(parts, 1);
 }
 
 // ---- the stack of cells, named like PyTorch -------------------------------------------------
 namespace detail {
 
 template <class Cell>
-RecurrentLayers<Cell>::RecurrentLayers(const char* name, int64_t input_size, int64_t hidden_size, int64_t num_layers,
-                                       bool bidirectional, Generator& gen, Loc loc)
+RecurrentLayers<Cell>::RecurrentLayers(const char* name, int64_t input_size, int64_t hidden_size,
+                                       int64_t num_layers, bool bidirectional, Generator& gen, Loc caller)
     : num_layers_(num_layers), directions_(bidirectional ? 2 : 1) {
-  check(num_layers >= 1, name, loc, [&] { return fmt::format("num_layers must be >= 1, got {}", num_layers); });
+  const CallerScope scope(caller);
+  check(num_layers >= 1, name, caller,
+        [&] { return fmt::format("num_layers must be >= 1, got {}", num_layers); });
   std::vector<std::string> suffixes;
   for (int64_t layer = 0; layer < num_layers; ++layer)
     for (int64_t d = 0; d < directions_; ++d) {
       // Layer 0 reads x; each layer above reads the one below, both directions side by side.
       const int64_t layer_input = layer == 0 ? input_size : directions_ * hidden_size;
-      cells_.push_back(std::make_shared<Cell>(layer_input, hidden_size, gen, loc));
+      cells_.push_back(std::make_shared<Cell>(layer_input, hidden_size, gen));
       suffixes.push_back(fmt::format("_l{}{}", layer, d == 1 ? "_reverse" : ""));  // PyTorch's suffixes
     }
   for (size_t k = 0; k < cells_.size(); ++k) {
@@ -144,8 +148,9 @@ RecurrentLayers<Cell>::RecurrentLayers(const char* name, int64_t input_size, int
 }
 
 template <class Cell>
-const Cell& RecurrentLayers<Cell>::cell(int64_t layer, bool reverse, Loc loc) const {
-  check(layer >= 0 && layer < num_layers_ && (!reverse || directions_ == 2), kind().c_str(), loc, [&] {
+const Cell& RecurrentLayers<Cell>::cell(int64_t layer, bool reverse, Loc caller) const {
+  const CallerScope scope(caller);
+  check(layer >= 0 && layer < num_layers_ && (!reverse || directions_ == 2), kind().c_str(), caller, [&] {
     return fmt::format("has no cell for layer {}{} ({} layers, {})", layer, reverse ? " reverse" : "", num_layers_,
                        directions_ == 2 ? "bidirectional" : "one direction");
   });
@@ -166,46 +171,55 @@ template class RecurrentLayers<LSTMCell>;
 }  // namespace detail
 
 // ---- RNN -----------------------------------------------------------------------------------
-RNN::RNN(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen, Loc loc)
-    : RecurrentLayers("RNN", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
+RNN::RNN(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen,
+         Loc caller)
+    : RecurrentLayers("RNN", input_size, hidden_size, num_layers, bidirectional, gen, caller) {}
 
-RecurrentOutput RNN::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc loc) const {
-  glimpse::detail::check_defined({&x}, "RNN", loc);
+RecurrentOutput RNN::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc caller) const {
+  const CallerScope scope(caller);
+  glimpse::detail::check_defined({&x}, "RNN");
   const auto all = cells();
-  const Sizes n = check_layer_inputs("RNN", x, mask, input_size(), std::ssize(all), loc);
+  const Sizes n = check_layer_inputs("RNN", x, mask, input_size(), std::ssize(all));
   std::vector<Tensor> initial;
-  for (int64_t k = 0; k < n.states; ++k) initial.push_back(initial_state("RNN", "h0", h0, n, hidden_size(), k, loc));
-  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask, loc);
+  for (int64_t k = 0; k < n.states; ++k)
+    initial.push_back(initial_state("RNN", "h0", h0, n, hidden_size(), k));
+  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask);
 }
 
 // ---- GRU -----------------------------------------------------------------------------------
-GRU::GRU(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen, Loc loc)
-    : RecurrentLayers("GRU", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
+GRU::GRU(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen,
+         Loc caller)
+    : RecurrentLayers("GRU", input_size, hidden_size, num_layers, bidirectional, gen, caller) {}
 
-RecurrentOutput GRU::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc loc) const {
-  glimpse::detail::check_defined({&x}, "GRU", loc);
+RecurrentOutput GRU::forward(const Tensor& x, const Tensor& h0, const Tensor& mask, Loc caller) const {
+  const CallerScope scope(caller);
+  glimpse::detail::check_defined({&x}, "GRU");
   const auto all = cells();
-  const Sizes n = check_layer_inputs("GRU", x, mask, input_size(), std::ssize(all), loc);
+  const Sizes n = check_layer_inputs("GRU", x, mask, input_size(), std::ssize(all));
   std::vector<Tensor> initial;
-  for (int64_t k = 0; k < n.states; ++k) initial.push_back(initial_state("GRU", "h0", h0, n, hidden_size(), k, loc));
-  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask, loc);
+  for (int64_t k = 0; k < n.states; ++k)
+    initial.push_back(initial_state("GRU", "h0", h0, n, hidden_size(), k));
+  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask);
 }
 
 // ---- LSTM ----------------------------------------------------------------------------------
-LSTM::LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen, Loc loc)
-    : RecurrentLayers("LSTM", input_size, hidden_size, num_layers, bidirectional, gen, loc) {}
+LSTM::LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional, Generator& gen,
+           Loc caller)
+    : RecurrentLayers("LSTM", input_size, hidden_size, num_layers, bidirectional, gen, caller) {}
 
-RecurrentOutput LSTM::forward(const Tensor& x, const LSTMState& state0, const Tensor& mask, Loc loc) const {
-  glimpse::detail::check_defined({&x}, "LSTM", loc);
+RecurrentOutput LSTM::forward(const Tensor& x, const LSTMState& state0, const Tensor& mask,
+                              Loc caller) const {
+  const CallerScope scope(caller);
+  glimpse::detail::check_defined({&x}, "LSTM");
   const auto all = cells();
-  const Sizes n = check_layer_inputs("LSTM", x, mask, input_size(), std::ssize(all), loc);
-  check(state0.h.defined() == state0.c.defined(), "LSTM", loc,
+  const Sizes n = check_layer_inputs("LSTM", x, mask, input_size(), std::ssize(all));
+  check(state0.h.defined() == state0.c.defined(), "LSTM", caller,
         [] { return std::string("give both h0 and c0 in the initial state, or neither"); });
   std::vector<LSTMState> initial;
   for (int64_t k = 0; k < n.states; ++k)
-    initial.push_back({initial_state("LSTM", "h0", state0.h, n, hidden_size(), k, loc),
-                       initial_state("LSTM", "c0", state0.c, n, hidden_size(), k, loc)});
-  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask, loc);
+    initial.push_back({initial_state("LSTM", "h0", state0.h, n, hidden_size(), k),
+                       initial_state("LSTM", "c0", state0.c, n, hidden_size(), k)});
+  return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask);
 }
 
 }  // namespace glimpse::nn

@@ -41,7 +41,7 @@ struct RecurrentOutput {
   int64_t directions = 1;  // D
 
   // The top layer's last states, directions side by side, [B, D·H]: what a decoder usually starts from.
-  Tensor last(Loc loc = Loc::current()) const;
+  Tensor last(Loc caller = Loc::current()) const;
 };
 
 namespace detail {
@@ -55,11 +55,11 @@ class RecurrentLayers : public Module {
   int64_t num_layers() const { return num_layers_; }
   bool bidirectional() const { return directions_ == 2; }
   // The cell of layer `layer` (0 reads x) that reads the sequence forwards, or backwards.
-  const Cell& cell(int64_t layer = 0, bool reverse = false, Loc loc = Loc::current()) const;
+  const Cell& cell(int64_t layer = 0, bool reverse = false, Loc caller = Loc::current()) const;
 
  protected:
-  RecurrentLayers(const char* name, int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bidirectional,
-                  Generator& gen, Loc loc);
+  RecurrentLayers(const char* name, int64_t input_size, int64_t hidden_size, int64_t num_layers,
+                  bool bidirectional, Generator& gen, Loc caller);
   std::vector<const Cell*> cells() const;  // l0, l0_reverse, l1, ...
 
  private:
@@ -71,14 +71,14 @@ class RecurrentLayers : public Module {
 class RNN : public detail::RecurrentLayers<RNNCell> {
  public:
   RNN(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool bidirectional = false,
-      Generator& gen = default_generator(), Loc loc = Loc::current());
+      Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // x [B, T, I]; h0 [L·D, B, H] (zeros when undefined); mask [B, T] of 0/1 (all ones when undefined).
   RecurrentOutput forward(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
-                          Loc loc = Loc::current()) const;
+                          Loc caller = Loc::current()) const;
   RecurrentOutput operator()(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
-                             Loc loc = Loc::current()) const {
-    return forward(x, h0, mask, loc);
+                             Loc caller = Loc::current()) const {
+    return forward(x, h0, mask, caller);
   }
 
   std::string kind() const override { return "RNN"; }
@@ -87,14 +87,14 @@ class RNN : public detail::RecurrentLayers<RNNCell> {
 class GRU : public detail::RecurrentLayers<GRUCell> {
  public:
   GRU(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool bidirectional = false,
-      Generator& gen = default_generator(), Loc loc = Loc::current());
+      Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // x [B, T, I]; h0 [L·D, B, H] (zeros when undefined); mask [B, T] of 0/1 (all ones when undefined).
   RecurrentOutput forward(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
-                          Loc loc = Loc::current()) const;
+                          Loc caller = Loc::current()) const;
   RecurrentOutput operator()(const Tensor& x, const Tensor& h0 = Tensor(), const Tensor& mask = Tensor(),
-                             Loc loc = Loc::current()) const {
-    return forward(x, h0, mask, loc);
+                             Loc caller = Loc::current()) const {
+    return forward(x, h0, mask, caller);
   }
 
   std::string kind() const override { return "GRU"; }
@@ -103,14 +103,14 @@ class GRU : public detail::RecurrentLayers<GRUCell> {
 class LSTM : public detail::RecurrentLayers<LSTMCell> {
  public:
   LSTM(int64_t input_size, int64_t hidden_size, int64_t num_layers = 1, bool bidirectional = false,
-       Generator& gen = default_generator(), Loc loc = Loc::current());
+       Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // x [B, T, I]; state0 {h [L·D, B, H], c [L·D, B, H]} (zeros when undefined); mask [B, T] of 0/1.
   RecurrentOutput forward(const Tensor& x, const LSTMState& state0 = {}, const Tensor& mask = Tensor(),
-                          Loc loc = Loc::current()) const;
+                          Loc caller = Loc::current()) const;
   RecurrentOutput operator()(const Tensor& x, const LSTMState& state0 = {}, const Tensor& mask = Tensor(),
-                             Loc loc = Loc::current()) const {
-    return forward(x, state0, mask, loc);
+                             Loc caller = Loc::current()) const {
+    return forward(x, state0, mask, caller);
   }
 
   std::string kind() const override { return "LSTM"; }

@@ -9,9 +9,10 @@
 
 namespace glimpse::nn {
 
-RNNCell::RNNCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc loc)
+RNNCell::RNNCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc caller)
     : input_size_(input_size), hidden_size_(hidden_size) {
-  detail::check_cell_sizes("RNNCell", input_size, hidden_size, loc);
+  const CallerScope scope(caller);
+  detail::check_cell_sizes("RNNCell", input_size, hidden_size);
   const float k = 1.0f / std::sqrt(static_cast<float>(hidden_size));
   weight_ih_ = register_parameter("weight_ih", zeros({hidden_size, input_size}));
   weight_hh_ = register_parameter("weight_hh", zeros({hidden_size, hidden_size}));
@@ -20,17 +21,19 @@ RNNCell::RNNCell(int64_t input_size, int64_t hidden_size, Generator& gen, Loc lo
   for (Tensor* p : {&weight_ih_, &weight_hh_, &bias_ih_, &bias_hh_}) init::uniform_(*p, -k, k, gen);
 }
 
-Tensor RNNCell::forward(const Tensor& x, const Tensor& h, Loc loc) const {
-  detail::check_cell_inputs("RNNCell", x, h, input_size_, hidden_size_, loc);
-  const Tensor from_input = add(matmul(x, weight_ih_.t(), loc), bias_ih_, loc);
-  const Tensor from_state = add(matmul(h, weight_hh_.t(), loc), bias_hh_, loc);
-  Tensor h_next = tanh(add(from_input, from_state, loc), loc);
+Tensor RNNCell::forward(const Tensor& x, const Tensor& h, Loc caller) const {
+  const CallerScope scope(caller);
+  detail::check_cell_inputs("RNNCell", x, h, input_size_, hidden_size_);
+  const Tensor from_input = matmul(x, weight_ih_.t()) + bias_ih_;
+  const Tensor from_state = matmul(h, weight_hh_.t()) + bias_hh_;
+  Tensor h_next = tanh(from_input + from_state);
   emit_step({{"h", h_next}});
   return h_next;
 }
 
-Tensor RNNCell::forward(const Tensor& x, Loc loc) const {
-  return forward(x, zeros({x.dim() == 2 ? x.shape()[0] : 1, hidden_size_}), loc);
+Tensor RNNCell::forward(const Tensor& x, Loc caller) const {
+  const CallerScope scope(caller);
+  return forward(x, zeros({x.dim() == 2 ? x.shape()[0] : 1, hidden_size_}));
 }
 
 }  // namespace glimpse::nn

@@ -13,16 +13,16 @@ class RNNCell : public Module {
  public:
   // weight_ih [H, I], weight_hh [H, H], bias_ih [H], bias_hh [H], all U(-1/√H, 1/√H) as in PyTorch.
   RNNCell(int64_t input_size, int64_t hidden_size, Generator& gen = default_generator(),
-          Loc loc = Loc::current());
+          Loc caller = Loc::current());
 
   // x [B, I], h [B, H] → h' [B, H]. Emits the step {"h": h'} to the tracer.
-  Tensor forward(const Tensor& x, const Tensor& h, Loc loc = Loc::current()) const;
+  Tensor forward(const Tensor& x, const Tensor& h, Loc caller = Loc::current()) const;
   // Starts from h = 0.
-  Tensor forward(const Tensor& x, Loc loc = Loc::current()) const;
-  Tensor operator()(const Tensor& x, const Tensor& h, Loc loc = Loc::current()) const {
-    return forward(x, h, loc);
+  Tensor forward(const Tensor& x, Loc caller = Loc::current()) const;
+  Tensor operator()(const Tensor& x, const Tensor& h, Loc caller = Loc::current()) const {
+    return forward(x, h, caller);
   }
-  Tensor operator()(const Tensor& x, Loc loc = Loc::current()) const { return forward(x, loc); }
+  Tensor operator()(const Tensor& x, Loc caller = Loc::current()) const { return forward(x, caller); }
 
   std::string kind() const override { return "RNNCell"; }
 

@@ -35,6 +35,6 @@ struct AttentionOutput {
 AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                              const Tensor& masked_out = Tensor(), float dropout_p = 0.0f,
                                              Generator& gen = default_generator(),
-                                             Loc loc = Loc::current());
+                                             Loc caller = Loc::current());
 
 }  // namespace glimpse::nn

@@ -28,40 +28,42 @@ IndexTensor column(const IndexTensor& ids, int64_t t) {
 // ---- Encoder -------------------------------------------------------------------------------
 
 Encoder::Encoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, bool bidirectional,
-                 Generator& gen, Loc loc)
-    : embedding_(register_module("embedding",
-                                 std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, loc))),
-      gru_(register_module("gru", std::make_shared<GRU>(embedding_dim, hidden_size, /*num_layers=*/1, bidirectional, gen, loc))),
+                 Generator& gen, Loc caller)
+    : embedding_(register_module(
+          "embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, caller))),
+      gru_(register_module("gru", std::make_shared<GRU>(embedding_dim, hidden_size, /*num_layers=*/1,
+                                                        bidirectional, gen, caller))),
       output_size_(bidirectional ? 2 * hidden_size : hidden_size) {}
 
-EncoderOutput Encoder::forward(const IndexTensor& source, const Tensor& source_mask, Loc loc) const {
-  check(source.shape.size() == 2 && source.shape[1] >= 1, "Encoder", loc, [&] {
+EncoderOutput Encoder::forward(const IndexTensor& source, const Tensor& source_mask, Loc caller) const {
+  const CallerScope scope(caller);
+  check(source.shape.size() == 2 && source.shape[1] >= 1, "Encoder", caller, [&] {
     return fmt::format("expects source ids [batch, length >= 1], got {}", to_string(source.shape));
   });
-  check(!source_mask.defined() || source_mask.shape() == source.shape, "Encoder", loc, [&] {
+  check(!source_mask.defined() || source_mask.shape() == source.shape, "Encoder", caller, [&] {
     return fmt::format("source_mask must have the source's shape {} (1 = real token), got {}",
                        to_string(source.shape), to_string(source_mask.shape()));
   });
-  const Tensor embedded = embedding_->forward(source, loc);                  // [B, S, embedding_dim]
-  const RecurrentOutput r = gru_->forward(embedded, Tensor(), source_mask, loc);  // padding keeps the state
+  const Tensor embedded = embedding_->forward(source);                       // [B, S, embedding_dim]
+  const RecurrentOutput r = gru_->forward(embedded, Tensor(), source_mask);  // padding keeps the state
   EncoderOutput out;
   out.states = r.output;
-  out.final = r.last(loc);
+  out.final = r.last();
   // Attention's masks say where *not* to look: 1 = padding.
-  if (source_mask.defined()) out.padding_mask = rsub(source_mask, 1.0f, loc);
+  if (source_mask.defined()) out.padding_mask = 1.0f - source_mask;
   return out;
 }
 
 // ---- the decoder interface -----------------------------------------------------------------
 
-void Seq2seqDecoder::check_step(const char* who, const Tensor& embedded, int64_t embedding_dim, const Tensor& hidden,
-                                const DecoderMemory& memory, Loc loc) const {
-  check(memory.states.defined() && memory.final.defined(), who, loc,
+void Seq2seqDecoder::check_step(const char* who, const Tensor& embedded, int64_t embedding_dim,
+                                const Tensor& hidden, const DecoderMemory& memory) const {
+  check(memory.states.defined() && memory.final.defined(), who,
         [] { return std::string("the memory is empty: build it with prepare(encoder output)"); });
   const int64_t B = memory.final.size(0);
-  check(embedded.dim() == 2 && embedded.size(0) == B && embedded.size(1) == embedding_dim && hidden.dim() == 2 &&
-            hidden.size(0) == B && hidden.size(1) == hidden_size_,
-        who, loc, [&] {
+  check(embedded.dim() == 2 && embedded.size(0) == B && embedded.size(1) == embedding_dim &&
+            hidden.dim() == 2 && hidden.size(0) == B && hidden.size(1) == hidden_size_,
+        who, [&] {
           return fmt::format("expects the embedded previous token [{}, {}] and the state [{}, {}], got {} and {}", B,
                              embedding_dim, B, hidden_size_, to_string(embedded.shape()),
                              to_string(hidden.shape()));
@@ -69,27 +71,28 @@ void Seq2seqDecoder::check_step(const char* who, const Tensor& embedded, int64_t
 }
 
 DecoderOutput Seq2seqDecoder::forward(const IndexTensor& decoder_input, const DecoderMemory& memory,
-                                      float teacher_forcing_ratio, Generator* gen, Loc loc) const {
-  check(memory.final.defined(), kind().c_str(), loc,
+                                      float teacher_forcing_ratio, Generator* gen, Loc caller) const {
+  const CallerScope scope(caller);
+  check(memory.final.defined(), kind().c_str(), caller,
         [] { return std::string("the memory is empty: build it with prepare(encoder output)"); });
   const int64_t B = memory.final.size(0);
   check(decoder_input.shape.size() == 2 && decoder_input.shape[0] == B && decoder_input.shape[1] >= 1,
-        kind().c_str(), loc, [&] {
+        kind().c_str(), caller, [&] {
           return fmt::format("expects decoder_input [{}, steps >= 1] (batch from the memory), got {}", B,
                              to_string(decoder_input.shape));
         });
-  check(teacher_forcing_ratio >= 0.0f && teacher_forcing_ratio <= 1.0f, kind().c_str(), loc, [&] {
+  check(teacher_forcing_ratio >= 0.0f && teacher_forcing_ratio <= 1.0f, kind().c_str(), caller, [&] {
     return fmt::format("teacher_forcing_ratio is {}, must be within [0, 1]", teacher_forcing_ratio);
   });
   const bool always_forced = teacher_forcing_ratio >= 1.0f;
   const bool coin_flips = teacher_forcing_ratio > 0.0f && !always_forced;
-  check(!coin_flips || gen != nullptr, kind().c_str(), loc, [&] {
+  check(!coin_flips || gen != nullptr, kind().c_str(), caller, [&] {
     return fmt::format("teacher_forcing_ratio {} needs a Generator to decide each step", teacher_forcing_ratio);
   });
 
   const int64_t T = decoder_input.shape[1];
   // Fully teacher-forced: every input is known up front, so embed them all in one op.
-  const Tensor all_embedded = always_forced ? embed(decoder_input, loc) : Tensor();  // [B, T, emb]
+  const Tensor all_embedded = always_forced ? embed(decoder_input) : Tensor();  // [B, T, emb]
   Tensor hidden = memory.final;  // s_0: the encoder's summary of the source
   IndexTensor predicted;         // the previous step's argmax, for free-running steps
   std::vector<Tensor> logits, attention;
@@ -97,49 +100,57 @@ DecoderOutput Seq2seqDecoder::forward(const IndexTensor& decoder_input, const De
     StepScope scope(t);
     Tensor embedded;
     if (always_forced) {
-      embedded = all_embedded.select(1, t, loc);
+      embedded = all_embedded.select(1, t);
     } else {
       // Step 0 always reads <sos>; later steps read the truth with probability `ratio`.
       const bool forced = t == 0 || (coin_flips && gen->uniform() < teacher_forcing_ratio);
-      embedded = embed(forced ? column(decoder_input, t) : predicted, loc);
+      embedded = embed(forced ? column(decoder_input, t) : predicted);
     }
-    DecoderStep s = step(embedded, hidden, memory, loc);
+    DecoderStep s = step(embedded, hidden, memory);
     hidden = s.hidden;
-    if (!always_forced) predicted = argmax(s.logits, 1, false, loc);
+    if (!always_forced) predicted = argmax(s.logits, 1, false);
     logits.push_back(s.logits);
     if (s.attention.defined()) attention.push_back(s.attention);
   }
   DecoderOutput out;
-  out.logits = stack(logits, 1, loc);  // [B, T, V]
-  if (!attention.empty()) out.attention = stack(attention, 1, loc);  // [B, T, S]
+  out.logits = stack(logits, 1);                                // [B, T, V]
+  if (!attention.empty()) out.attention = stack(attention, 1);  // [B, T, S]
   return out;
 }
 
 // ---- Decoder: the fixed-vector bottleneck --------------------------------------------------
 
-Decoder::Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, Generator& gen, Loc loc)
+Decoder::Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, Generator& gen, Loc caller)
     : Seq2seqDecoder(vocab_size, hidden_size),
-      embedding_(register_module("embedding",
-                                 std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, loc))),
-      cell_(register_module("cell", std::make_shared<GRUCell>(embedding_dim + hidden_size, hidden_size, gen, loc))),
-      out_(register_module("out", std::make_shared<Linear>(2 * hidden_size, vocab_size, true, gen, loc))) {}
+      embedding_(register_module(
+          "embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, caller))),
+      cell_(register_module(
+          "cell", std::make_shared<GRUCell>(embedding_dim + hidden_size, hidden_size, gen, caller))),
+      out_(register_module("out", std::make_shared<Linear>(2 * hidden_size, vocab_size, true, gen, caller))) {
+}
 
-DecoderMemory Decoder::prepare(const EncoderOutput& encoded, Loc loc) const {
-  check(encoded.final.defined() && encoded.final.dim() == 2 && encoded.final.size(1) == hidden_size(), "Decoder", loc,
-        [&] {
+DecoderMemory Decoder::prepare(const EncoderOutput& encoded, Loc caller) const {
+  const CallerScope scope(caller);
+  check(encoded.final.defined() && encoded.final.dim() == 2 && encoded.final.size(1) == hidden_size(),
+        "Decoder", caller, [&] {
           return fmt::format("the encoder's final state must be [B, {}] (the decoder's hidden size), got {}",
                              hidden_size(), encoded.final.defined() ? to_string(encoded.final.shape()) : "undefined");
         });
   return {encoded.states, encoded.final, encoded.padding_mask, Tensor()};
 }
 
-Tensor Decoder::embed(const IndexTensor& ids, Loc loc) const { return embedding_->forward(ids, loc); }
+Tensor Decoder::embed(const IndexTensor& ids, Loc caller) const {
+  const CallerScope scope(caller);
+  return embedding_->forward(ids);
+}
 
-DecoderStep Decoder::step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory, Loc loc) const {
-  check_step("Decoder", embedded, embedding_->embedding_dim(), hidden, memory, loc);
+DecoderStep Decoder::step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
+                          Loc caller) const {
+  const CallerScope scope(caller);
+  check_step("Decoder", embedded, embedding_->embedding_dim(), hidden, memory);
   const Tensor& c = memory.final;  // the same context at every step: all the decoder knows of the source
-  const Tensor h = cell_->forward(cat({embedded, c}, 1, loc), hidden, loc);
-  const Tensor logits = out_->forward(cat({h, c}, 1, loc), loc);
+  const Tensor h = cell_->forward(cat({embedded, c}, 1), hidden);
+  const Tensor logits = out_->forward(cat({h, c}, 1));
   emit_step({{"h", h}, {"context", c}, {"logits", logits}});
   return {logits, h, c, Tensor()};
 }
@@ -147,44 +158,53 @@ DecoderStep Decoder::step(const Tensor& embedded, const Tensor& hidden, const De
 // ---- AttentionDecoder ----------------------------------------------------------------------
 
 AttentionDecoder::AttentionDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
-                                   int64_t attention_dim, Generator& gen, Loc loc)
+                                   int64_t attention_dim, Generator& gen, Loc caller)
     : Seq2seqDecoder(vocab_size, hidden_size),
-      embedding_(register_module("embedding",
-                                 std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, loc))),
+      embedding_(register_module(
+          "embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, caller))),
       attention_(register_module(
-          "attention", std::make_shared<BahdanauAttention>(hidden_size, hidden_size,
-                                                           attention_dim > 0 ? attention_dim : hidden_size, gen, loc))),
-      cell_(register_module("cell", std::make_shared<GRUCell>(embedding_dim + hidden_size, hidden_size, gen, loc))),
-      out_(register_module("out", std::make_shared<Linear>(2 * hidden_size, vocab_size, true, gen, loc))) {}
+          "attention",
+          std::make_shared<BahdanauAttention>(hidden_size, hidden_size,
+                                              attention_dim > 0 ? attention_dim : hidden_size, gen, caller))),
+      cell_(register_module(
+          "cell", std::make_shared<GRUCell>(embedding_dim + hidden_size, hidden_size, gen, caller))),
+      out_(register_module("out", std::make_shared<Linear>(2 * hidden_size, vocab_size, true, gen, caller))) {
+}
 
-DecoderMemory AttentionDecoder::prepare(const EncoderOutput& encoded, Loc loc) const {
+DecoderMemory AttentionDecoder::prepare(const EncoderOutput& encoded, Loc caller) const {
+  const CallerScope scope(caller);
   check(encoded.states.defined() && encoded.states.dim() == 3 && encoded.states.size(2) == hidden_size(),
-        "AttentionDecoder", loc, [&] {
+        "AttentionDecoder", caller, [&] {
           return fmt::format("the encoder's states must be [B, S, {}] (the decoder's hidden size), got {}",
                              hidden_size(), encoded.states.defined() ? to_string(encoded.states.shape()) : "undefined");
         });
   // U·h_j does not depend on the decoder step: project the keys once per batch (as the anchor does).
-  return {encoded.states, encoded.final, encoded.padding_mask, attention_->project_keys(encoded.states, loc)};
+  return {encoded.states, encoded.final, encoded.padding_mask, attention_->project_keys(encoded.states)};
 }
 
-Tensor AttentionDecoder::embed(const IndexTensor& ids, Loc loc) const { return embedding_->forward(ids, loc); }
+Tensor AttentionDecoder::embed(const IndexTensor& ids, Loc caller) const {
+  const CallerScope scope(caller);
+  return embedding_->forward(ids);
+}
 
 DecoderStep AttentionDecoder::step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
-                                   Loc loc) const {
-  check_step("AttentionDecoder", embedded, embedding_->embedding_dim(), hidden, memory, loc);
+                                   Loc caller) const {
+  const CallerScope scope(caller);
+  check_step("AttentionDecoder", embedded, embedding_->embedding_dim(), hidden, memory);
   // The previous state asks: which source positions matter now?
-  const AttentionOutput a = attention_->forward(hidden, memory.states, memory.keys, memory.padding_mask, loc);
-  const Tensor h = cell_->forward(cat({embedded, a.context}, 1, loc), hidden, loc);
-  const Tensor logits = out_->forward(cat({h, a.context}, 1, loc), loc);
+  const AttentionOutput a = attention_->forward(hidden, memory.states, memory.keys, memory.padding_mask);
+  const Tensor h = cell_->forward(cat({embedded, a.context}, 1), hidden);
+  const Tensor logits = out_->forward(cat({h, a.context}, 1));
   emit_step({{"h", h}, {"context", a.context}, {"weights", a.weights}, {"logits", logits}});
   return {logits, h, a.context, a.weights};
 }
 
 // ---- Seq2seq -------------------------------------------------------------------------------
 
-Seq2seq::Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder, Loc loc) {
-  check(encoder && decoder, "Seq2seq", loc, [] { return std::string("needs an encoder and a decoder"); });
-  check(encoder->output_size() == decoder->hidden_size(), "Seq2seq", loc, [&] {
+Seq2seq::Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder, Loc caller) {
+  const CallerScope scope(caller);
+  check(encoder && decoder, "Seq2seq", caller, [] { return std::string("needs an encoder and a decoder"); });
+  check(encoder->output_size() == decoder->hidden_size(), "Seq2seq", caller, [&] {
     return fmt::format("the decoder starts from the encoder's final state, so its hidden size ({}) must equal the "
                        "encoder's output size ({})",
                        decoder->hidden_size(), encoder->output_size());
@@ -193,30 +213,36 @@ Seq2seq::Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecode
   decoder_ = register_module("decoder", std::move(decoder));
 }
 
-DecoderMemory Seq2seq::encode(const IndexTensor& source, const Tensor& source_mask, Loc loc) const {
-  return decoder_->prepare(encoder_->forward(source, source_mask, loc), loc);
+DecoderMemory Seq2seq::encode(const IndexTensor& source, const Tensor& source_mask, Loc caller) const {
+  const CallerScope scope(caller);
+  return decoder_->prepare(encoder_->forward(source, source_mask));
 }
 
-DecoderOutput Seq2seq::forward(const Batch& batch, float teacher_forcing_ratio, Generator* gen, Loc loc) const {
-  return decoder_->forward(batch.decoder_input, encode(batch.source, batch.source_mask, loc), teacher_forcing_ratio,
-                           gen, loc);
+DecoderOutput Seq2seq::forward(const Batch& batch, float teacher_forcing_ratio, Generator* gen,
+                               Loc caller) const {
+  const CallerScope scope(caller);
+  return decoder_->forward(batch.decoder_input, encode(batch.source, batch.source_mask),
+                           teacher_forcing_ratio, gen);
 }
 
-Tensor Seq2seq::loss(const Batch& batch, float teacher_forcing_ratio, Generator* gen, Loc loc) const {
-  return sequence_cross_entropy(forward(batch, teacher_forcing_ratio, gen, loc).logits, batch.decoder_target,
-                                batch.ignore_index, loc);
+Tensor Seq2seq::loss(const Batch& batch, float teacher_forcing_ratio, Generator* gen, Loc caller) const {
+  const CallerScope scope(caller);
+  return sequence_cross_entropy(forward(batch, teacher_forcing_ratio, gen).logits, batch.decoder_target,
+                                batch.ignore_index);
 }
 
-Tensor sequence_cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index, Loc loc) {
+Tensor sequence_cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index,
+                              Loc caller) {
+  const CallerScope scope(caller);
   check(logits.dim() == 3 && targets.shape.size() == 2 && targets.shape[0] == logits.size(0) &&
             targets.shape[1] == logits.size(1),
-        "sequence_cross_entropy", loc, [&] {
+        "sequence_cross_entropy", caller, [&] {
           return fmt::format("expects logits [B, T, V] and targets [B, T], got {} and {}", to_string(logits.shape()),
                              to_string(targets.shape));
         });
   const int64_t N = logits.size(0) * logits.size(1);
-  return cross_entropy(logits.reshape({N, logits.size(2)}, loc), IndexTensor(targets.values, {N}, loc), ignore_index,
-                       LossReduction::mean, loc);
+  return cross_entropy(logits.reshape({N, logits.size(2)}), IndexTensor(targets.values, {N}), ignore_index,
+                       LossReduction::mean);
 }
 
 }  // namespace glimpse::nn

@@ -48,11 +48,11 @@ class Encoder : public Module {
  public:
   // Children "embedding" (<pad> = id 0 stays a zero vector) and "gru".
   Encoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, bool bidirectional = false,
-          Generator& gen = default_generator(), Loc loc = Loc::current());
+          Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // source [B, S] ids; source_mask [B, S] with 1 = real token (optional: no padding).
   EncoderOutput forward(const IndexTensor& source, const Tensor& source_mask = Tensor(),
-                        Loc loc = Loc::current()) const;
+                        Loc caller = Loc::current()) const;
 
   std::string kind() const override { return "Encoder"; }
   // E: the size of each state and of the final state (2·hidden_size when bidirectional).
@@ -91,12 +91,12 @@ struct DecoderOutput {
 class Seq2seqDecoder : public Module {
  public:
   // Per-batch preparation: copies the encoder output, and (attention) projects the keys.
-  virtual DecoderMemory prepare(const EncoderOutput& encoded, Loc loc = Loc::current()) const = 0;
+  virtual DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const = 0;
   // Embeds token ids of any shape (ids.shape + [embedding_dim]).
-  virtual Tensor embed(const IndexTensor& ids, Loc loc = Loc::current()) const = 0;
+  virtual Tensor embed(const IndexTensor& ids, Loc caller = Loc::current()) const = 0;
   // One step from the embedded previous token [B, embedding_dim] and state s_{t-1} [B, E].
   virtual DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
-                           Loc loc = Loc::current()) const = 0;
+                           Loc caller = Loc::current()) const = 0;
   virtual bool has_attention() const = 0;
   int64_t vocab_size() const { return vocab_size_; }
   int64_t hidden_size() const { return hidden_size_; }
@@ -108,13 +108,13 @@ class Seq2seqDecoder : public Module {
   // without a generator is an error.
   DecoderOutput forward(const IndexTensor& decoder_input, const DecoderMemory& memory,
                         float teacher_forcing_ratio = 1.0f, Generator* gen = nullptr,
-                        Loc loc = Loc::current()) const;
+                        Loc caller = Loc::current()) const;
 
  protected:
   Seq2seqDecoder(int64_t vocab_size, int64_t hidden_size) : vocab_size_(vocab_size), hidden_size_(hidden_size) {}
   // Checks the sizes common to both decoders' step().
   void check_step(const char* who, const Tensor& embedded, int64_t embedding_dim, const Tensor& hidden,
-                  const DecoderMemory& memory, Loc loc) const;
+                  const DecoderMemory& memory) const;
 
  private:
   int64_t vocab_size_;
@@ -126,13 +126,13 @@ class Seq2seqDecoder : public Module {
 class Decoder : public Seq2seqDecoder {
  public:
   // hidden_size must equal the encoder's output_size().
-  Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, Generator& gen = default_generator(),
-          Loc loc = Loc::current());
+  Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+          Generator& gen = default_generator(), Loc caller = Loc::current());
 
-  DecoderMemory prepare(const EncoderOutput& encoded, Loc loc = Loc::current()) const override;
-  Tensor embed(const IndexTensor& ids, Loc loc = Loc::current()) const override;
+  DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const override;
+  Tensor embed(const IndexTensor& ids, Loc caller = Loc::current()) const override;
   DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
-                   Loc loc = Loc::current()) const override;
+                   Loc caller = Loc::current()) const override;
   bool has_attention() const override { return false; }
   std::string kind() const override { return "Decoder"; }
 
@@ -148,12 +148,12 @@ class AttentionDecoder : public Seq2seqDecoder {
  public:
   // hidden_size must equal the encoder's output_size(); attention_dim = A (0: same as hidden_size).
   AttentionDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, int64_t attention_dim = 0,
-                   Generator& gen = default_generator(), Loc loc = Loc::current());
+                   Generator& gen = default_generator(), Loc caller = Loc::current());
 
-  DecoderMemory prepare(const EncoderOutput& encoded, Loc loc = Loc::current()) const override;
-  Tensor embed(const IndexTensor& ids, Loc loc = Loc::current()) const override;
+  DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const override;
+  Tensor embed(const IndexTensor& ids, Loc caller = Loc::current()) const override;
   DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
-                   Loc loc = Loc::current()) const override;
+                   Loc caller = Loc::current()) const override;
   bool has_attention() const override { return true; }
   std::string kind() const override { return "AttentionDecoder"; }
 
@@ -170,17 +170,18 @@ class AttentionDecoder : public Seq2seqDecoder {
 // ("decoder.attention.W.weight").
 class Seq2seq : public Module {
  public:
-  Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder, Loc loc = Loc::current());
+  Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder,
+          Loc caller = Loc::current());
 
   // Encodes `source` and prepares the decoder's memory.
   DecoderMemory encode(const IndexTensor& source, const Tensor& source_mask = Tensor(),
-                       Loc loc = Loc::current()) const;
+                       Loc caller = Loc::current()) const;
   // Logits [B, T, V] (and attention [B, T, S]) for a batch, teacher-forced with the given ratio.
   DecoderOutput forward(const Batch& batch, float teacher_forcing_ratio = 1.0f, Generator* gen = nullptr,
-                        Loc loc = Loc::current()) const;
+                        Loc caller = Loc::current()) const;
   // Mean cross-entropy over the batch's real target tokens (padding is ignore_index).
   Tensor loss(const Batch& batch, float teacher_forcing_ratio = 1.0f, Generator* gen = nullptr,
-              Loc loc = Loc::current()) const;
+              Loc caller = Loc::current()) const;
 
   std::string kind() const override { return "Seq2seq"; }
   const Encoder& encoder() const { return *encoder_; }
@@ -192,7 +193,7 @@ class Seq2seq : public Module {
 };
 
 // logits [B, T, V] and targets [B, T] (ignore_index where padded) → mean cross-entropy.
-Tensor sequence_cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index = kIgnoreIndex,
-                              Loc loc = Loc::current());
+Tensor sequence_cross_entropy(const Tensor& logits, const IndexTensor& targets,
+                              int64_t ignore_index = kIgnoreIndex, Loc caller = Loc::current());
 
 }  // namespace glimpse::nn

@@ -23,8 +23,9 @@ std::map<std::string, Tensor> state_dict(const Module& module) {
   return out;
 }
 
-void load_state(Module& module, const std::map<std::string, Tensor>& state, bool strict, Loc loc) {
-  detail::load_state(module, state, strict, "load_state", "the state", loc);
+void load_state(Module& module, const std::map<std::string, Tensor>& state, bool strict, Loc caller) {
+  const CallerScope scope(caller);
+  detail::load_state(module, state, strict, "load_state", "the state");
 }
 
 namespace {
@@ -78,7 +79,7 @@ std::string list_names(const char* what, const std::vector<std::string>& names,
 }  // namespace
 
 void detail::load_state(Module& module, const std::map<std::string, Tensor>& state, bool strict,
-                        const char* op, const std::string& source, Loc loc) {
+                        const char* op, const std::string& source) {
   const auto params = module.named_parameters();
   // 1. Check everything: first the names, all of them at once, then the shapes.
   std::set<std::string> names;
@@ -96,11 +97,11 @@ void detail::load_state(Module& module, const std::map<std::string, Tensor>& sta
     // A missing name is most likely one of the unexpected ones, renamed.
     message += list_names("missing", missing, unexpected);
     if (strict) message += list_names("unexpected", unexpected, {});
-    throw Error(op, message, loc);
+    throw Error(op, message);
   }
   for (const auto& [name, p] : params) {
     const Tensor& value = state.at(name);
-    check(value.defined() && value.shape() == p.shape(), op, loc, [&, &name = name, &p = p] {
+    check(value.defined() && value.shape() == p.shape(), op, [&, &name = name, &p = p] {
       return fmt::format("parameter '{}' has shape {} in the model but {} in {}", name, to_string(p.shape()),
                          value.defined() ? to_string(value.shape()) : std::string("undefined"), source);
     });

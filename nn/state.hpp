@@ -21,12 +21,12 @@ std::map<std::string, Tensor> state_dict(const Module& module);
 // parameter must be present with the same shape, and with `strict` (the default) `state` must
 // hold nothing else. Errors are glimpse::Errors naming the offending parameter.
 void load_state(Module& module, const std::map<std::string, Tensor>& state, bool strict = true,
-                Loc loc = Loc::current());
+                Loc caller = Loc::current());
 
 namespace detail {
 // The same, with errors reported as `op` and the state described as `source` ("'model.safetensors'").
 void load_state(Module& module, const std::map<std::string, Tensor>& state, bool strict, const char* op,
-                const std::string& source, Loc loc);
+                const std::string& source);
 }  // namespace detail
 
 }  // namespace glimpse::nn

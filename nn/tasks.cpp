@@ -9,6 +9,8 @@
 #include <set>
 #include <utility>
 
+#include "autograd/caller_scope.hpp"
+
 namespace glimpse::nn {
 
 namespace {
@@ -37,14 +39,15 @@ void split_aligned(const std::vector<Aligned>& target, Example& ex) {
 
 // ---- Task ------------------------------------------------------------------------------------
 
-Task::Task(const char* task_name, int64_t min_length, int64_t max_length, int64_t shortest,
-           int64_t longest, Loc loc)
+Task::Task(const char* task_name, int64_t min_length, int64_t max_length, int64_t shortest, int64_t longest,
+           Loc caller)
     : min_length_(min_length), max_length_(max_length) {
-  detail::check(min_length >= 1 && min_length <= max_length, task_name, loc, [&] {
+  const CallerScope scope(caller);
+  detail::check(min_length >= 1 && min_length <= max_length, task_name, caller, [&] {
     return fmt::format("source lengths [{}, {}] are not a range: need 1 <= min <= max", min_length,
                        max_length);
   });
-  detail::check(min_length <= longest && max_length >= shortest, task_name, loc, [&] {
+  detail::check(min_length <= longest && max_length >= shortest, task_name, caller, [&] {
     return fmt::format("source lengths [{}, {}] are impossible: this task makes sources of {} to {} tokens",
                        min_length, max_length, shortest, longest);
   });
@@ -71,7 +74,8 @@ std::vector<Example> generate(const Task& task, int64_t count, Generator& gen) {
 }
 
 std::vector<Example> generate_excluding(const Task& task, int64_t count, Generator& gen,
-                                        const std::vector<Example>& exclude, Loc loc) {
+                                        const std::vector<Example>& exclude, Loc caller) {
+  const CallerScope scope(caller);
   std::set<std::vector<std::string>> seen;
   for (const Example& ex : exclude) seen.insert(ex.source);
   std::vector<Example> out;
@@ -80,7 +84,7 @@ std::vector<Example> generate_excluding(const Task& task, int64_t count, Generat
   while (static_cast<int64_t>(out.size()) < count) {
     Example ex = task.sample(gen);
     if (seen.count(ex.source) != 0) {
-      detail::check(++rejected_in_a_row < 100'000, "generate_excluding", loc, [&] {
+      detail::check(++rejected_in_a_row < 100'000, "generate_excluding", caller, [&] {
         return fmt::format("task '{}' with lengths [{}, {}] keeps producing excluded sources ({} excluded)",
                            task.name(), task.min_length(), task.max_length(), exclude.size());
       });
@@ -94,10 +98,11 @@ std::vector<Example> generate_excluding(const Task& task, int64_t count, Generat
 
 // ---- symbol tasks ----------------------------------------------------------------------------
 
-SymbolTask::SymbolTask(const char* task_name, int64_t min_length, int64_t max_length,
-                       int64_t num_symbols, Loc loc)
-    : Task(task_name, min_length, max_length, 1, max_length, loc), num_symbols_(num_symbols) {
-  detail::check(num_symbols >= 2 && num_symbols <= 26, task_name, loc, [&] {
+SymbolTask::SymbolTask(const char* task_name, int64_t min_length, int64_t max_length, int64_t num_symbols,
+                       Loc caller)
+    : Task(task_name, min_length, max_length, 1, max_length, caller), num_symbols_(num_symbols) {
+  const CallerScope scope(caller);
+  detail::check(num_symbols >= 2 && num_symbols <= 26, task_name, caller, [&] {
     return fmt::format("num_symbols is {}, but the symbols are the letters a..z: use 2 to 26",
                        num_symbols);
   });
@@ -121,8 +126,8 @@ Example SymbolTask::sample(Generator& gen) const {
   return ex;
 }
 
-CopyTask::CopyTask(int64_t min_length, int64_t max_length, int64_t num_symbols, Loc loc)
-    : SymbolTask("CopyTask", min_length, max_length, num_symbols, loc) {}
+CopyTask::CopyTask(int64_t min_length, int64_t max_length, int64_t num_symbols, Loc caller)
+    : SymbolTask("CopyTask", min_length, max_length, num_symbols, caller) {}
 
 std::vector<int64_t> CopyTask::answer_order(const std::vector<std::string>& source) const {
   std::vector<int64_t> order(source.size());
@@ -130,8 +135,8 @@ std::vector<int64_t> CopyTask::answer_order(const std::vector<std::string>& sour
   return order;
 }
 
-ReverseTask::ReverseTask(int64_t min_length, int64_t max_length, int64_t num_symbols, Loc loc)
-    : SymbolTask("ReverseTask", min_length, max_length, num_symbols, loc) {}
+ReverseTask::ReverseTask(int64_t min_length, int64_t max_length, int64_t num_symbols, Loc caller)
+    : SymbolTask("ReverseTask", min_length, max_length, num_symbols, caller) {}
 
 std::vector<int64_t> ReverseTask::answer_order(const std::vector<std::string>& source) const {
   std::vector<int64_t> order(source.size());
@@ -139,8 +144,8 @@ std::vector<int64_t> ReverseTask::answer_order(const std::vector<std::string>& s
   return order;
 }
 
-SortTask::SortTask(int64_t min_length, int64_t max_length, int64_t num_symbols, Loc loc)
-    : SymbolTask("SortTask", min_length, max_length, num_symbols, loc) {}
+SortTask::SortTask(int64_t min_length, int64_t max_length, int64_t num_symbols, Loc caller)
+    : SymbolTask("SortTask", min_length, max_length, num_symbols, caller) {}
 
 std::vector<int64_t> SortTask::answer_order(const std::vector<std::string>& source) const {
   std::vector<int64_t> order(source.size());
@@ -219,17 +224,18 @@ struct DateWriter {
 
 }  // namespace
 
-DateTask::DateTask(int64_t min_length, int64_t max_length, Loc loc)
-    : Task("DateTask", min_length, max_length, 6, 10, loc) {}
+DateTask::DateTask(int64_t min_length, int64_t max_length, Loc caller)
+    : Task("DateTask", min_length, max_length, 6, 10, caller) {}
 
-Example DateTask::make(int64_t year, int64_t month, int64_t day, int64_t format, Loc loc) {
+Example DateTask::make(int64_t year, int64_t month, int64_t day, int64_t format, Loc caller) {
+  const CallerScope scope(caller);
   detail::check(year >= 1000 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 &&
                     day <= days_in_month(year, month),
-                "DateTask::make", loc,
-                [&] { return fmt::format("{}-{}-{} is not a date between 1000 and 9999", year, month, day); });
-  detail::check(format >= 0 && format < kNumFormats, "DateTask::make", loc, [&] {
-    return fmt::format("format {} does not exist (0..{})", format, kNumFormats - 1);
-  });
+                "DateTask::make", caller, [&] {
+                  return fmt::format("{}-{}-{} is not a date between 1000 and 9999", year, month, day);
+                });
+  detail::check(format >= 0 && format < kNumFormats, "DateTask::make", caller,
+                [&] { return fmt::format("format {} does not exist (0..{})", format, kNumFormats - 1); });
   DateWriter w;
   switch (format) {
     case 0:  // april 7th 2023
@@ -371,8 +377,8 @@ void clause(Generator& gen, Example& ex, std::vector<Aligned>& target) {
 
 }  // namespace
 
-TranslationTask::TranslationTask(int64_t min_length, int64_t max_length, Loc loc)
-    : Task("TranslationTask", min_length, max_length, 5, 31, loc) {}
+TranslationTask::TranslationTask(int64_t min_length, int64_t max_length, Loc caller)
+    : Task("TranslationTask", min_length, max_length, 5, 31, caller) {}
 
 Example TranslationTask::sample(Generator& gen) const {
   return sample_in_range(gen, [](Generator& g) {
@@ -435,8 +441,8 @@ void words(Example& ex, std::initializer_list<const char*> ws) {
 
 }  // namespace
 
-CoreferenceTask::CoreferenceTask(int64_t min_length, int64_t max_length, Loc loc)
-    : Task("CoreferenceTask", min_length, max_length, 11, 15, loc) {}
+CoreferenceTask::CoreferenceTask(int64_t min_length, int64_t max_length, Loc caller)
+    : Task("CoreferenceTask", min_length, max_length, 11, 15, caller) {}
 
 const std::vector<std::string>& CoreferenceTask::animate_adjectives() { return kAnimateAdjectives; }
 const std::vector<std::string>& CoreferenceTask::place_adjectives() { return kPlaceAdjectives; }
@@ -502,16 +508,17 @@ std::vector<std::string> task_names() {
   return {"copy", "reverse", "sort", "dates", "translation", "coreference"};
 }
 
-std::unique_ptr<Task> make_task(const std::string& name, int64_t min_length, int64_t max_length,
-                                Loc loc) {
-  if (name == "copy") return std::make_unique<CopyTask>(min_length, max_length, 10, loc);
-  if (name == "reverse") return std::make_unique<ReverseTask>(min_length, max_length, 10, loc);
-  if (name == "sort") return std::make_unique<SortTask>(min_length, max_length, 10, loc);
-  if (name == "dates") return std::make_unique<DateTask>(min_length, max_length, loc);
-  if (name == "translation") return std::make_unique<TranslationTask>(min_length, max_length, loc);
-  if (name == "coreference") return std::make_unique<CoreferenceTask>(min_length, max_length, loc);
-  throw Error("make_task", fmt::format("unknown task '{}' (known: copy, reverse, sort, dates, translation, coreference)", name),
-              loc);
+std::unique_ptr<Task> make_task(const std::string& name, int64_t min_length, int64_t max_length, Loc caller) {
+  const CallerScope scope(caller);
+  if (name == "copy") return std::make_unique<CopyTask>(min_length, max_length, 10);
+  if (name == "reverse") return std::make_unique<ReverseTask>(min_length, max_length, 10);
+  if (name == "sort") return std::make_unique<SortTask>(min_length, max_length, 10);
+  if (name == "dates") return std::make_unique<DateTask>(min_length, max_length);
+  if (name == "translation") return std::make_unique<TranslationTask>(min_length, max_length);
+  if (name == "coreference") return std::make_unique<CoreferenceTask>(min_length, max_length);
+  throw Error(
+      "make_task",
+      fmt::format("unknown task '{}' (known: copy, reverse, sort, dates, translation, coreference)", name));
 }
 
 }  // namespace glimpse::nn

@@ -48,8 +48,8 @@ class Task {
  protected:
   // Checks 1 <= min <= max and that the range meets [shortest, longest], the lengths this task
   // can produce at all; the error names the task and both ranges.
-  Task(const char* task_name, int64_t min_length, int64_t max_length, int64_t shortest,
-       int64_t longest, Loc loc);
+  Task(const char* task_name, int64_t min_length, int64_t max_length, int64_t shortest, int64_t longest,
+       Loc caller);
   // Draws from `make` until the source length is in range (for tasks built from a grammar,
   // whose lengths cannot be chosen directly).
   Example sample_in_range(Generator& gen, const std::function<Example(Generator&)>& make) const;
@@ -64,8 +64,7 @@ std::vector<Example> generate(const Task& task, int64_t count, Generator& gen);
 // The same, but never an example whose source appears in `exclude` (e.g. the test set), so
 // "held out" really means unseen. Throws if the task cannot produce enough distinct sources.
 std::vector<Example> generate_excluding(const Task& task, int64_t count, Generator& gen,
-                                        const std::vector<Example>& exclude,
-                                        Loc loc = Loc::current());
+                                        const std::vector<Example>& exclude, Loc caller = Loc::current());
 
 // ---- symbol tasks: a random string of letters "a", "b", ... --------------------------------
 // The source is a uniformly random length in [min, max], each token uniform over the first
@@ -78,8 +77,7 @@ class SymbolTask : public Task {
   int64_t num_symbols() const { return num_symbols_; }
 
  protected:
-  SymbolTask(const char* task_name, int64_t min_length, int64_t max_length, int64_t num_symbols,
-             Loc loc);
+  SymbolTask(const char* task_name, int64_t min_length, int64_t max_length, int64_t num_symbols, Loc caller);
   // For target position i, the source position whose token goes there.
   virtual std::vector<int64_t> answer_order(const std::vector<std::string>& source) const = 0;
 
@@ -91,7 +89,7 @@ class SymbolTask : public Task {
 class CopyTask : public SymbolTask {
  public:
   explicit CopyTask(int64_t min_length = 5, int64_t max_length = 10, int64_t num_symbols = 10,
-                    Loc loc = Loc::current());
+                    Loc caller = Loc::current());
   std::string name() const override { return "copy"; }
 
  protected:
@@ -102,7 +100,7 @@ class CopyTask : public SymbolTask {
 class ReverseTask : public SymbolTask {
  public:
   explicit ReverseTask(int64_t min_length = 5, int64_t max_length = 10, int64_t num_symbols = 10,
-                       Loc loc = Loc::current());
+                       Loc caller = Loc::current());
   std::string name() const override { return "reverse"; }
 
  protected:
@@ -114,7 +112,7 @@ class ReverseTask : public SymbolTask {
 class SortTask : public SymbolTask {
  public:
   explicit SortTask(int64_t min_length = 5, int64_t max_length = 10, int64_t num_symbols = 10,
-                    Loc loc = Loc::current());
+                    Loc caller = Loc::current());
   std::string name() const override { return "sort"; }
 
  protected:
@@ -137,15 +135,14 @@ class SortTask : public SymbolTask {
 // Sources are 6 to 10 tokens long.
 class DateTask : public Task {
  public:
-  explicit DateTask(int64_t min_length = 6, int64_t max_length = 10, Loc loc = Loc::current());
+  explicit DateTask(int64_t min_length = 6, int64_t max_length = 10, Loc caller = Loc::current());
   std::string name() const override { return "dates"; }
   Example sample(Generator& gen) const override;
   std::vector<std::string> source_tokens() const override;
   std::vector<std::string> target_tokens() const override;
   // The example for one given date and format (0..5, in the order listed above): for tests
   // and for lessons that want to show a particular date.
-  static Example make(int64_t year, int64_t month, int64_t day, int64_t format,
-                      Loc loc = Loc::current());
+  static Example make(int64_t year, int64_t month, int64_t day, int64_t format, Loc caller = Loc::current());
   static constexpr int64_t kNumFormats = 6;
 };
 
@@ -161,8 +158,7 @@ class DateTask : public Task {
 // translation. Sources are 5 to 31 tokens long.
 class TranslationTask : public Task {
  public:
-  explicit TranslationTask(int64_t min_length = 5, int64_t max_length = 15,
-                           Loc loc = Loc::current());
+  explicit TranslationTask(int64_t min_length = 5, int64_t max_length = 15, Loc caller = Loc::current());
   std::string name() const override { return "translation"; }
   Example sample(Generator& gen) const override;
   std::vector<std::string> source_tokens() const override;
@@ -181,8 +177,7 @@ class TranslationTask : public Task {
 // Sources are 11 to 15 tokens long.
 class CoreferenceTask : public Task {
  public:
-  explicit CoreferenceTask(int64_t min_length = 11, int64_t max_length = 15,
-                           Loc loc = Loc::current());
+  explicit CoreferenceTask(int64_t min_length = 11, int64_t max_length = 15, Loc caller = Loc::current());
   std::string name() const override { return "coreference"; }
   Example sample(Generator& gen) const override;
   std::vector<std::string> source_tokens() const override;
@@ -195,7 +190,7 @@ class CoreferenceTask : public Task {
 // ---- by name (for lesson flags) --------------------------------------------------------------
 // "copy", "reverse", "sort" (10 symbols), "dates", "translation", "coreference".
 std::unique_ptr<Task> make_task(const std::string& name, int64_t min_length, int64_t max_length,
-                                Loc loc = Loc::current());
+                                Loc caller = Loc::current());
 std::vector<std::string> task_names();
 
 }  // namespace glimpse::nn

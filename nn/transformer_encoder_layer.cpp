@@ -6,49 +6,56 @@
 namespace glimpse::nn {
 
 TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward,
-                                                 float dropout, const std::string& activation, float layer_norm_eps,
-                                                 bool norm_first, Generator& gen, Loc loc)
+                                                 float dropout, const std::string& activation,
+                                                 float layer_norm_eps, bool norm_first, Generator& gen,
+                                                 Loc caller)
     : activation_(activation), norm_first_(norm_first) {
-  glimpse::detail::check(dim_feedforward > 0, "TransformerEncoderLayer", loc,
-                         [&] { return fmt::format("dim_feedforward must be positive, got {}", dim_feedforward); });
-  glimpse::detail::check(activation == "relu" || activation == "gelu", "TransformerEncoderLayer", loc,
-                         [&] { return fmt::format("activation must be \"relu\" or \"gelu\", got \"{}\"", activation); });
+  const CallerScope scope(caller);
+  glimpse::detail::check(dim_feedforward > 0, "TransformerEncoderLayer", caller, [&] {
+    return fmt::format("dim_feedforward must be positive, got {}", dim_feedforward);
+  });
+  glimpse::detail::check(
+      activation == "relu" || activation == "gelu", "TransformerEncoderLayer", caller,
+      [&] { return fmt::format("activation must be \"relu\" or \"gelu\", got \"{}\"", activation); });
   // Registered in PyTorch's order, so named_parameters() lists them as its state_dict does.
-  self_attn_ = register_module("self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout, gen, loc));
-  linear1_ = register_module("linear1", std::make_shared<Linear>(d_model, dim_feedforward, true, gen, loc));
-  dropout_ = register_module("dropout", std::make_shared<Dropout>(dropout, gen, loc));
-  linear2_ = register_module("linear2", std::make_shared<Linear>(dim_feedforward, d_model, true, gen, loc));
-  norm1_ = register_module("norm1", std::make_shared<LayerNorm>(d_model, layer_norm_eps, true, loc));
-  norm2_ = register_module("norm2", std::make_shared<LayerNorm>(d_model, layer_norm_eps, true, loc));
-  dropout1_ = register_module("dropout1", std::make_shared<Dropout>(dropout, gen, loc));
-  dropout2_ = register_module("dropout2", std::make_shared<Dropout>(dropout, gen, loc));
+  self_attn_ =
+      register_module("self_attn", std::make_shared<MultiheadAttention>(d_model, nhead, dropout, gen));
+  linear1_ = register_module("linear1", std::make_shared<Linear>(d_model, dim_feedforward, true, gen));
+  dropout_ = register_module("dropout", std::make_shared<Dropout>(dropout, gen));
+  linear2_ = register_module("linear2", std::make_shared<Linear>(dim_feedforward, d_model, true, gen));
+  norm1_ = register_module("norm1", std::make_shared<LayerNorm>(d_model, layer_norm_eps, true));
+  norm2_ = register_module("norm2", std::make_shared<LayerNorm>(d_model, layer_norm_eps, true));
+  dropout1_ = register_module("dropout1", std::make_shared<Dropout>(dropout, gen));
+  dropout2_ = register_module("dropout2", std::make_shared<Dropout>(dropout, gen));
 }
 
-Tensor TransformerEncoderLayer::feed_forward(const Tensor& x, Loc loc) const {
-  const Tensor h = linear1_->forward(x, loc);
-  return linear2_->forward(dropout_->forward(activation_ == "gelu" ? gelu(h, loc) : relu(h, loc), loc), loc);
+Tensor TransformerEncoderLayer::feed_forward(const Tensor& x) const {
+  const Tensor h = linear1_->forward(x);
+  return linear2_->forward(dropout_->forward(activation_ == "gelu" ? gelu(h) : relu(h)));
 }
 
 TransformerEncoderLayerOutput TransformerEncoderLayer::forward(const Tensor& src, const Tensor& src_mask,
-                                                               const Tensor& src_key_padding_mask, Loc loc) const {
-  glimpse::detail::check_defined({&src}, "TransformerEncoderLayer", loc);
+                                                               const Tensor& src_key_padding_mask,
+                                                               Loc caller) const {
+  const CallerScope scope(caller);
+  glimpse::detail::check_defined({&src}, "TransformerEncoderLayer");
   const int64_t d_model = self_attn_->embed_dim();
-  glimpse::detail::check(src.dim() == 3 && src.size(2) == d_model, "TransformerEncoderLayer", loc, [&] {
+  glimpse::detail::check(src.dim() == 3 && src.size(2) == d_model, "TransformerEncoderLayer", caller, [&] {
     return fmt::format("expected src [B, T, {}] (batch first), got {}", d_model, to_string(src.shape()));
   });
   Tensor x = src;
   MultiheadAttentionOutput attn;
   if (norm_first_) {
-    const Tensor normed = norm1_->forward(x, loc);
-    attn = self_attn_->forward(normed, normed, normed, src_key_padding_mask, true, src_mask, false, loc);
-    x = add(x, dropout1_->forward(attn.context, loc), loc);
-    x = add(x, dropout2_->forward(feed_forward(norm2_->forward(x, loc), loc), loc), loc);
+    const Tensor normed = norm1_->forward(x);
+    attn = self_attn_->forward(normed, normed, normed, src_key_padding_mask, true, src_mask, false);
+    x = x + dropout1_->forward(attn.context);
+    x = x + dropout2_->forward(feed_forward(norm2_->forward(x)));
   } else {
-    attn = self_attn_->forward(x, x, x, src_key_padding_mask, true, src_mask, false, loc);
-    x = norm1_->forward(add(x, dropout1_->forward(attn.context, loc), loc), loc);
-    x = norm2_->forward(add(x, dropout2_->forward(feed_forward(x, loc), loc), loc), loc);
+    attn = self_attn_->forward(x, x, x, src_key_padding_mask, true, src_mask, false);
+    x = norm1_->forward(x + dropout1_->forward(attn.context));
+    x = norm2_->forward(x + dropout2_->forward(feed_forward(x)));
   }
-  const Tensor weights = mean(attn.weights, Shape{1}, false, loc);  // attn.weights is per head: [B, H, T, T]
+  const Tensor weights = mean(attn.weights, Shape{1}, false);  // attn.weights is per head: [B, H, T, T]
   emit_step({{"output", x}, {"weights", weights}});
   return {x, weights, attn.weights};
 }

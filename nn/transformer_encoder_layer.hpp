@@ -39,18 +39,20 @@ class TransformerEncoderLayer : public Module {
   // PyTorch's arguments in PyTorch's order and with its defaults (batch_first is always true):
   // dim_feedforward 2048, dropout 0.1, activation "relu", layer_norm_eps 1e-5, post-norm.
   // Dropout masks come from `gen`, which must outlive the layer.
-  TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward = 2048, float dropout = 0.1f,
-                          const std::string& activation = "relu", float layer_norm_eps = 1e-5f,
-                          bool norm_first = false, Generator& gen = default_generator(), Loc loc = Loc::current());
+  TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward = 2048,
+                          float dropout = 0.1f, const std::string& activation = "relu",
+                          float layer_norm_eps = 1e-5f, bool norm_first = false,
+                          Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // src [B, T, d_model]; src_mask broadcastable to [T, T] (e.g. causal_mask(T)); src_key_padding_mask
   // [B, T] (1 = padding). Emits {"output", "weights"} to the tracer (self_attn emits its own step).
   TransformerEncoderLayerOutput forward(const Tensor& src, const Tensor& src_mask = Tensor(),
-                                       const Tensor& src_key_padding_mask = Tensor(), Loc loc = Loc::current()) const;
+                                        const Tensor& src_key_padding_mask = Tensor(),
+                                        Loc caller = Loc::current()) const;
   TransformerEncoderLayerOutput operator()(const Tensor& src, const Tensor& src_mask = Tensor(),
-                                          const Tensor& src_key_padding_mask = Tensor(),
-                                          Loc loc = Loc::current()) const {
-    return forward(src, src_mask, src_key_padding_mask, loc);
+                                           const Tensor& src_key_padding_mask = Tensor(),
+                                           Loc caller = Loc::current()) const {
+    return forward(src, src_mask, src_key_padding_mask, caller);
   }
 
   std::string kind() const override { return "TransformerEncoderLayer"; }
@@ -65,7 +67,7 @@ class TransformerEncoderLayer : public Module {
 
  private:
   // The feed-forward block: dropout(activation(linear1(x))) through linear2.
-  Tensor feed_forward(const Tensor& x, Loc loc) const;
+  Tensor feed_forward(const Tensor& x) const;
 
   std::string activation_;
   bool norm_first_;

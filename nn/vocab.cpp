@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "autograd/caller_scope.hpp"
+
 namespace glimpse::nn {
 
 Vocab::Vocab() {
@@ -25,10 +27,10 @@ int64_t Vocab::id(const std::string& token) const {
   return it == ids_.end() ? kUnk : it->second;
 }
 
-const std::string& Vocab::token(int64_t id, Loc loc) const {
-  detail::check(id >= 0 && id < size(), "Vocab::token", loc, [&] {
-    return fmt::format("id {} is outside the vocabulary (ids 0..{})", id, size() - 1);
-  });
+const std::string& Vocab::token(int64_t id, Loc caller) const {
+  const CallerScope scope(caller);
+  detail::check(id >= 0 && id < size(), "Vocab::token", caller,
+                [&] { return fmt::format("id {} is outside the vocabulary (ids 0..{})", id, size() - 1); });
   return tokens_[id];
 }
 
@@ -40,12 +42,13 @@ std::vector<int64_t> Vocab::encode(const std::vector<std::string>& tokens) const
 }
 
 std::vector<std::string> Vocab::decode(const std::vector<int64_t>& ids, bool strip_special,
-                                       Loc loc) const {
+                                       Loc caller) const {
+  const CallerScope scope(caller);
   std::vector<std::string> out;
   for (int64_t i : ids) {
     if (strip_special && i == kEos) break;
     if (strip_special && (i == kPad || i == kSos)) continue;
-    out.push_back(token(i, loc));
+    out.push_back(token(i));
   }
   return out;
 }

@@ -38,7 +38,7 @@ class Vocab {
   // The id of `token`, or kUnk for a token never added.
   int64_t id(const std::string& token) const;
   // The token of `id`; throws naming the id and the vocabulary size when it is out of range.
-  const std::string& token(int64_t id, Loc loc = Loc::current()) const;
+  const std::string& token(int64_t id, Loc caller = Loc::current()) const;
   int64_t size() const { return static_cast<int64_t>(tokens_.size()); }
   const std::vector<std::string>& tokens() const { return tokens_; }
   static bool is_special(int64_t id) { return id >= 0 && id < kNumSpecial; }
@@ -48,7 +48,7 @@ class Vocab {
   // Ids → tokens. With `strip_special` (the default) decoding stops at the first <eos> and drops
   // <pad> and <sos>, which is what a decoder's output should be read as; <unk> is kept.
   std::vector<std::string> decode(const std::vector<int64_t>& ids, bool strip_special = true,
-                                  Loc loc = Loc::current()) const;
+                                  Loc caller = Loc::current()) const;
 
  private:
   std::vector<std::string> tokens_;
