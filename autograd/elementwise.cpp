@@ -1,8 +1,11 @@
-// Lessons 01 and 02: elementwise ops. Binary ops broadcast by NumPy rules; their backward
-// hands each input the upstream gradient times the local derivative, then sum_to_shape undoes
-// the broadcast. Unary ops use their own output or input in a one-line derivative.
+// Lessons 01 and 02: elementwise ops. Each is its forward expression and its derivatives, one
+// line each. A binary op's backward hands each input the gradient times the local derivative
+// (`grad * y` for x·y) and binary_op sums it back over the broadcast dims; a unary op's
+// derivative reads its own output or input. The loops that apply them over any layout and
+// broadcast are in kernels/elementwise_loops.hpp.
 #include <cmath>
 
+#include "autograd/kernels/elementwise_loops.hpp"
 #include "autograd/kernels/vector_math.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
@@ -13,76 +16,19 @@ using detail::Node;
 
 namespace {
 
-// out[i] = f(a[i]) over any layout of a.
-template <class F>
-Tensor map_unary(const Tensor& a, F f, const char* op, Loc loc) {
-  detail::check_defined({&a}, op, loc);
-  Tensor out = detail::empty(a.shape(), op, loc);
-  float* o = out.data();
-  const float* x = a.data();
-  if (a.is_contiguous()) {
-    const int64_t n = a.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
-  } else {
-    const Shape* strides[3] = {&a.strides(), nullptr, nullptr};
-    int64_t base[3] = {0, 0, 0};
-    int64_t i = 0;
-    detail::for_each_offset(a.shape(), strides, base, [&](int64_t oa, int64_t, int64_t) { o[i++] = f(x[oa]); });
-  }
-  return out;
-}
-
-// out = f(a, b) with a and b broadcast to a common shape.
-template <class F>
-Tensor map_binary(const Tensor& a, const Tensor& b, F f, const char* op, Loc loc) {
-  detail::check_defined({&a, &b}, op, loc);
-  const Shape shape = broadcast_shapes(a.shape(), b.shape(), op, loc);
-  Tensor out = detail::empty(shape, op, loc);
-  float* o = out.data();
-  const float* x = a.data();
-  const float* y = b.data();
-  const int64_t n = out.numel();
-  if (a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
-    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);  // the common case, kept simple to vectorise
-  } else {
-    const Shape sa = broadcast_strides(a.shape(), a.strides(), shape);
-    const Shape sb = broadcast_strides(b.shape(), b.strides(), shape);
-    const Shape* strides[3] = {&sa, &sb, nullptr};
-    int64_t base[3] = {0, 0, 0};
-    // Row by row, so a row of a broadcast operand (stride 0: one value) or a contiguous one
-    // (stride 1) gets a loop the compiler can vectorise, e.g. W·s [B,1,A] + keys [B,S,A].
-    const int nd = shape.size();
-    const int64_t inner = nd == 0 ? 1 : shape[nd - 1];
-    const int64_t ia = nd == 0 ? 0 : sa[nd - 1], ib = nd == 0 ? 0 : sb[nd - 1];
-    float* row = o;
-    detail::for_each_row(shape, strides, base, [&](int64_t oa, int64_t ob, int64_t) {
-      const float* xr = x + oa;
-      const float* yr = y + ob;
-      if (ia == 1 && ib == 1) {
-        for (int64_t k = 0; k < inner; ++k) row[k] = f(xr[k], yr[k]);
-      } else if (ia == 1 && ib == 0) {
-        for (int64_t k = 0; k < inner; ++k) row[k] = f(xr[k], yr[0]);
-      } else if (ia == 0 && ib == 1) {
-        for (int64_t k = 0; k < inner; ++k) row[k] = f(xr[0], yr[k]);
-      } else {
-        for (int64_t k = 0; k < inner; ++k) row[k] = f(xr[k * ia], yr[k * ib]);
-      }
-      row += inner;
-    });
-  }
-  return out;
-}
+using detail::map_binary;
+using detail::map_unary;
 
 // grad_input[i] = f(grad[i], y[i], x[i]) where y is the op's output and x its input: the
 // backward of every unary op, computed in one pass.
 template <class F>
-Tensor unary_grad(const Tensor& grad, const Node& self, F f) {
+Tensor unary_grad(const Tensor& grad, const Node& result, F f) {
   const Tensor g = grad.contiguous();
-  const Tensor x = self.inputs[0].contiguous();
+  const Tensor x = result.inputs[0].contiguous();
   Tensor out = detail::empty(g.shape());
   float* o = out.data();
   const float* gp = g.data();
-  const float* yp = self.data();
+  const float* yp = result.data();
   const float* xp = x.data();
   const int64_t n = out.numel();
   for (int64_t i = 0; i < n; ++i) o[i] = f(gp[i], yp[i], xp[i]);
@@ -92,72 +38,75 @@ Tensor unary_grad(const Tensor& grad, const Node& self, F f) {
 template <class Forward, class Derivative>
 Tensor unary_op(const Tensor& a, const char* op, Loc loc, Forward forward, Derivative derivative) {
   Tensor out = map_unary(a, forward, op, loc);
-  detail::record(out, op, {a}, [derivative](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = unary_grad(g, self, derivative);
+  detail::record(out, op, {a}, [derivative](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = unary_grad(g, result, derivative);
   });
   return out;
 }
 
-bool needs(const Node& self, int i) { return self.inputs[i].requires_grad(); }
+// What a binary op's derivatives read: its inputs x and y, and the gradient reaching its output.
+struct BinaryGrad {
+  const Tensor& x;
+  const Tensor& y;
+  const Tensor& grad;
+};
+
+// A binary op is its forward expression and the gradient it hands each input, written as math
+// (`grad * y`). binary_op owns the rest: broadcasting x and y to one shape, asking only for
+// the gradients an input needs, and summing each back to its input's shape.
+template <class Forward, class GradX, class GradY>
+Tensor binary_op(const Tensor& a, const Tensor& b, const char* op, Loc loc, Forward forward, GradX grad_x,
+                 GradY grad_y) {
+  Tensor out = map_binary(a, b, forward, op, loc);
+  detail::record(out, op, {a, b},
+                 [grad_x, grad_y](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
+                   const Tensor& x = result.inputs[0];
+                   const Tensor& y = result.inputs[1];
+                   const BinaryGrad local{x, y, grad};
+                   if (x.requires_grad()) gi[0] = sum_to_shape(grad_x(local), x.shape());
+                   if (y.requires_grad()) gi[1] = sum_to_shape(grad_y(local), y.shape());
+                 });
+  return out;
+}
 
 }  // namespace
 
 // ---- binary -------------------------------------------------------------------------------
+// Each: the forward, then ∂L/∂x and ∂L/∂y from the gradient ∂L/∂out reaching the output.
 
 Tensor add(const Tensor& a, const Tensor& b, Loc loc) {
-  Tensor out = map_binary(a, b, [](float x, float y) { return x + y; }, "add", loc);
-  // d(a+b)/da = 1, d(a+b)/db = 1
-  detail::record(out, "add", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    if (needs(self, 0)) gi[0] = sum_to_shape(g, self.inputs[0].shape());
-    if (needs(self, 1)) gi[1] = sum_to_shape(g, self.inputs[1].shape());
-  });
-  return out;
+  return binary_op(
+      a, b, "add", loc, [](float x, float y) { return x + y; },  //
+      [](const BinaryGrad& d) { return d.grad; },                // ∂(x+y)/∂x = 1
+      [](const BinaryGrad& d) { return d.grad; });               // ∂(x+y)/∂y = 1
 }
 
 Tensor sub(const Tensor& a, const Tensor& b, Loc loc) {
-  Tensor out = map_binary(a, b, [](float x, float y) { return x - y; }, "sub", loc);
-  // d(a-b)/da = 1, d(a-b)/db = -1
-  detail::record(out, "sub", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    if (needs(self, 0)) gi[0] = sum_to_shape(g, self.inputs[0].shape());
-    if (needs(self, 1)) gi[1] = sum_to_shape(neg(g), self.inputs[1].shape());
-  });
-  return out;
+  return binary_op(
+      a, b, "sub", loc, [](float x, float y) { return x - y; },  //
+      [](const BinaryGrad& d) { return d.grad; },                // ∂(x-y)/∂x = 1
+      [](const BinaryGrad& d) { return -d.grad; });              // ∂(x-y)/∂y = -1
 }
 
 Tensor mul(const Tensor& a, const Tensor& b, Loc loc) {
-  Tensor out = map_binary(a, b, [](float x, float y) { return x * y; }, "mul", loc);
-  // d(ab)/da = b, d(ab)/db = a
-  detail::record(out, "mul", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    const Tensor& x = self.inputs[0];
-    const Tensor& y = self.inputs[1];
-    if (needs(self, 0)) gi[0] = sum_to_shape(mul(g, y), x.shape());
-    if (needs(self, 1)) gi[1] = sum_to_shape(mul(g, x), y.shape());
-  });
-  return out;
+  return binary_op(
+      a, b, "mul", loc, [](float x, float y) { return x * y; },  //
+      [](const BinaryGrad& d) { return d.grad * d.y; },          // ∂(xy)/∂x = y
+      [](const BinaryGrad& d) { return d.grad * d.x; });         // ∂(xy)/∂y = x
 }
 
 Tensor div(const Tensor& a, const Tensor& b, Loc loc) {
-  Tensor out = map_binary(a, b, [](float x, float y) { return x / y; }, "div", loc);
-  // d(a/b)/da = 1/b, d(a/b)/db = -a/b²
-  detail::record(out, "div", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    const Tensor& x = self.inputs[0];
-    const Tensor& y = self.inputs[1];
-    if (needs(self, 0)) gi[0] = sum_to_shape(div(g, y), x.shape());
-    if (needs(self, 1)) gi[1] = sum_to_shape(neg(div(mul(g, x), mul(y, y))), y.shape());
-  });
-  return out;
+  return binary_op(
+      a, b, "div", loc, [](float x, float y) { return x / y; },            //
+      [](const BinaryGrad& d) { return d.grad / d.y; },                    // ∂(x/y)/∂x = 1/y
+      [](const BinaryGrad& d) { return -(d.grad * d.x / (d.y * d.y)); });  // ∂(x/y)/∂y = -x/y²
 }
 
 Tensor pow(const Tensor& a, const Tensor& b, Loc loc) {
-  Tensor out = map_binary(a, b, [](float x, float y) { return std::pow(x, y); }, "pow", loc);
-  // d(a^b)/da = b·a^(b-1), d(a^b)/db = a^b·ln a
-  detail::record(out, "pow", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    const Tensor& x = self.inputs[0];
-    const Tensor& y = self.inputs[1];
-    if (needs(self, 0)) gi[0] = sum_to_shape(mul(g, mul(y, pow(x, sub(y, 1.0f)))), x.shape());
-    if (needs(self, 1)) gi[1] = sum_to_shape(mul(g, mul(pow(x, y), log(x))), y.shape());
-  });
-  return out;
+  return binary_op(
+      a, b, "pow", loc, [](float x, float y) { return std::pow(x, y); },
+      [](const BinaryGrad& d) { return d.grad * (d.y * pow(d.x, d.y - 1.0f)); },  // ∂(x^y)/∂x = y·x^(y-1)
+      [](const BinaryGrad& d) { return d.grad * (pow(d.x, d.y) * log(d.x)); });   // ∂(x^y)/∂y = x^y·ln x
 }
 
 // ---- with a scalar ------------------------------------------------------------------------
@@ -197,8 +146,8 @@ Tensor div(const Tensor& a, float s, Loc loc) {
 Tensor rdiv(const Tensor& a, float s, Loc loc) {
   Tensor out = map_unary(a, [s](float x) { return s / x; }, "rdiv", loc);
   // d(s/a)/da = -s/a² = -y/a
-  detail::record(out, "rdiv", {a}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = unary_grad(g, self, [](float gv, float y, float x) { return -gv * y / x; });
+  detail::record(out, "rdiv", {a}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = unary_grad(g, result, [](float gv, float y, float x) { return -gv * y / x; });
   });
   return out;
 }
@@ -206,8 +155,10 @@ Tensor rdiv(const Tensor& a, float s, Loc loc) {
 Tensor pow(const Tensor& a, float e, Loc loc) {
   Tensor out = map_unary(a, [e](float x) { return std::pow(x, e); }, "pow", loc);
   // d(a^e)/da = e·a^(e-1), and 0 for e = 0 (a⁰ = 1 everywhere, even where a^-1 is infinite)
-  detail::record(out, "pow", {a}, [e](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = unary_grad(g, self, [e](float gv, float, float x) { return e == 0.0f ? 0.0f : gv * e * std::pow(x, e - 1.0f); });
+  detail::record(out, "pow", {a}, [e](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = unary_grad(g, result, [e](float gv, float, float x) {
+      return e == 0.0f ? 0.0f : gv * e * std::pow(x, e - 1.0f);
+    });
   });
   return out;
 }
