@@ -1,13 +1,13 @@
 // Lesson 01: the tape. Forward ops append nodes with increasing ids; backward walks the nodes
 // reachable from the loss in decreasing id order (a valid reverse topological order, because
 // an op's inputs always exist before it does), calls each node's backward once, and sums the
-// gradients that reach a node from several uses.
+// gradients that reach a node from several uses. How a node is recorded and released:
+// autograd/node.cpp.
 #include "autograd/tape.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <new>
 
 #include "autograd/ops.hpp"
 
@@ -15,7 +15,8 @@ namespace glimpse {
 
 namespace detail {
 constinit thread_local bool t_grad_enabled = true;
-}
+constinit thread_local bool t_has_observers = false;  // observers, like grad mode, are per thread
+}  // namespace detail
 using detail::t_grad_enabled;
 
 namespace {
@@ -23,149 +24,9 @@ thread_local std::vector<TapeObserver*> t_observers;
 constinit thread_local uint64_t t_visit_epoch = 0;  // backward passes run by this thread
 }  // namespace
 
-NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = false; }
-NoGradGuard::~NoGradGuard() { t_grad_enabled = previous_; }
-
-namespace detail {
-constinit thread_local bool t_has_observers = false;  // observers, like grad mode, are per thread
-}
-
-void add_tape_observer(TapeObserver* observer) {
-  t_observers.push_back(observer);
-  detail::t_has_observers = true;
-}
-
-void remove_tape_observer(TapeObserver* observer) {
-  std::erase(t_observers, observer);
-  detail::t_has_observers = !t_observers.empty();
-}
-
 namespace detail {
 
-void notify_op(const Tensor& output) {
-  for (TapeObserver* o : t_observers) o->on_op(output);
-}
-
 namespace {
-
-// Every recorded op keeps its inputs in a std::vector; a forward pass of thousands of small ops
-// would malloc one and free it again in backward. Instead, released lists (emptied, capacity
-// kept) wait here for the next op. Only an optimisation: any list may be freed instead.
-struct SpareInputLists {
-  std::vector<std::vector<Tensor>> lists;
-  ~SpareInputLists();
-};
-thread_local SpareInputLists t_spare;
-thread_local bool t_spare_gone = false;  // set at thread exit; later releases just free
-SpareInputLists::~SpareInputLists() { t_spare_gone = true; }
-
-std::vector<Tensor> take_input_list() {
-  if (t_spare_gone || t_spare.lists.empty()) return {};
-  std::vector<Tensor> list = std::move(t_spare.lists.back());
-  t_spare.lists.pop_back();
-  return list;
-}
-
-// Releases the tensors in `list` and keeps its buffer for take_input_list; `list` ends empty.
-// Called from Node's destructor, so it never throws: when keeping the buffer would need memory
-// that is not there (perhaps while a bad_alloc unwinds), the buffer is freed instead.
-void release_input_list(std::vector<Tensor>& list) noexcept {
-  list.clear();
-  if (list.capacity() == 0 || t_spare_gone || t_spare.lists.size() >= 65536) {
-    std::vector<Tensor>().swap(list);
-    return;
-  }
-  try {
-    t_spare.lists.push_back(std::move(list));
-  } catch (const std::bad_alloc&) {
-  }
-  std::vector<Tensor>().swap(list);
-}
-
-}  // namespace
-
-void record_node(Tensor& output, const char* op, std::span<const Tensor> inputs, BackwardFn backward) {
-  Node* node = output.node();
-  node->op = op;
-  node->requires_grad = true;
-  node->inputs = take_input_list();
-  node->inputs.assign(inputs.begin(), inputs.end());
-  // Backward needs every op's id above its inputs' ids. Ids count per thread, so an input made
-  // by another thread (a model built in main, trained in a worker) may have a larger one.
-  for (const Tensor& in : inputs)
-    if (in.id() >= node->id) node->id = next_id(in.id());
-  node->backward = std::move(backward);
-  if (t_has_observers) [[unlikely]]
-    notify_op(output);
-}
-
-Node::~Node() {
-  // A long unrolled RNN is a chain of thousands of nodes. Letting each destructor release its
-  // inputs would recurse that deep and overflow the stack, so unlink the chain in a loop:
-  // whenever we hold the last reference to an input, steal its inputs before it dies.
-  if (inputs.empty()) {
-    release_input_list(inputs);
-    return;
-  }
-  std::vector<Tensor> stack = std::move(inputs);
-  while (!stack.empty()) {
-    Tensor t = std::move(stack.back());
-    stack.pop_back();
-    if (t.node_ptr().use_count() == 1) {
-      Node* n = t.node();
-      // A destructor must not throw: without memory for a longer stack, leave n's inputs to its
-      // own destructor (recursion one level deeper, only when memory has run out).
-      const size_t needed = stack.size() + n->inputs.size();
-      try {
-        if (needed > stack.capacity()) stack.reserve(2 * needed);
-      } catch (const std::bad_alloc&) {
-        continue;
-      }
-      for (Tensor& in : n->inputs) stack.push_back(std::move(in));
-      release_input_list(n->inputs);
-      n->backward = nullptr;
-    }
-  }
-  release_input_list(stack);
-}
-
-namespace {
-
-// dst += src, elementwise, in place (dst contiguous, same shape).
-void add_into(Tensor& dst, const Tensor& src) {
-  const Tensor sc = src.contiguous();
-  float* d = dst.data();
-  const float* v = sc.data();
-  const int64_t n = sc.numel();
-  for (int64_t i = 0; i < n; ++i) d[i] += v[i];
-}
-
-// Adds `g` into `slot`. The first gradient is adopted as is: it may be shared with another node
-// or an observer, so it is never written to. The second is summed into a new tensor that only
-// the slot holds (`owned`), and later ones are added into that in place, which saves a
-// fresh tensor per step when, say, a weight used at every time step gathers its gradients.
-void accumulate(Tensor& slot, bool& owned, const Tensor& g) {
-  if (!slot.defined()) {
-    slot = g;
-    owned = false;
-  } else if (owned) {
-    add_into(slot, g);
-  } else {
-    slot = add(slot, g);
-    owned = true;
-  }
-}
-
-// .grad of a leaf is summed in place across backward passes (PyTorch semantics), so it must be
-// a tensor of its own, not an alias of some gradient that flowed through the graph.
-void accumulate_into_grad(Node& node, const Tensor& g) {
-  if (!node.grad.defined()) {
-    node.grad = g.clone();
-    return;
-  }
-  add_into(node.grad, g);
-}
-
 // The nodes waiting for their gradient, kept as a heap whose top is the latest (largest id).
 // Every consumer of a node was made after it, so by the time a node is on top, all the
 // gradients it will receive have been summed into it. Holding Tensors keeps the nodes alive
@@ -189,29 +50,14 @@ class PendingNodes {
   std::vector<Tensor> heap_;
 };
 
+void check_root(const Tensor& root, const Tensor& grad, Loc loc);
+void accumulate(Tensor& slot, bool& owned, const Tensor& g);
+void accumulate_into_grad(Node& node, const Tensor& g);
 }  // namespace
 
 void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc loc) {
-  check_defined({&root}, "backward", loc);
-  check(root.requires_grad(), "backward", loc, [] {
-    return std::string(
-        "this tensor does not require grad: no input of the ops that made it has "
-        "requires_grad_(), or it was computed under NoGradGuard");
-  });
-  check(grad.defined(), "backward", loc, [&] {
-    return fmt::format("grad is an undefined tensor; pass one of shape {}", to_string(root.shape()));
-  });
-  check(grad.shape() == root.shape(), "backward", loc, [&] {
-    return fmt::format("grad has shape {} but the tensor has shape {}", to_string(grad.shape()),
-                       to_string(root.shape()));
-  });
+  check_root(root, grad, loc);
   Node* root_node = root.node();
-  check(!root_node->graph_freed, "backward", loc, [] {
-    return std::string(
-        "the graph behind this tensor was already freed by an earlier backward(); pass "
-        "retain_graph = true to the first backward if you need to run it twice");
-  });
-
   NoGradGuard no_grad;  // gradients are plain values: their computation is not recorded
   const uint64_t mark = ++t_visit_epoch;  // a node is pushed once per pass: when first marked
   PendingNodes pending;
@@ -262,12 +108,91 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph, Loc
       }
     }
     if (!retain_graph) {
-      release_input_list(node->inputs);
+      release_inputs(*node);
       node->backward = nullptr;
       node->graph_freed = true;
     }
   }
 }
 
+namespace {
+
+// The checks before a pass: a tensor on the tape, a gradient of its shape, a graph not freed.
+void check_root(const Tensor& root, const Tensor& grad, Loc loc) {
+  check_defined({&root}, "backward", loc);
+  check(root.requires_grad(), "backward", loc, [] {
+    return std::string(
+        "this tensor does not require grad: no input of the ops that made it has "
+        "requires_grad_(), or it was computed under NoGradGuard");
+  });
+  check(grad.defined(), "backward", loc, [&] {
+    return fmt::format("grad is an undefined tensor; pass one of shape {}", to_string(root.shape()));
+  });
+  check(grad.shape() == root.shape(), "backward", loc, [&] {
+    return fmt::format("grad has shape {} but the tensor has shape {}", to_string(grad.shape()),
+                       to_string(root.shape()));
+  });
+  check(!root.node()->graph_freed, "backward", loc, [] {
+    return std::string(
+        "the graph behind this tensor was already freed by an earlier backward(); pass "
+        "retain_graph = true to the first backward if you need to run it twice");
+  });
+}
+
+// dst += src, elementwise, in place (dst contiguous, same shape).
+void add_into(Tensor& dst, const Tensor& src) {
+  const Tensor sc = src.contiguous();
+  float* d = dst.data();
+  const float* v = sc.data();
+  const int64_t n = sc.numel();
+  for (int64_t i = 0; i < n; ++i) d[i] += v[i];
+}
+
+// Adds `g` into `slot`. The first gradient is adopted as is: it may be shared with another node
+// or an observer, so it is never written to. The second is summed into a new tensor that only
+// the slot holds (`owned`), and later ones are added into that in place, which saves a
+// fresh tensor per step when, say, a weight used at every time step gathers its gradients.
+void accumulate(Tensor& slot, bool& owned, const Tensor& g) {
+  if (!slot.defined()) {
+    slot = g;
+    owned = false;
+  } else if (owned) {
+    add_into(slot, g);
+  } else {
+    slot = add(slot, g);
+    owned = true;
+  }
+}
+
+// .grad of a leaf is summed in place across backward passes (PyTorch semantics), so it must be
+// a tensor of its own, not an alias of some gradient that flowed through the graph.
+void accumulate_into_grad(Node& node, const Tensor& g) {
+  if (!node.grad.defined()) {
+    node.grad = g.clone();
+    return;
+  }
+  add_into(node.grad, g);
+}
+
+}  // namespace
+
+void notify_op(const Tensor& output) {
+  for (TapeObserver* o : t_observers) o->on_op(output);
+}
+
 }  // namespace detail
+
+NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) { t_grad_enabled = false; }
+NoGradGuard::~NoGradGuard() { t_grad_enabled = previous_; }
+
+void add_tape_observer(TapeObserver* observer) {
+  t_observers.push_back(observer);
+  detail::t_has_observers = true;
+}
+
+void remove_tape_observer(TapeObserver* observer) {
+  std::erase(t_observers, observer);
+  detail::t_has_observers = !t_observers.empty();
+}
+
 }  // namespace glimpse

@@ -64,6 +64,8 @@ inline bool any_requires_grad(std::span<const Tensor> inputs) {
 
 // Puts `output` on the tape as the result of `op`: it keeps its inputs and its backward.
 void record_node(Tensor& output, const char* op, std::span<const Tensor> inputs, BackwardFn backward);
+// Drops a node's inputs once its backward has run and the graph is not retained (node.cpp).
+void release_inputs(Node& node) noexcept;
 
 // Names `output` as the result of `op` (shown by the tracer and by grad_fn).
 inline void name_op(Tensor& output, const char* op) {
