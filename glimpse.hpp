@@ -24,6 +24,7 @@
 #include "nn/lr_scheduler.hpp"
 #include "nn/lstm_cell.hpp"
 #include "nn/luong_attention.hpp"
+#include "nn/luong_decoder.hpp"
 #include "nn/masked_softmax.hpp"
 #include "nn/module.hpp"
 #include "nn/multi_head_attention.hpp"

@@ -34,11 +34,11 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
   std::vector<std::vector<int64_t>> steps;  // the argmax of every step, [T][B]
   std::vector<Tensor> attention;
   IndexTensor previous(std::vector<int64_t>(static_cast<size_t>(B), Vocab::kSos), {B});
-  Tensor hidden = memory.final;
+  DecoderState state = decoder.initial_state(memory);
   for (int64_t t = 0; t < max_length; ++t) {
     StepScope scope(t);
-    const DecoderStep s = decoder.step(decoder.embed(previous), hidden, memory);
-    hidden = s.hidden;
+    const DecoderStep s = decoder.step(decoder.embed(previous), state, memory);
+    state = s.state;
     if (s.attention.defined()) attention.push_back(s.attention);
     previous = argmax(s.logits, 1, false);  // the model's own guess is the next input
     steps.push_back(previous.values);

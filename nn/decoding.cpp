@@ -29,11 +29,11 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
   std::vector<std::vector<int64_t>> steps;  // the argmax of every step, [T][B]
   std::vector<Tensor> attention;
   IndexTensor previous(std::vector<int64_t>(static_cast<size_t>(B), Vocab::kSos), {B});
-  Tensor hidden = memory.final;
+  DecoderState state = decoder.initial_state(memory);
   for (int64_t t = 0; t < max_length; ++t) {
     StepScope scope(t);
-    const DecoderStep s = decoder.step(decoder.embed(previous), hidden, memory);
-    hidden = s.hidden;
+    const DecoderStep s = decoder.step(decoder.embed(previous), state, memory);
+    state = s.state;
     if (s.attention.defined()) attention.push_back(s.attention);
     previous = argmax(s.logits, 1, false);  // the model's own guess is the next input
     steps.push_back(previous.values);
@@ -109,12 +109,12 @@ std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int6
   std::vector<Beam> alive(1);
   std::vector<Hypothesis> finished;
   std::vector<int64_t> previous = {Vocab::kSos};
-  Tensor hidden = memory.final;  // [alive, E]
+  DecoderState state = decoder.initial_state(memory);  // one row per alive hypothesis
   for (int64_t t = 0; t < options.max_length && !alive.empty(); ++t) {
     StepScope scope(t);
     const auto n = static_cast<int64_t>(alive.size());
     const DecoderStep s =
-        decoder.step(decoder.embed(IndexTensor(previous, {n})), hidden, repeat_rows(memory, n));
+        decoder.step(decoder.embed(IndexTensor(previous, {n})), state, repeat_rows(memory, n));
     const std::vector<float> log_p = log_softmax(s.logits, 1).to_vector();  // [n, V]
     const std::vector<float> weights = s.attention.defined() ? s.attention.to_vector() : std::vector<float>();
 
@@ -150,7 +150,7 @@ std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int6
       alive.clear();
       break;
     }
-    hidden = index_select(s.hidden, 0, IndexTensor(parents));
+    state = s.state.rows(IndexTensor(parents));
     previous.clear();
     for (const Beam& beam : next) previous.push_back(beam.tokens.back());
     alive = std::move(next);

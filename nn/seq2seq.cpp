@@ -56,10 +56,26 @@ EncoderOutput Encoder::forward(const IndexTensor& source, const Tensor& source_m
 
 // ---- the decoder interface -----------------------------------------------------------------
 
+DecoderState DecoderState::rows(const IndexTensor& rows) const {
+  DecoderState picked;
+  for (const Tensor& t : tensors) picked.tensors.push_back(index_select(t, 0, rows));
+  return picked;
+}
+
+DecoderState Seq2seqDecoder::initial_state(const DecoderMemory& memory, Loc caller) const {
+  const CallerScope scope(caller);
+  check(memory.final.defined(), kind().c_str(),
+        [] { return std::string("the memory is empty: build it with prepare(encoder output)"); });
+  return {{memory.final}};  // s_0: the encoder's summary of the source
+}
+
 void Seq2seqDecoder::check_step(const char* who, const Tensor& embedded, int64_t embedding_dim,
-                                const Tensor& hidden, const DecoderMemory& memory) const {
+                                const DecoderState& state, const DecoderMemory& memory) const {
   check(memory.states.defined() && memory.final.defined(), who,
         [] { return std::string("the memory is empty: build it with prepare(encoder output)"); });
+  check(!state.tensors.empty() && state.hidden().defined(), who,
+        [] { return std::string("the state is empty: start from initial_state(memory)"); });
+  const Tensor& hidden = state.hidden();
   const int64_t B = memory.final.size(0);
   check(embedded.dim() == 2 && embedded.size(0) == B && embedded.size(1) == embedding_dim &&
             hidden.dim() == 2 && hidden.size(0) == B && hidden.size(1) == hidden_size_,
@@ -93,7 +109,7 @@ DecoderOutput Seq2seqDecoder::forward(const IndexTensor& decoder_input, const De
   const int64_t T = decoder_input.shape[1];
   // Fully teacher-forced: every input is known up front, so embed them all in one op.
   const Tensor all_embedded = always_forced ? embed(decoder_input) : Tensor();  // [B, T, emb]
-  Tensor hidden = memory.final;  // s_0: the encoder's summary of the source
+  DecoderState state = initial_state(memory);
   IndexTensor predicted;         // the previous step's argmax, for free-running steps
   std::vector<Tensor> logits, attention;
   for (int64_t t = 0; t < T; ++t) {
@@ -106,8 +122,8 @@ DecoderOutput Seq2seqDecoder::forward(const IndexTensor& decoder_input, const De
       const bool forced = t == 0 || (coin_flips && gen->uniform() < teacher_forcing_ratio);
       embedded = embed(forced ? column(decoder_input, t) : predicted);
     }
-    DecoderStep s = step(embedded, hidden, memory);
-    hidden = s.hidden;
+    DecoderStep s = step(embedded, state, memory);
+    state = std::move(s.state);
     if (!always_forced) predicted = argmax(s.logits, 1, false);
     logits.push_back(s.logits);
     if (s.attention.defined()) attention.push_back(s.attention);
@@ -121,7 +137,7 @@ DecoderOutput Seq2seqDecoder::forward(const IndexTensor& decoder_input, const De
 // ---- Decoder: the fixed-vector bottleneck --------------------------------------------------
 
 Decoder::Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, Generator& gen, Loc caller)
-    : Seq2seqDecoder(vocab_size, hidden_size),
+    : Seq2seqDecoder(vocab_size, hidden_size, /*encoder_size=*/hidden_size),
       embedding_(register_module(
           "embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, caller))),
       cell_(register_module(
@@ -144,22 +160,23 @@ Tensor Decoder::embed(const IndexTensor& ids, Loc caller) const {
   return embedding_->forward(ids);
 }
 
-DecoderStep Decoder::step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
+DecoderStep Decoder::step(const Tensor& embedded, const DecoderState& state, const DecoderMemory& memory,
                           Loc caller) const {
   const CallerScope scope(caller);
-  check_step("Decoder", embedded, embedding_->embedding_dim(), hidden, memory);
+  check_step("Decoder", embedded, embedding_->embedding_dim(), state, memory);
+  const Tensor& hidden = state.hidden();
   const Tensor& c = memory.final;  // the same context at every step: all the decoder knows of the source
   const Tensor h = cell_->forward(cat({embedded, c}, 1), hidden);
   const Tensor logits = out_->forward(cat({h, c}, 1));
   emit_step({{"h", h}, {"context", c}, {"logits", logits}});
-  return {logits, h, c, Tensor()};
+  return {logits, {{h}}, c, Tensor()};
 }
 
 // ---- AttentionDecoder ----------------------------------------------------------------------
 
 AttentionDecoder::AttentionDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
                                    int64_t attention_dim, Generator& gen, Loc caller)
-    : Seq2seqDecoder(vocab_size, hidden_size),
+    : Seq2seqDecoder(vocab_size, hidden_size, /*encoder_size=*/hidden_size),
       embedding_(register_module(
           "embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, caller))),
       attention_(register_module(
@@ -187,16 +204,17 @@ Tensor AttentionDecoder::embed(const IndexTensor& ids, Loc caller) const {
   return embedding_->forward(ids);
 }
 
-DecoderStep AttentionDecoder::step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
-                                   Loc caller) const {
+DecoderStep AttentionDecoder::step(const Tensor& embedded, const DecoderState& state,
+                                   const DecoderMemory& memory, Loc caller) const {
   const CallerScope scope(caller);
-  check_step("AttentionDecoder", embedded, embedding_->embedding_dim(), hidden, memory);
+  check_step("AttentionDecoder", embedded, embedding_->embedding_dim(), state, memory);
+  const Tensor& hidden = state.hidden();
   // The previous state asks: which source positions matter now?
   const AttentionOutput a = attention_->forward(hidden, memory.states, memory.keys, memory.padding_mask);
   const Tensor h = cell_->forward(cat({embedded, a.context}, 1), hidden);
   const Tensor logits = out_->forward(cat({h, a.context}, 1));
   emit_step({{"h", h}, {"context", a.context}, {"weights", a.weights}, {"logits", logits}});
-  return {logits, h, a.context, a.weights};
+  return {logits, {{h}}, a.context, a.weights};
 }
 
 // ---- Seq2seq -------------------------------------------------------------------------------
@@ -204,10 +222,11 @@ DecoderStep AttentionDecoder::step(const Tensor& embedded, const Tensor& hidden,
 Seq2seq::Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder, Loc caller) {
   const CallerScope scope(caller);
   check(encoder && decoder, "Seq2seq", caller, [] { return std::string("needs an encoder and a decoder"); });
-  check(encoder->output_size() == decoder->hidden_size(), "Seq2seq", caller, [&] {
-    return fmt::format("the decoder starts from the encoder's final state, so its hidden size ({}) must equal the "
-                       "encoder's output size ({})",
-                       decoder->hidden_size(), encoder->output_size());
+  check(encoder->output_size() == decoder->encoder_size(), "Seq2seq", caller, [&] {
+    return fmt::format(
+        "the decoder reads encoder states of size {}, but the encoder's output size is {} ({})",
+        decoder->encoder_size(), encoder->output_size(),
+        "give the decoder that size, or use one with a bridge layer such as LuongDecoder");
   });
   encoder_ = register_module("encoder", std::move(encoder));
   decoder_ = register_module("decoder", std::move(decoder));

@@ -73,12 +73,24 @@ struct DecoderMemory {
   Tensor keys;          // [B, S, A] attention's U·h_j, computed once (undefined for Decoder)
 };
 
+// A decoder's recurrent state, of the decoder's own making: {s} for the GRU decoders here,
+// {h, c, h̃} for LuongDecoder's LSTM with input feeding (nn/luong_decoder.hpp). Every tensor has
+// one row per sequence, [B, ...], so greedy and beam decoding carry it, and pick rows of it,
+// without knowing what it holds.
+struct DecoderState {
+  std::vector<Tensor> tensors;
+  // The decoder's hidden state s_t, the one lessons print and the tracer draws: the first tensor.
+  const Tensor& hidden() const { return tensors.front(); }
+  // The state of the sequences `rows` (beam search follows each hypothesis's parent).
+  DecoderState rows(const IndexTensor& rows) const;
+};
+
 // One decoder step's results.
 struct DecoderStep {
-  Tensor logits;     // [B, V] scores for the next token
-  Tensor hidden;     // [B, E] the new state s_t
-  Tensor context;    // [B, E] what the decoder saw of the source: c (Decoder) or c_t (attention)
-  Tensor attention;  // [B, S] weights over the source positions; undefined for Decoder
+  Tensor logits;       // [B, V] scores for the next token
+  DecoderState state;  // the new state (state.hidden() = s_t)
+  Tensor context;      // [B, E] what the decoder saw of the source: c (Decoder) or c_t (attention)
+  Tensor attention;    // [B, S] weights over the source positions; undefined for Decoder
 };
 
 // A whole teacher-forced (or partly free-running) pass.
@@ -94,12 +106,17 @@ class Seq2seqDecoder : public Module {
   virtual DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const = 0;
   // Embeds token ids of any shape (ids.shape + [embedding_dim]).
   virtual Tensor embed(const IndexTensor& ids, Loc caller = Loc::current()) const = 0;
-  // One step from the embedded previous token [B, embedding_dim] and state s_{t-1} [B, E].
-  virtual DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
+  // The state before the first step. Here s_0 = the encoder's final state; a decoder of another
+  // size or kind (LSTM, input feeding) makes its own.
+  virtual DecoderState initial_state(const DecoderMemory& memory, Loc caller = Loc::current()) const;
+  // One step from the embedded previous token [B, embedding_dim] and the state before it.
+  virtual DecoderStep step(const Tensor& embedded, const DecoderState& state, const DecoderMemory& memory,
                            Loc caller = Loc::current()) const = 0;
   virtual bool has_attention() const = 0;
   int64_t vocab_size() const { return vocab_size_; }
   int64_t hidden_size() const { return hidden_size_; }
+  // E: the size of the encoder states (and final state) it reads.
+  int64_t encoder_size() const { return encoder_size_; }
 
   // Runs T = decoder_input.shape[1] steps from s_0 = memory.final. Step 0 reads decoder_input[:, 0]
   // (<sos>); each later step reads the true previous token (teacher forcing) with probability
@@ -111,14 +128,16 @@ class Seq2seqDecoder : public Module {
                         Loc caller = Loc::current()) const;
 
  protected:
-  Seq2seqDecoder(int64_t vocab_size, int64_t hidden_size) : vocab_size_(vocab_size), hidden_size_(hidden_size) {}
+  Seq2seqDecoder(int64_t vocab_size, int64_t hidden_size, int64_t encoder_size)
+      : vocab_size_(vocab_size), hidden_size_(hidden_size), encoder_size_(encoder_size) {}
   // Checks the sizes common to both decoders' step().
-  void check_step(const char* who, const Tensor& embedded, int64_t embedding_dim, const Tensor& hidden,
+  void check_step(const char* who, const Tensor& embedded, int64_t embedding_dim, const DecoderState& state,
                   const DecoderMemory& memory) const;
 
  private:
   int64_t vocab_size_;
   int64_t hidden_size_;
+  int64_t encoder_size_;
 };
 
 // The decoder without attention: the fixed-vector bottleneck (Cho et al. 2014).
@@ -131,7 +150,7 @@ class Decoder : public Seq2seqDecoder {
 
   DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const override;
   Tensor embed(const IndexTensor& ids, Loc caller = Loc::current()) const override;
-  DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
+  DecoderStep step(const Tensor& embedded, const DecoderState& state, const DecoderMemory& memory,
                    Loc caller = Loc::current()) const override;
   bool has_attention() const override { return false; }
   std::string kind() const override { return "Decoder"; }
@@ -152,7 +171,7 @@ class AttentionDecoder : public Seq2seqDecoder {
 
   DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const override;
   Tensor embed(const IndexTensor& ids, Loc caller = Loc::current()) const override;
-  DecoderStep step(const Tensor& embedded, const Tensor& hidden, const DecoderMemory& memory,
+  DecoderStep step(const Tensor& embedded, const DecoderState& state, const DecoderMemory& memory,
                    Loc caller = Loc::current()) const override;
   bool has_attention() const override { return true; }
   std::string kind() const override { return "AttentionDecoder"; }

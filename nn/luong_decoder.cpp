@@ -1,0 +1,83 @@
+// Lesson 08: Luong's decoder, written as the equations in luong_decoder.hpp.
+#include "nn/luong_decoder.hpp"
+
+#include <fmt/format.h>
+
+#include "nn/vocab.hpp"
+
+namespace glimpse::nn {
+
+using glimpse::detail::check;
+
+LuongDecoder::LuongDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+                           int64_t encoder_size, LuongScore score, Generator& gen, Loc caller)
+    : Seq2seqDecoder(vocab_size, hidden_size, encoder_size) {
+  const CallerScope scope(caller);
+  check(vocab_size > 0 && embedding_dim > 0 && hidden_size > 0 && encoder_size > 0, "LuongDecoder", [&] {
+    return fmt::format(
+        "sizes must be positive, got vocab_size {}, embedding_dim {}, hidden_size {}, encoder_size {}",
+        vocab_size, embedding_dim, hidden_size, encoder_size);
+  });
+  const int64_t H = hidden_size, E = encoder_size;
+  embedding_ =
+      register_module("embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen));
+  if (E != H) bridge_ = register_module("bridge", std::make_shared<Linear>(E, H, true, gen));
+  cell_ = register_module("cell", std::make_shared<LSTMCell>(embedding_dim + H, H, gen));
+  attention_ = register_module("attention", std::make_shared<LuongAttention>(score, H, E, 0, gen));
+  combine_ = register_module("combine", std::make_shared<Linear>(E + H, H, false, gen));
+  out_ = register_module("out", std::make_shared<Linear>(H, vocab_size, true, gen));
+}
+
+DecoderMemory LuongDecoder::prepare(const EncoderOutput& encoded, Loc caller) const {
+  const CallerScope scope(caller);
+  check(encoded.states.defined() && encoded.states.dim() == 3 && encoded.states.size(2) == encoder_size() &&
+            encoded.final.defined() && encoded.final.dim() == 2 && encoded.final.size(1) == encoder_size(),
+        "LuongDecoder", [&] {
+          return fmt::format("expects encoder states [B, S, {0}] and a final state [B, {0}], got {1} and {2}",
+                             encoder_size(),
+                             encoded.states.defined() ? to_string(encoded.states.shape()) : "undefined",
+                             encoded.final.defined() ? to_string(encoded.final.shape()) : "undefined");
+        });
+  return {encoded.states, encoded.final, encoded.padding_mask, Tensor()};
+}
+
+Tensor LuongDecoder::embed(const IndexTensor& ids, Loc caller) const {
+  const CallerScope scope(caller);
+  return embedding_->forward(ids);
+}
+
+DecoderState LuongDecoder::initial_state(const DecoderMemory& memory, Loc caller) const {
+  const CallerScope scope(caller);
+  check(memory.final.defined(), "LuongDecoder",
+        [] { return std::string("the memory is empty: build it with prepare(encoder output)"); });
+  const Tensor h0 = bridge_ ? tanh(bridge_->forward(memory.final)) : memory.final;
+  const Tensor zero = zeros(h0.shape());
+  return {{h0, zero, zero}};  // {h, c, h̃}
+}
+
+DecoderStep LuongDecoder::step(const Tensor& embedded, const DecoderState& state, const DecoderMemory& memory,
+                               Loc caller) const {
+  const CallerScope scope(caller);
+  check(state.tensors.size() == 3, "LuongDecoder", [&] {
+    return fmt::format("expects the state {{h, c, h̃}} of initial_state(), got {} tensors",
+                       state.tensors.size());
+  });
+  check_step("LuongDecoder", embedded, embedding_->embedding_dim(), state, memory);
+  const Tensor& h_tilde_previous = state.tensors[2];
+  // Input feeding: the previous attentional state goes in beside the previous token.
+  const LSTMState hc =
+      cell_->forward(cat({embedded, h_tilde_previous}, 1), {state.tensors[0], state.tensors[1]});
+  // The current state asks: which source positions matter now?
+  const AttentionOutput a = attention_->forward(hc.h, memory.states, memory.padding_mask);
+  const Tensor h_tilde = tanh(combine_->forward(cat({a.context, hc.h}, 1)));
+  const Tensor logits = out_->forward(h_tilde);
+  emit_step({{"h", hc.h},
+             {"c", hc.c},
+             {"context", a.context},
+             {"weights", a.weights},
+             {"h_tilde", h_tilde},
+             {"logits", logits}});
+  return {logits, {{hc.h, hc.c, h_tilde}}, a.context, a.weights};
+}
+
+}  // namespace glimpse::nn
