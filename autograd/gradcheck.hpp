@@ -23,15 +23,16 @@
 namespace glimpse {
 
 // Tolerances for float32 tensors. PyTorch's gradcheck defaults (eps 1e-6, atol 1e-5, rtol 1e-3)
-// are made for float64, and it warns when an input is not double: the forward's rounding error
-// in L is about u·|L| (u the unit roundoff), so the central difference carries an error of about
-// u·|L| / eps, plus eps²·|L'''| / 6 from truncation. In double (u ≈ 1e-16) eps = 1e-6 makes both
-// tiny. In float32 (u ≈ 6e-8) the same eps would leave about 6% of |L| as noise; the sum of the
-// two errors is smallest near eps = (3u)^(1/3) ≈ 6e-3 for inputs of size ~1, so we take 1e-2 and
-// loosen the tolerances by the error that remains at that eps (~1e-4 relative to |L|, times the
-// number of outputs summed into L): atol 2e-3, rtol 1e-2. The difference itself, the sum L and
-// the step are computed in double (the step is the distance between the two float32 values
-// actually used, not the nominal 2·eps), so only the forward's own rounding remains.
+// are made for float64, and it warns when an input is not double. Its error model: the forward's
+// rounding leaves about u·|L| of noise in L (u the unit roundoff), which the central difference
+// divides by eps, and truncation adds about eps²·|L'''| / 6. In double (u ≈ 1e-16) eps = 1e-6
+// makes both tiny. In float32 (u ≈ 6e-8) the same eps would leave noise of about 6% of |L|; the
+// sum of the two is smallest near eps = (3u)^(1/3) ≈ 6e-3 for inputs of size ~1, so we take 1e-2.
+// What remains there (a few 1e-5 of |L| from each term, more when f rounds many float32 sums and
+// exps into L) is what atol 2e-3 and rtol 1e-2 allow for, with room: still far below what a
+// wrong derivative gives (a wrong factor or sign is off by O(1) of the value). The difference,
+// the sum L and the step are computed in double (the step is the distance between the two
+// float32 values actually used, not the nominal 2·eps), so only the forward's own rounding remains.
 struct GradcheckOptions {
   float eps = 1e-2f;     // half-step of the central difference
   float atol = 2e-3f;    // an element passes if |analytic - numeric| <= atol + rtol·|numeric|
