@@ -4,6 +4,7 @@
 #include "autograd/caller_scope.hpp"
 #include "autograd/error.hpp"
 #include "autograd/format.hpp"
+#include "autograd/gradcheck.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/random.hpp"
 #include "autograd/shape.hpp"

@@ -6,10 +6,8 @@
 //
 // With a = x·W_ihᵀ + b_ih and b = h·W_hhᵀ + b_hh, each split into r, z, n thirds:
 //   r = σ(a_r + b_r),  z = σ(a_z + b_z),  n = tanh(a_n + r ⊙ b_n),  h' = (1 − z) ⊙ n + z ⊙ h
-// Backward, for an upstream gradient dh':
-//   dn = dh' ⊙ (1 − z),  dz = dh' ⊙ (h − n),  dh = dh' ⊙ z
-//   da_n = dn ⊙ (1 − n²),  da_z = dz ⊙ z(1 − z),  da_r = (da_n ⊙ b_n) ⊙ r(1 − r)
-//   db_r = da_r,  db_z = da_z,  db_n = da_n ⊙ r;  the biases get the batch sums of da and db.
+// The backward (gates_backward_row, exercise `fused_gru` in docs/exercises.md) is the chain rule
+// through those four lines; the biases get the batch sums of da and db.
 #include <fmt/format.h>
 
 #include "autograd/kernels/vector_math.hpp"
@@ -40,6 +38,10 @@ void gates_forward_row(const float* __restrict a, const float* __restrict b, con
 // One batch row of the backward pass: da, db [3H] and dh [H] from the upstream grad g [H].
 void gates_backward_row(const float* __restrict g, const float* __restrict h, const float* __restrict saved,
                         float* __restrict da, float* __restrict db, float* __restrict dh, int64_t hidden) {
+  // For an upstream gradient dh':
+  //   dn = dh' ⊙ (1 − z),  dz = dh' ⊙ (h − n),  dh = dh' ⊙ z
+  //   da_n = dn ⊙ (1 − n²),  da_z = dz ⊙ z(1 − z),  da_r = (da_n ⊙ b_n) ⊙ r(1 − r)
+  //   db_r = da_r,  db_z = da_z,  db_n = da_n ⊙ r
   for (int64_t j = 0; j < hidden; ++j) {
     const float r = saved[j], z = saved[hidden + j], n = saved[2 * hidden + j], bn = saved[3 * hidden + j];
     const float da_n = g[j] * (1.0f - z) * (1.0f - n * n);

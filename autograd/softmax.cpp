@@ -1,7 +1,7 @@
 // Lesson 06: softmax turns attention scores into weights that are positive and sum to 1.
 //   softmax(x)_i = exp(x_i - m) / Σ_j exp(x_j - m),  m = max_j x_j  (subtracting m avoids overflow)
-// Backward:  dx = y ⊙ (dy - Σ_j dy_j y_j)        for y = softmax(x)
-//            dx = dy - softmax(x) · Σ_j dy_j      for y = log_softmax(x)
+// Each op's backward, with its derivative, is the lambda it records (softmax's is exercise
+// `softmax`, docs/exercises.md).
 #include <cmath>
 
 #include "autograd/kernels/vector_math.hpp"
@@ -52,6 +52,7 @@ Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
   const int d = normalize_dim(dim, a.dim(), "softmax", loc);
   Tensor out = softmax_forward(a, d, false);
   detail::record(out, "softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+    // dx = y ⊙ (dy - Σ_j dy_j y_j) along each lane, y = softmax(x) the saved output.
     const Tensor g = grad.contiguous();
     Tensor dx = detail::empty(self.shape);
     const Lanes l = detail::lanes_of(self.shape, d);
@@ -77,6 +78,7 @@ Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
   const int d = normalize_dim(dim, a.dim(), "log_softmax", loc);
   Tensor out = softmax_forward(a, d, true);
   detail::record(out, "log_softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+    // dx = dy - softmax(x) · Σ_j dy_j along each lane, softmax(x) = exp(y).
     const Tensor g = grad.contiguous();
     Tensor dx = detail::empty(self.shape);
     const Lanes l = detail::lanes_of(self.shape, d);

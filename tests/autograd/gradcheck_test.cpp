@@ -1,5 +1,6 @@
-// Tests for tests/support/gradcheck: the checker passes on right backwards and fails, with a
-// useful message, on a deliberately wrong one.
+// Tests for autograd/gradcheck (the library's checker) and tests/support/gradcheck (the same as a
+// GoogleTest assertion): the checker passes on right backwards and fails, naming the worst
+// element, on deliberately wrong ones.
 #include <gtest/gtest.h>
 
 #include "autograd_test_util.hpp"
@@ -39,7 +40,73 @@ Tensor sum_of_two_forgetting_the_second(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// y = x, but its backward adds 1 to the gradient of element [1, 1] and 0.1 to that of [0, 1]:
+// two wrong elements, one much worse than the other.
+Tensor identity_with_two_wrong_elements(const Tensor& x) {
+  Tensor out = detail::empty(x.shape());
+  detail::copy_into(out, x);
+  detail::record(out, "two_wrong", {x}, [](const detail::Node& self, const Tensor& g, std::span<Tensor> gi) {
+    std::vector<float> bump(static_cast<size_t>(numel(self.shape)), 0.0f);
+    bump[1 * self.shape[1] + 1] = 1.0f;
+    bump[0 * self.shape[1] + 1] = 0.1f;
+    gi[0] = add(g, from_vector(bump, self.shape));
+  });
+  return out;
+}
+
 }  // namespace
+
+TEST(Gradcheck, ReportNamesTheWorstElementWithItsValues) {
+  Generator gen(6);
+  const Tensor ok = test::randn_leaf({4}, gen);
+  const Tensor x = test::randn_leaf({2, 3}, gen);
+  const GradcheckReport r = glimpse::gradcheck(
+      [](const Inputs& v) { return add(tanh(v[0]).sum(), identity_with_two_wrong_elements(v[1])); }, {ok, x});
+  ASSERT_TRUE(r.message.empty()) << r.message;
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.checked, 4 + 6);
+  EXPECT_EQ(r.input, 1);
+  EXPECT_EQ(r.index, (std::vector<int64_t>{1, 1})) << r.to_string();
+  // The backward added 1 there; the finite difference sees the true derivative.
+  EXPECT_NEAR(r.analytic - r.numeric, 1.0, 1e-2) << r.to_string();
+  EXPECT_NEAR(r.abs_error, 1.0, 1e-2);
+  EXPECT_NEAR(r.rel_error, r.abs_error / std::fabs(r.numeric), 1e-9);
+  const std::string msg = r.to_string();
+  EXPECT_NE(msg.find("input 1 element [1, 1]: analytic"), std::string::npos) << msg;
+}
+
+TEST(Gradcheck, ReportOfARightBackwardIsOkAndStillNamesItsWorstElement) {
+  Generator gen(7);
+  const Tensor x = test::randn_leaf({3, 2}, gen);
+  const GradcheckReport r = glimpse::gradcheck([](const Inputs& v) { return tanh(v[0]) * v[0]; }, {x});
+  EXPECT_TRUE(r.ok) << r.to_string();
+  EXPECT_TRUE(static_cast<bool>(r));
+  EXPECT_EQ(r.checked, 6);
+  EXPECT_EQ(r.input, 0);
+  EXPECT_EQ(r.index.size(), 2u);
+  EXPECT_LE(r.abs_error, 2e-3 + 1e-2 * std::fabs(r.numeric));
+  EXPECT_EQ(r.to_string().rfind("ok; worst input 0 element [", 0), 0u) << r.to_string();
+}
+
+TEST(Gradcheck, ANanGradientIsTheWorstElement) {
+  // NaN compares false with everything: the report must still fail and name it.
+  Generator gen(8);
+  const Tensor x = test::randn_leaf({2, 3}, gen);
+  const GradcheckReport nan_report = glimpse::gradcheck(
+      [](const Inputs& v) {
+        Tensor out = detail::empty(v[0].shape());
+        detail::copy_into(out, v[0]);
+        detail::record(out, "nan_at_2", {v[0]}, [](const detail::Node& self, const Tensor& g, std::span<Tensor> gi) {
+          std::vector<float> d = g.contiguous().to_vector();
+          d[2] = std::nanf("");
+          gi[0] = from_vector(d, self.shape);
+        });
+        return out;
+      },
+      {x});
+  EXPECT_FALSE(nan_report.ok);
+  EXPECT_EQ(nan_report.index, (std::vector<int64_t>{0, 2})) << nan_report.to_string();
+}
 
 TEST(Gradcheck, PassesOnARightBackward) {
   Generator gen(1);
@@ -55,8 +122,7 @@ TEST(Gradcheck, FailsOnAWrongBackwardAndSaysWhere) {
       gradcheck([](const Inputs& v) { return add(v[0].sum(), identity_with_wrong_backward(v[1])); }, {ok, x});
   ASSERT_FALSE(r);
   const std::string msg = r.message();
-  EXPECT_NE(msg.find("input 1"), std::string::npos) << msg;      // which input
-  EXPECT_NE(msg.find("element [0, 0]"), std::string::npos) << msg;  // which element
+  EXPECT_NE(msg.find("input 1 element ["), std::string::npos) << msg;  // which input and element
   EXPECT_NE(msg.find("analytic"), std::string::npos) << msg;     // both values
   EXPECT_NE(msg.find("numeric"), std::string::npos) << msg;
   // The analytic value printed is twice the numeric one.

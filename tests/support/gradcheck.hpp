@@ -1,31 +1,31 @@
-// Gradient checking by central finite differences: the proof that every backward is right.
+// The library's gradient checker (autograd/gradcheck.hpp) as a GoogleTest assertion: on failure
+// the message names the input, the worst element, and its analytic and numeric values.
 // Introduced in lesson 01, where the learner sees analytic and numeric derivatives side by side.
 #pragma once
 
 #include <gtest/gtest.h>
 
-#include <functional>
+#include <utility>
 #include <vector>
 
+#include "autograd/gradcheck.hpp"
 #include "autograd/tensor.hpp"
 
 namespace glimpse::test {
 
-struct GradcheckOptions {
-  float eps = 1e-2f;   // step of the central difference (float32 data: not too small)
-  float atol = 2e-3f;  // |analytic - numeric| <= atol + rtol * |numeric|
-  float rtol = 1e-2f;
-  uint64_t seed = 1234;  // for the random projection of the output
-};
+using glimpse::GradcheckOptions;
+using TensorFunction = glimpse::GradcheckFunction;
 
-using TensorFunction = std::function<Tensor(const std::vector<Tensor>&)>;
+// glimpse::gradcheck's report as an AssertionResult: failure carries report.to_string().
+::testing::AssertionResult assertion_from(const GradcheckReport& report);
 
-// Checks d/dx of L = Σ f(inputs) ⊙ R (R a fixed random tensor, so every output element
-// matters) for every element of every input that requires grad: the gradient from backward()
-// against (L(x + eps) - L(x - eps)) / 2eps. On failure, names the input, the element, and the
-// analytic and numeric values.
-::testing::AssertionResult gradcheck(const TensorFunction& f, const std::vector<Tensor>& inputs,
-                                     GradcheckOptions options = {});
+// EXPECT_TRUE(gradcheck(f, {x, w})). A template, so that where both this and glimpse::gradcheck
+// are visible (`using namespace glimpse`) a lambda picks this one (no conversion needed).
+template <class F>
+::testing::AssertionResult gradcheck(F&& f, const std::vector<Tensor>& inputs, const GradcheckOptions& options = {},
+                                     Loc caller = Loc::current()) {
+  return assertion_from(glimpse::gradcheck(TensorFunction(std::forward<F>(f)), inputs, options, caller));
+}
 
 // A leaf copy of `t` that requires grad (fresh storage, same layout: contiguous).
 Tensor leaf(const Tensor& t);

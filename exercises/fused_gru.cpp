@@ -1,0 +1,104 @@
+// EXERCISE (lesson 04): write the backward of the fused GRU step by hand: the chain rule through
+// the four GRU equations, for one batch row. This is your copy of autograd/fused_gru.cpp with the
+// exercise part removed. nn::GRUCell uses this op whenever it is not being traced, so every
+// lesson that trains a GRU (04, 05, 06) trains with your derivative. Build against it with
+//   cmake -B build-mine -DGLIMPSE_EXERCISES=fused_gru
+//   cmake --build build-mine -j2 --target exercise_fused_gru && ctest --test-dir build-mine -L exercise_fused_gru
+// The tests compare each input's gradient with the same equations composed of elementary ops and
+// run a gradient check per input, so a failure names the derivative that is off (da, db or dh).
+// The reference solution is autograd/fused_gru.cpp: peek only when stuck.
+//
+// Issue 6 (performance); the equations are lesson 04's GRU cell (nn/gru_cell.hpp).
+// The gate arithmetic of one GRU step as a single op. nn::GRUCell composes the same equations
+// from ~15 small ops (readable, and what the tracer shows); this op computes them in one pass
+// over the batch and writes its backward by hand, which makes a small model's training step
+// several times cheaper. tests/autograd/fused_gru_test.cpp checks it against the composition.
+//
+// With a = x·W_ihᵀ + b_ih and b = h·W_hhᵀ + b_hh, each split into r, z, n thirds:
+//   r = σ(a_r + b_r),  z = σ(a_z + b_z),  n = tanh(a_n + r ⊙ b_n),  h' = (1 − z) ⊙ n + z ⊙ h
+// The backward (gates_backward_row, exercise `fused_gru` in docs/exercises.md) is the chain rule
+// through those four lines; the biases get the batch sums of da and db.
+#include <fmt/format.h>
+
+#include "autograd/kernels/vector_math.hpp"
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+using detail::Node;
+
+namespace {
+
+// One batch row of the forward pass. The pointers never overlap (__restrict), which lets the
+// compiler vectorise the loop; `saved` receives r, z, n and b_n, H values each.
+void gates_forward_row(const float* __restrict a, const float* __restrict b, const float* __restrict bias_i,
+                       const float* __restrict bias_h, const float* __restrict h, float* __restrict out,
+                       float* __restrict saved, int64_t hidden) {
+  for (int64_t j = 0; j < hidden; ++j) {
+    const float r = detail::vec_sigmoid((a[j] + bias_i[j]) + (b[j] + bias_h[j]));
+    const float z = detail::vec_sigmoid((a[hidden + j] + bias_i[hidden + j]) + (b[hidden + j] + bias_h[hidden + j]));
+    const float bn = b[2 * hidden + j] + bias_h[2 * hidden + j];
+    const float n = detail::vec_tanh((a[2 * hidden + j] + bias_i[2 * hidden + j]) + r * bn);
+    out[j] = (1.0f - z) * n + z * h[j];
+    saved[j] = r, saved[hidden + j] = z, saved[2 * hidden + j] = n, saved[3 * hidden + j] = bn;
+  }
+}
+
+// One batch row of the backward pass: da, db [3H] and dh [H] from the upstream grad g [H].
+void gates_backward_row(const float* __restrict g, const float* __restrict h, const float* __restrict saved,
+                        float* __restrict da, float* __restrict db, float* __restrict dh, int64_t hidden) {
+  // TODO(exercise): fill da [3H] (the gradient of a = x·W_ihᵀ + b_ih, thirds r, z, n), db [3H]
+  // (of b = h·W_hhᵀ + b_hh) and dh [H] (of the previous h) from g = dL/dh' [H]. The forward saved
+  // r, z, n and b_n (H values each) in `saved`, in that order: see gates_forward_row. Start from
+  // h' = (1 − z) ⊙ n + z ⊙ h and work back: what does h' change by when n, z, h move? Then through
+  // tanh (d tanh(u) = 1 − tanh²(u)) and σ (dσ(u) = σ(u)(1 − σ(u))); r multiplies b_n inside tanh.
+  (void)g, (void)h, (void)saved, (void)da, (void)db, (void)dh, (void)hidden;
+  throw glimpse::Error("exercise", "the backward of the fused GRU step (da, db, dh from dh') is not written yet (exercises/, see docs/exercises.md)", Loc::current());
+}
+
+}  // namespace
+
+Tensor gru_cell_gates(const Tensor& input_part, const Tensor& hidden_part, const Tensor& bias_ih,
+                      const Tensor& bias_hh, const Tensor& h, Loc loc) {
+  const bool shapes_ok = h.defined() && h.dim() == 2 && input_part.defined() && hidden_part.defined() &&
+                         bias_ih.defined() && bias_hh.defined() &&
+                         input_part.shape() == Shape{h.shape()[0], 3 * h.shape()[1]} &&
+                         hidden_part.shape() == input_part.shape() && bias_ih.shape() == Shape{3 * h.shape()[1]} &&
+                         bias_hh.shape() == bias_ih.shape();
+  detail::check(shapes_ok, "gru_cell_gates", loc, [&] {
+    auto name = [](const Tensor& t) { return t.defined() ? to_string(t.shape()) : std::string("undefined"); };
+    return fmt::format(
+        "expected x·W_ihᵀ [B, 3H], h·W_hhᵀ [B, 3H], b_ih [3H], b_hh [3H] and h [B, H]; got {}, {}, {}, {} and {}",
+        name(input_part), name(hidden_part), name(bias_ih), name(bias_hh), name(h));
+  });
+  const int64_t batch = h.shape()[0], hidden = h.shape()[1];
+  const Tensor a = input_part.contiguous(), b = hidden_part.contiguous(), bi = bias_ih.contiguous(),
+               bh = bias_hh.contiguous(), hc = h.contiguous();
+  Tensor out = detail::empty({batch, hidden});
+  // Saved for backward, per batch row: r, z, n and b_n (the hidden part of n, bias included).
+  Tensor saved = detail::empty({batch, 4 * hidden});
+  for (int64_t i = 0; i < batch; ++i)
+    gates_forward_row(a.data() + i * 3 * hidden, b.data() + i * 3 * hidden, bi.data(), bh.data(),
+                      hc.data() + i * hidden, out.data() + i * hidden, saved.data() + i * 4 * hidden, hidden);
+  detail::record(out, "gru_cell_gates", {input_part, hidden_part, bias_ih, bias_hh, h},
+                 [saved, batch, hidden](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+                   const Tensor g = grad.contiguous();
+                   const Tensor h_in = self.inputs[4].contiguous();
+                   Tensor da = detail::empty({batch, 3 * hidden});  // d(x·W_ihᵀ + b_ih)
+                   Tensor db = detail::empty({batch, 3 * hidden});  // d(h·W_hhᵀ + b_hh)
+                   Tensor dh = detail::empty({batch, hidden});
+                   for (int64_t i = 0; i < batch; ++i)
+                     gates_backward_row(g.data() + i * hidden, h_in.data() + i * hidden, saved.data() + i * 4 * hidden,
+                                        da.data() + i * 3 * hidden, db.data() + i * 3 * hidden, dh.data() + i * hidden,
+                                        hidden);
+                   if (self.inputs[0].requires_grad()) gi[0] = da;
+                   if (self.inputs[1].requires_grad()) gi[1] = db;
+                   if (self.inputs[2].requires_grad()) gi[2] = sum(da, {0});
+                   if (self.inputs[3].requires_grad()) gi[3] = sum(db, {0});
+                   if (self.inputs[4].requires_grad()) gi[4] = dh;
+                 });
+  return out;
+}
+
+}  // namespace glimpse

@@ -1,0 +1,100 @@
+// EXERCISE (lesson 06): write the backward of softmax, the derivative a learner never writes when
+// composing ops. This is your copy of autograd/softmax.cpp with the exercise part removed. Build
+// against it with  cmake -B build-mine -DGLIMPSE_EXERCISES=softmax  and check it with
+//   cmake --build build-mine -j2 --target exercise_softmax && ctest --test-dir build-mine -L exercise_softmax
+// (gradient checks by finite differences name the input element where your derivative is off).
+// The reference solution is autograd/softmax.cpp: peek only when stuck.
+//
+// Lesson 06: softmax turns attention scores into weights that are positive and sum to 1.
+//   softmax(x)_i = exp(x_i - m) / Σ_j exp(x_j - m),  m = max_j x_j  (subtracting m avoids overflow)
+// Each op's backward, with its derivative, is the lambda it records (softmax's is exercise
+// `softmax`, docs/exercises.md).
+#include <cmath>
+
+#include "autograd/kernels/vector_math.hpp"
+#include "autograd/ops.hpp"
+#include "autograd/tape.hpp"
+
+namespace glimpse {
+
+using detail::Lanes;
+using detail::Node;
+
+namespace {
+
+// Applies `per_lane(x, y, n, stride)` to every lane along dim d of contiguous tensors.
+template <class PerLane>
+void for_each_lane(const Lanes& l, const float* x, float* y, PerLane per_lane) {
+  for (int64_t o = 0; o < l.outer; ++o)
+    for (int64_t i = 0; i < l.inner; ++i) {
+      const int64_t start = o * l.n * l.inner + i;
+      per_lane(x + start, y + start, l.n, l.inner);
+    }
+}
+
+Tensor softmax_forward(const Tensor& a, int d, bool log_space) {
+  const Tensor c = a.contiguous();
+  Tensor out = detail::empty(a.shape());
+  for_each_lane(detail::lanes_of(c.shape(), d), c.data(), out.data(),
+                [log_space](const float* x, float* y, int64_t n, int64_t s) {
+                  float m = x[0];
+                  for (int64_t k = 1; k < n; ++k) m = std::max(m, x[k * s]);
+                  double total = 0.0;  // sums in double, in order: accurate and the same on every CPU
+                  for (int64_t k = 0; k < n; ++k) total += detail::vec_exp(x[k * s] - m);
+                  if (log_space) {
+                    const float log_total = static_cast<float>(std::log(total));
+                    for (int64_t k = 0; k < n; ++k) y[k * s] = x[k * s] - m - log_total;
+                  } else {
+                    const float sum = static_cast<float>(total);
+                    for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m) / sum;
+                  }
+                });
+  return out;
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
+  detail::check_defined({&a}, "softmax", loc);
+  const int d = normalize_dim(dim, a.dim(), "softmax", loc);
+  Tensor out = softmax_forward(a, d, false);
+  detail::record(out, "softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+    // TODO(exercise): write dx, the gradient of the loss with respect to softmax's input, and
+    // store it in gi[0]. The forward saved its output y: self.data() holds it, contiguous, of shape
+    // self.shape; `grad` is dL/dy (possibly strided: take grad.contiguous()). Softmax runs along
+    // dim d: detail::lanes_of(self.shape, d) gives outer × inner lanes of n values each, element k
+    // of a lane at start + k·inner (see softmax_forward above). For one lane, dy_j/dx_k =
+    // y_j (δ_jk - y_k); sum it against dL/dy_j. Make the result with detail::empty(self.shape).
+    // Tip: sum in double. Softmax ignores a constant added to every score, so each lane of dx
+    // must sum to 0, and a test checks it to 1e-6.
+    (void)self, (void)grad, (void)gi, (void)d;
+    throw glimpse::Error("exercise", "the backward of softmax (dx = dL/dx from dL/dy) is not written yet (exercises/, see docs/exercises.md)", Loc::current());
+  });
+  return out;
+}
+
+Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
+  detail::check_defined({&a}, "log_softmax", loc);
+  const int d = normalize_dim(dim, a.dim(), "log_softmax", loc);
+  Tensor out = softmax_forward(a, d, true);
+  detail::record(out, "log_softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+    // dx = dy - softmax(x) · Σ_j dy_j along each lane, softmax(x) = exp(y).
+    const Tensor g = grad.contiguous();
+    Tensor dx = detail::empty(self.shape);
+    const Lanes l = detail::lanes_of(self.shape, d);
+    const float* y = self.data();
+    for (int64_t o = 0; o < l.outer; ++o)
+      for (int64_t i = 0; i < l.inner; ++i) {
+        const int64_t start = o * l.n * l.inner + i, s = l.inner;
+        double sum = 0.0;  // Σ_j dy_j
+        for (int64_t k = 0; k < l.n; ++k) sum += g.data()[start + k * s];
+        const float total = static_cast<float>(sum);
+        for (int64_t k = 0; k < l.n; ++k)
+          dx.data()[start + k * s] = g.data()[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
+      }
+    gi[0] = dx;
+  });
+  return out;
+}
+
+}  // namespace glimpse
