@@ -18,19 +18,39 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
   const CallerScope scope(caller);
   check(max_length >= 1, "greedy_decode", caller,
         [&] { return fmt::format("max_length is {}, must be at least 1", max_length); });
+  check(source.shape.size() == 2, "greedy_decode", caller,
+        [&] { return fmt::format("expects source ids [batch, length], got {}", to_string(source.shape)); });
+  return greedy_decode(model, source, source_mask,
+                       std::vector<int64_t>(static_cast<size_t>(source.shape[0]), max_length));
+}
+
+GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, const Tensor& source_mask,
+                           const std::vector<int64_t>& max_lengths, Loc caller) {
+  const CallerScope scope(caller);
+  check(source.shape.size() == 2 && static_cast<int64_t>(max_lengths.size()) == source.shape[0],
+        "greedy_decode", caller, [&] {
+          return fmt::format(
+              "expects source ids [batch, length] and one max length per row, got {} and {} lengths",
+              to_string(source.shape), max_lengths.size());
+        });
+  for (size_t b = 0; b < max_lengths.size(); ++b)
+    check(max_lengths[b] >= 1, "greedy_decode", caller,
+          [&] { return fmt::format("max_lengths[{}] is {}, must be at least 1", b, max_lengths[b]); });
   NoGradGuard no_grad;
   const Seq2seqDecoder& decoder = model.decoder();
   const DecoderMemory memory = model.encode(source, source_mask);
   const int64_t B = source.shape[0];
+  const int64_t longest = *std::max_element(max_lengths.begin(), max_lengths.end());
 
   GreedyOutput out;
   out.sequences.resize(static_cast<size_t>(B));
   std::vector<bool> done(static_cast<size_t>(B), false);
-  std::vector<std::vector<int64_t>> steps;  // the argmax of every step, [T][B]
+  std::vector<int64_t> ran(static_cast<size_t>(B), 0);  // the steps each row took, its <eos> included
+  std::vector<std::vector<int64_t>> steps;              // the argmax of every step, [T][B]
   std::vector<Tensor> attention;
   IndexTensor previous(std::vector<int64_t>(static_cast<size_t>(B), Vocab::kSos), {B});
   DecoderState state = decoder.initial_state(memory);
-  for (int64_t t = 0; t < max_length; ++t) {
+  for (int64_t t = 0; t < longest; ++t) {
     StepScope scope(t);
     const DecoderStep s = decoder.step(decoder.embed(previous), state, memory);
     state = s.state;
@@ -39,20 +59,18 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
     steps.push_back(previous.values);
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
+      ran[b] = t + 1;
       if (previous[b] == Vocab::kEos) done[b] = true;
       else out.sequences[b].push_back(previous[b]);
+      if (ran[b] >= max_lengths[b]) done[b] = true;
     }
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
   }
 
   const auto T = static_cast<int64_t>(steps.size());
-  std::vector<int64_t> tokens(static_cast<size_t>(B * T), Vocab::kPad);
-  for (int64_t b = 0; b < B; ++b) {
-    for (int64_t t = 0; t < T; ++t) {
-      tokens[b * T + t] = steps[t][b];
-      if (steps[t][b] == Vocab::kEos) break;  // <pad> after the row's <eos>
-    }
-  }
+  std::vector<int64_t> tokens(static_cast<size_t>(B * T), Vocab::kPad);  // <pad> after a row's end
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < ran[b]; ++t) tokens[b * T + t] = steps[t][b];
   out.tokens = IndexTensor(std::move(tokens), {B, T});
   if (!attention.empty()) out.attention = stack(attention, 1);
   return out;

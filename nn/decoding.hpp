@@ -24,6 +24,10 @@ struct GreedyOutput {
 // after `max_length` steps (T <= max_length). source [B, S]; source_mask [B, S], 1 = real token.
 GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, const Tensor& source_mask,
                            int64_t max_length, Loc caller = Loc::current());
+// The same with a maximum length per row (e.g. twice each source's length): row b stops after
+// max_lengths[b] steps; T is at most the largest.
+GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, const Tensor& source_mask,
+                           const std::vector<int64_t>& max_lengths, Loc caller = Loc::current());
 
 struct BeamOptions {
   int64_t width = 4;        // k: hypotheses kept alive at each step

@@ -40,6 +40,14 @@ class LuongAttention : public Module {
   // → context [B, H_enc], weights [B, S]. Emits {"scores", "weights", "context"} to the tracer.
   AttentionOutput forward(const Tensor& s, const Tensor& hs, const Tensor& mask = Tensor(),
                           Loc caller = Loc::current()) const;
+  // What the score needs of the encoder states alone, computed once per batch (as
+  // BahdanauAttention::project_keys): h_j for dot, W h_j for general, [B, S, ·]. Undefined for
+  // concat, whose W mixes s and h_j inside the tanh.
+  Tensor project_keys(const Tensor& hs, Loc caller = Loc::current()) const;
+  // The same as forward(s, hs, mask), with keys = project_keys(hs) computed beforehand: a decoder
+  // asks at every step, and the encoder states do not change between steps.
+  AttentionOutput forward(const Tensor& s, const Tensor& hs, const Tensor& keys, const Tensor& mask,
+                          Loc caller = Loc::current()) const;
   AttentionOutput operator()(const Tensor& s, const Tensor& hs, const Tensor& mask = Tensor(),
                              Loc caller = Loc::current()) const {
     return forward(s, hs, mask, caller);
@@ -53,6 +61,9 @@ class LuongAttention : public Module {
   const Linear* v() const { return v_.get(); }
 
  private:
+  // softmax of the scores (masked positions get 0) and the weighted sum of hs; emits the step.
+  AttentionOutput attend(const Tensor& scores, const Tensor& hs, const Tensor& mask) const;
+
   LuongScore score_;
   int64_t dec_hidden_, enc_hidden_;
   std::shared_ptr<Linear> W_, v_;

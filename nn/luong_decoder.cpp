@@ -38,7 +38,9 @@ DecoderMemory LuongDecoder::prepare(const EncoderOutput& encoded, Loc caller) co
                              encoded.states.defined() ? to_string(encoded.states.shape()) : "undefined",
                              encoded.final.defined() ? to_string(encoded.final.shape()) : "undefined");
         });
-  return {encoded.states, encoded.final, encoded.padding_mask, Tensor()};
+  // What the score needs of the encoder states (W h_j for general) does not change between
+  // steps: project it once per batch.
+  return {encoded.states, encoded.final, encoded.padding_mask, attention_->project_keys(encoded.states)};
 }
 
 Tensor LuongDecoder::embed(const IndexTensor& ids, Loc caller) const {
@@ -68,7 +70,7 @@ DecoderStep LuongDecoder::step(const Tensor& embedded, const DecoderState& state
   const LSTMState hc =
       cell_->forward(cat({embedded, h_tilde_previous}, 1), {state.tensors[0], state.tensors[1]});
   // The current state asks: which source positions matter now?
-  const AttentionOutput a = attention_->forward(hc.h, memory.states, memory.padding_mask);
+  const AttentionOutput a = attention_->forward(hc.h, memory.states, memory.keys, memory.padding_mask);
   const Tensor h_tilde = tanh(combine_->forward(cat({a.context, hc.h}, 1)));
   const Tensor logits = out_->forward(h_tilde);
   emit_step({{"h", hc.h},

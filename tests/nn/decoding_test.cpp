@@ -106,6 +106,29 @@ TEST(GreedyDecode, StopsWhenEveryRowHasEnded) {
   EXPECT_TRUE(out.sequences[0].empty());
 }
 
+TEST(GreedyDecode, EachRowStopsAtItsOwnMaximumLength) {
+  // <eos> made impossible, so every row runs to its limit: 2 steps for row 0, 5 for row 1.
+  auto model = make_model(true, 3);
+  {
+    NoGradGuard no_grad;
+    for (auto& [name, p] : model->named_parameters())
+      if (name == "decoder.out.bias") p.data()[Vocab::kEos] = -100.0f;
+  }
+  const IndexTensor sources({4, 5, 6, 5, 4, 6}, {2, 3});
+  const GreedyOutput out = greedy_decode(*model, sources, Tensor(), std::vector<int64_t>{2, 5});
+  ASSERT_EQ(out.tokens.shape, (Shape{2, 5}));
+  EXPECT_EQ(out.sequences[0].size(), 2u);
+  EXPECT_EQ(out.sequences[1].size(), 5u);
+  for (int64_t t = 2; t < 5; ++t) EXPECT_EQ(out.tokens.values[t], Vocab::kPad) << t;
+  // Row 1 is what decoding it alone with max_length 5 gives; one length for all is the old call.
+  const GreedyOutput alone = greedy_decode(*model, IndexTensor({5, 4, 6}, {1, 3}), Tensor(), 5);
+  EXPECT_EQ(out.sequences[1], alone.sequences[0]);
+  const GreedyOutput same = greedy_decode(*model, sources, Tensor(), std::vector<int64_t>{5, 5});
+  EXPECT_EQ(same.tokens.values, greedy_decode(*model, sources, Tensor(), 5).tokens.values);
+  EXPECT_THROW(greedy_decode(*model, sources, Tensor(), std::vector<int64_t>{2}), Error);
+  EXPECT_THROW(greedy_decode(*model, sources, Tensor(), std::vector<int64_t>{2, 0}), Error);
+}
+
 TEST(BeamSearch, WidthOneIsGreedy) {
   Generator gen(5);
   for (bool attention : {false, true}) {

@@ -102,3 +102,23 @@ TEST(LuongAttention, ErrorsNameTheModuleAndShapes) {
     EXPECT_NE(std::string(e.what()).find("[2, 4, 6]"), std::string::npos) << e.what();
   }
 }
+
+TEST(LuongAttention, KeysProjectedOnceGiveTheSameBitsAsScoringEachTime) {
+  // A decoder projects W h_j once per batch (project_keys) and reuses it at every step; the
+  // weights and context must be exactly those of forward(s, hs, mask), for every score.
+  Generator gen(5);
+  const Tensor hs = randn({2, 4, 5}, gen);
+  const Tensor mask = from_vector({0, 0, 0, 1, 0, 0, 0, 0}, {2, 4});
+  for (nn::LuongScore score : {nn::LuongScore::Dot, nn::LuongScore::General, nn::LuongScore::Concat}) {
+    SCOPED_TRACE(nn::to_string(score));
+    const int64_t dec_hidden = score == nn::LuongScore::Dot ? 5 : 3;
+    nn::LuongAttention attn(score, dec_hidden, 5, 0, gen);
+    const Tensor s = randn({2, dec_hidden}, gen);
+    const Tensor keys = attn.project_keys(hs);
+    EXPECT_EQ(keys.defined(), score != nn::LuongScore::Concat);
+    const auto once = attn.forward(s, hs, keys, mask);
+    const auto each_time = attn.forward(s, hs, mask);
+    EXPECT_EQ(once.weights.to_vector(), each_time.weights.to_vector());
+    EXPECT_EQ(once.context.to_vector(), each_time.context.to_vector());
+  }
+}
