@@ -25,16 +25,18 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
         [&] { return fmt::format("max_length is {}, must be at least 1", max_length); });
   check(source.shape.size() == 2, "greedy_decode", caller,
         [&] { return fmt::format("expects source ids [batch, length], got {}", to_string(source.shape)); });
-  return greedy_decode(model, source, source_mask, std::vector<int64_t>(static_cast<size_t>(source.shape[0]), max_length));
+  return greedy_decode(model, source, source_mask,
+                       std::vector<int64_t>(static_cast<size_t>(source.shape[0]), max_length));
 }
 
 GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, const Tensor& source_mask,
                            const std::vector<int64_t>& max_lengths, Loc caller) {
   const CallerScope scope(caller);
-  check(source.shape.size() == 2 && static_cast<int64_t>(max_lengths.size()) == source.shape[0], "greedy_decode",
-        caller, [&] {
-          return fmt::format("expects source ids [batch, length] and one max length per row, got {} and {} lengths",
-                             to_string(source.shape), max_lengths.size());
+  check(source.shape.size() == 2 && static_cast<int64_t>(max_lengths.size()) == source.shape[0],
+        "greedy_decode", caller, [&] {
+          return fmt::format(
+              "expects source ids [batch, length] and one max length per row, got {} and {} lengths",
+              to_string(source.shape), max_lengths.size());
         });
   for (size_t b = 0; b < max_lengths.size(); ++b)
     check(max_lengths[b] >= 1, "greedy_decode", caller,
@@ -113,8 +115,8 @@ Hypothesis finish(Beam beam, bool finished, bool length_normalize) {
 
 }  // namespace
 
-std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source, BeamOptions options,
-                                    Loc caller) {
+std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source,
+                                    BeamOptions options, Loc caller) {
   const CallerScope scope(caller);
   // TODO(exercise): write this yourself. The equations are in the header and in
   // docs/lessons/07_reading_attention.md; `ctest --test-dir build -L exercise` checks your version.

@@ -68,9 +68,11 @@ Tensor LuongAttention::score(const Tensor& s, const Tensor& hs, Loc caller) cons
 
 Tensor LuongAttention::project_keys(const Tensor& hs, Loc caller) const {
   const CallerScope scope(caller);
-  glimpse::detail::check(hs.defined() && hs.dim() == 3 && hs.size(2) == enc_hidden_, "LuongAttention", caller, [&] {
-    return fmt::format("expected hs [B, S, {}], got {}", enc_hidden_, hs.defined() ? to_string(hs.shape()) : "undefined");
-  });
+  glimpse::detail::check(hs.defined() && hs.dim() == 3 && hs.size(2) == enc_hidden_, "LuongAttention", caller,
+                         [&] {
+                           return fmt::format("expected hs [B, S, {}], got {}", enc_hidden_,
+                                              hs.defined() ? to_string(hs.shape()) : "undefined");
+                         });
   switch (score_) {
     case LuongScore::Dot:
       return hs;
@@ -83,24 +85,26 @@ Tensor LuongAttention::project_keys(const Tensor& hs, Loc caller) const {
   return Tensor();
 }
 
-AttentionOutput LuongAttention::forward(const Tensor& s, const Tensor& hs, const Tensor& mask, Loc caller) const {
+AttentionOutput LuongAttention::forward(const Tensor& s, const Tensor& hs, const Tensor& mask,
+                                        Loc caller) const {
   const CallerScope scope(caller);
   glimpse::detail::check_defined({&s, &hs}, "LuongAttention");
   return attend(score(s, hs), hs, mask);
 }
 
-AttentionOutput LuongAttention::forward(const Tensor& s, const Tensor& hs, const Tensor& keys, const Tensor& mask,
-                                        Loc caller) const {
+AttentionOutput LuongAttention::forward(const Tensor& s, const Tensor& hs, const Tensor& keys,
+                                        const Tensor& mask, Loc caller) const {
   const CallerScope scope(caller);
   glimpse::detail::check_defined({&s, &hs}, "LuongAttention");
   if (!keys.defined()) return attend(score(s, hs), hs, mask);  // concat: nothing to precompute
-  glimpse::detail::check(s.dim() == 2 && keys.dim() == 3 && hs.dim() == 3 && s.size(0) == keys.size(0) &&
-                             s.size(1) == dec_hidden_ && keys.size(2) == dec_hidden_ && keys.size(1) == hs.size(1),
-                         "LuongAttention", caller, [&] {
-                           return fmt::format(
-                               "expected s [B, {0}] and keys [B, S, {0}] from project_keys(hs), got s {1} and keys {2}",
-                               dec_hidden_, to_string(s.shape()), to_string(keys.shape()));
-                         });
+  glimpse::detail::check(
+      s.dim() == 2 && keys.dim() == 3 && hs.dim() == 3 && s.size(0) == keys.size(0) &&
+          s.size(1) == dec_hidden_ && keys.size(2) == dec_hidden_ && keys.size(1) == hs.size(1),
+      "LuongAttention", caller, [&] {
+        return fmt::format(
+            "expected s [B, {0}] and keys [B, S, {0}] from project_keys(hs), got s {1} and keys {2}",
+            dec_hidden_, to_string(s.shape()), to_string(keys.shape()));
+      });
   return attend(matmul(keys, s.unsqueeze(2)).squeeze(2), hs, mask);  // sᵀ k_j, the products score() makes
 }
 
