@@ -29,11 +29,20 @@ IndexTensor column(const IndexTensor& ids, int64_t t) {
 
 Encoder::Encoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, bool bidirectional,
                  Generator& gen, Loc caller)
-    : embedding_(register_module(
-          "embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, caller))),
-      gru_(register_module("gru", std::make_shared<GRU>(embedding_dim, hidden_size, /*num_layers=*/1,
-                                                        bidirectional, gen, caller))),
-      output_size_(bidirectional ? 2 * hidden_size : hidden_size) {}
+    : Encoder(EncoderCell::GRU, vocab_size, embedding_dim, hidden_size, bidirectional, gen, caller) {}
+
+Encoder::Encoder(EncoderCell cell, int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+                 bool bidirectional, Generator& gen, Loc caller)
+    : bidirectional_(bidirectional), output_size_(bidirectional ? 2 * hidden_size : hidden_size) {
+  const CallerScope scope(caller);
+  embedding_ =
+      register_module("embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen));
+  if (cell == EncoderCell::LSTM)
+    lstm_ =
+        register_module("lstm", std::make_shared<LSTM>(embedding_dim, hidden_size, 1, bidirectional, gen));
+  else
+    gru_ = register_module("gru", std::make_shared<GRU>(embedding_dim, hidden_size, 1, bidirectional, gen));
+}
 
 EncoderOutput Encoder::forward(const IndexTensor& source, const Tensor& source_mask, Loc caller) const {
   const CallerScope scope(caller);
@@ -45,7 +54,9 @@ EncoderOutput Encoder::forward(const IndexTensor& source, const Tensor& source_m
                        to_string(source.shape), to_string(source_mask.shape()));
   });
   const Tensor embedded = embedding_->forward(source);                       // [B, S, embedding_dim]
-  const RecurrentOutput r = gru_->forward(embedded, Tensor(), source_mask);  // padding keeps the state
+  // Padding keeps the state: the final one is the state after the last real token.
+  const RecurrentOutput r =
+      lstm_ ? lstm_->forward(embedded, {}, source_mask) : gru_->forward(embedded, Tensor(), source_mask);
   EncoderOutput out;
   out.states = r.output;
   out.final = r.last();

@@ -44,11 +44,18 @@ struct EncoderOutput {
   Tensor padding_mask;  // [B, S]: 1 = padding (attention's convention); undefined when none given
 };
 
+// The recurrence an Encoder runs over the source.
+enum class EncoderCell { GRU, LSTM };
+
 class Encoder : public Module {
  public:
   // Children "embedding" (<pad> = id 0 stays a zero vector) and "gru".
   Encoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, bool bidirectional = false,
           Generator& gen = default_generator(), Loc caller = Loc::current());
+  // The same with the recurrence chosen: children "embedding" and "gru" or "lstm". An LSTM's
+  // final state handed on is its h (the cell state c stays inside the encoder).
+  Encoder(EncoderCell cell, int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+          bool bidirectional = false, Generator& gen = default_generator(), Loc caller = Loc::current());
 
   // source [B, S] ids; source_mask [B, S] with 1 = real token (optional: no padding).
   EncoderOutput forward(const IndexTensor& source, const Tensor& source_mask = Tensor(),
@@ -57,11 +64,14 @@ class Encoder : public Module {
   std::string kind() const override { return "Encoder"; }
   // E: the size of each state and of the final state (2·hidden_size when bidirectional).
   int64_t output_size() const { return output_size_; }
-  bool bidirectional() const { return gru_->bidirectional(); }
+  bool bidirectional() const { return bidirectional_; }
+  EncoderCell cell() const { return lstm_ ? EncoderCell::LSTM : EncoderCell::GRU; }
 
  private:
   std::shared_ptr<Embedding> embedding_;
-  std::shared_ptr<GRU> gru_;
+  std::shared_ptr<GRU> gru_;  // one of these two is set
+  std::shared_ptr<LSTM> lstm_;
+  bool bidirectional_;
   int64_t output_size_;
 };
 

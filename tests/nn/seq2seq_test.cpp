@@ -1,4 +1,6 @@
 // Seq2seq: shapes, the shared decoder interface, teacher forcing ratios, padding masks, gradients.
+#include "nn/seq2seq.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -6,7 +8,8 @@
 #include <set>
 
 #include "autograd/tape.hpp"
-#include "nn/seq2seq.hpp"
+#include "nn/luong_decoder.hpp"
+#include "nn/vocab.hpp"
 #include "support/fixtures.hpp"
 
 using namespace glimpse;
@@ -216,4 +219,50 @@ TEST(Seq2seq, StepsAreTaggedWithTheirTimeIndex) {
   }
   EXPECT_EQ(attention_steps, (std::vector<int64_t>{0, 1, 2, 3}));
   EXPECT_EQ(decoder_steps, (std::vector<int64_t>{0, 1, 2, 3}));
+}
+
+TEST(Seq2seq, AnLSTMEncoderIsEmbeddingThenLSTM) {
+  // The same seed draws the same parameters in the same order, so the encoder must give exactly
+  // what Embedding followed by nn::LSTM gives, padding included (the final state is the one
+  // after the last real token), and name its parameters as torch.nn.LSTM does.
+  for (bool bidirectional : {false, true}) {
+    SCOPED_TRACE(bidirectional ? "bidirectional" : "forward only");
+    Generator g1(5), g2(5);
+    Encoder encoder(EncoderCell::LSTM, kVocab, kEmb, kHidden, bidirectional, g1);
+    Embedding embedding(kVocab, kEmb, Vocab::kPad, g2);
+    LSTM lstm(kEmb, kHidden, 1, bidirectional, g2);
+    EXPECT_EQ(encoder.cell(), EncoderCell::LSTM);
+    EXPECT_EQ(encoder.output_size(), bidirectional ? 2 * kHidden : kHidden);
+    bool named_as_torch = false;
+    for (const auto& [name, p] : encoder.named_parameters()) named_as_torch |= name == "lstm.weight_ih_l0";
+    EXPECT_TRUE(named_as_torch);
+    const IndexTensor source({3, 4, 5, 6, 4, 3, 0, 0}, {2, 4});
+    std::vector<float>
+        real;  // 1 = a real token; built from the ids, not from a literal list (see decoding_test.cpp)
+    for (int64_t id : source.values) real.push_back(id == Vocab::kPad ? 0.0f : 1.0f);
+    const Tensor mask = from_vector(real, {2, 4});
+    const EncoderOutput out = encoder.forward(source, mask);
+    const RecurrentOutput by_hand = lstm.forward(embedding.forward(source), {}, mask);
+    EXPECT_EQ(out.states.to_vector(), by_hand.output.to_vector());
+    EXPECT_EQ(out.final.to_vector(), by_hand.last().to_vector());
+  }
+}
+
+TEST(Seq2seq, AnLSTMEncoderFeedsALuongDecoderOfAnotherSize) {
+  // Encoder E = 2·6 (bidirectional LSTM), decoder H = 5: the bridge makes the decoder's start.
+  Generator gen(6);
+  auto encoder = std::make_shared<Encoder>(EncoderCell::LSTM, kVocab, kEmb, kHidden, true, gen);
+  auto decoder =
+      std::make_shared<LuongDecoder>(kVocab, kEmb, 5, encoder->output_size(), LuongScore::General, gen);
+  Seq2seq model(encoder, decoder);
+  const DecoderMemory memory = model.encode(IndexTensor({3, 4, 5}, {1, 3}));
+  EXPECT_EQ(decoder->initial_state(memory).hidden().shape(), (Shape{1, 5}));
+  const Tensor loss = sequence_cross_entropy(decoder->forward(IndexTensor({1, 4}, {1, 2}), memory).logits,
+                                             IndexTensor({4, 2}, {1, 2}));
+  loss.backward();
+  for (const auto& [name, p] : model.named_parameters()) {
+    if (name.rfind("encoder.lstm.weight", 0) == 0) {
+      EXPECT_TRUE(p.grad().defined()) << name;
+    }
+  }
 }
