@@ -78,9 +78,9 @@ Tensor gru_cell_gates(const Tensor& input_part, const Tensor& hidden_part, const
     gates_forward_row(a.data() + i * 3 * hidden, b.data() + i * 3 * hidden, bi.data(), bh.data(),
                       hc.data() + i * hidden, out.data() + i * hidden, saved.data() + i * 4 * hidden, hidden);
   detail::record(out, "gru_cell_gates", {input_part, hidden_part, bias_ih, bias_hh, h},
-                 [saved, batch, hidden](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+                 [saved, batch, hidden](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
                    const Tensor g = grad.contiguous();
-                   const Tensor h_in = self.inputs[4].contiguous();
+                   const Tensor h_in = result.inputs[4].contiguous();
                    Tensor da = detail::empty({batch, 3 * hidden});  // d(x·W_ihᵀ + b_ih)
                    Tensor db = detail::empty({batch, 3 * hidden});  // d(h·W_hhᵀ + b_hh)
                    Tensor dh = detail::empty({batch, hidden});
@@ -88,11 +88,11 @@ Tensor gru_cell_gates(const Tensor& input_part, const Tensor& hidden_part, const
                      gates_backward_row(g.data() + i * hidden, h_in.data() + i * hidden, saved.data() + i * 4 * hidden,
                                         da.data() + i * 3 * hidden, db.data() + i * 3 * hidden, dh.data() + i * hidden,
                                         hidden);
-                   if (self.inputs[0].requires_grad()) gi[0] = da;
-                   if (self.inputs[1].requires_grad()) gi[1] = db;
-                   if (self.inputs[2].requires_grad()) gi[2] = sum(da, {0});
-                   if (self.inputs[3].requires_grad()) gi[3] = sum(db, {0});
-                   if (self.inputs[4].requires_grad()) gi[4] = dh;
+                   if (result.inputs[0].requires_grad()) gi[0] = da;
+                   if (result.inputs[1].requires_grad()) gi[1] = db;
+                   if (result.inputs[2].requires_grad()) gi[2] = sum(da, {0});
+                   if (result.inputs[3].requires_grad()) gi[3] = sum(db, {0});
+                   if (result.inputs[4].requires_grad()) gi[4] = dh;
                  });
   return out;
 }

@@ -37,9 +37,9 @@ Tensor index_select(const Tensor& a, int64_t dim, const IndexTensor& index, Loc 
     for (int64_t k = 0; k < k_out; ++k)
       std::copy_n(c.data() + (o * l.n + index[k]) * l.inner, l.inner, out.data() + (o * k_out + k) * l.inner);
   // d index_select: scatter-add each gradient row back to the row it was read from.
-  detail::record(out, "index_select", {a}, [d, index](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+  detail::record(out, "index_select", {a}, [d, index](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
     const Tensor g = grad.contiguous();
-    Tensor dx = zeros(self.inputs[0].shape());
+    Tensor dx = zeros(result.inputs[0].shape());
     const detail::Lanes l = detail::lanes_of(dx.shape(), d);
     const int64_t k_out = index.numel();
     for (int64_t o = 0; o < l.outer; ++o)
@@ -65,9 +65,9 @@ Tensor embedding(const Tensor& weight, const IndexTensor& ids, int64_t padding_i
   out_shape.push_back(dim, loc);
   Tensor out = detail::empty(out_shape, "embedding", loc);
   for (int64_t k = 0; k < ids.numel(); ++k) std::copy_n(w.data() + ids[k] * dim, dim, out.data() + k * dim);
-  detail::record(out, "embedding", {weight}, [ids, padding_idx, dim](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+  detail::record(out, "embedding", {weight}, [ids, padding_idx, dim](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
     const Tensor g = grad.contiguous();
-    Tensor dw = zeros(self.inputs[0].shape());
+    Tensor dw = zeros(result.inputs[0].shape());
     for (int64_t k = 0; k < ids.numel(); ++k) {
       if (ids[k] == padding_idx) continue;  // the padding row stays fixed
       float* dst = dw.data() + ids[k] * dim;
@@ -135,9 +135,9 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc)
       if (chosen_a.data()[i] != 0.0f) out.data()[i] = ca.data()[i];
   }
   // d where: a's gradient where the condition held, b's elsewhere.
-  detail::record(out, "where", {a, b}, [chosen_a](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    if (self.inputs[0].requires_grad()) gi[0] = sum_to_shape(mul(g, chosen_a), self.inputs[0].shape());
-    if (self.inputs[1].requires_grad()) gi[1] = sum_to_shape(mul(g, rsub(chosen_a, 1.0f)), self.inputs[1].shape());
+  detail::record(out, "where", {a, b}, [chosen_a](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    if (result.inputs[0].requires_grad()) gi[0] = sum_to_shape(mul(g, chosen_a), result.inputs[0].shape());
+    if (result.inputs[1].requires_grad()) gi[1] = sum_to_shape(mul(g, rsub(chosen_a, 1.0f)), result.inputs[1].shape());
   });
   return out;
 }

@@ -40,9 +40,9 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, Loc loc) {
     start += t.shape()[d];
   }
   // d cat: each input's gradient is its own slice of the output gradient.
-  detail::record(out, "cat", tensors, [d, starts = std::move(starts)](const Node& self, const Tensor& g, std::span<Tensor> gi) {
+  detail::record(out, "cat", tensors, [d, starts = std::move(starts)](const Node& result, const Tensor& g, std::span<Tensor> gi) {
     for (size_t i = 0; i < gi.size(); ++i)
-      if (self.inputs[i].requires_grad()) gi[i] = g.narrow(d, starts[i], self.inputs[i].shape()[d]);
+      if (result.inputs[i].requires_grad()) gi[i] = g.narrow(d, starts[i], result.inputs[i].shape()[d]);
   });
   return out;
 }

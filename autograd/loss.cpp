@@ -68,8 +68,8 @@ Tensor nll_rows(const Tensor& log_probs, const std::vector<int64_t>& targets, in
                : reduction == LossReduction::sum ? full(Shape{}, static_cast<float>(total))
                                              : full(Shape{}, count > 0 ? static_cast<float>(total / count) : nan);
   // d loss_i / d log_probs[i, t_i] = -1 (none, sum) or -1/N' (mean); 0 elsewhere and where ignored.
-  detail::record(out, "nll_loss", {log_probs}, [targets, ignore_index, count, reduction](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    Tensor d = zeros(self.inputs[0].shape());
+  detail::record(out, "nll_loss", {log_probs}, [targets, ignore_index, count, reduction](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    Tensor d = zeros(result.inputs[0].shape());
     const int64_t classes = d.shape()[1];
     const Tensor grad = g.contiguous();
     for (size_t i = 0; i < targets.size(); ++i) {

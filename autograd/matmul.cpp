@@ -131,9 +131,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
   }
   Tensor out = batched_matmul(a, b, loc);
   // dA = dC·Bᵀ, dB = Aᵀ·dC, each summed over the batch dims it was broadcast along.
-  detail::record(out, "matmul", {a, b}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    const Tensor& x = self.inputs[0];
-    const Tensor& y = self.inputs[1];
+  detail::record(out, "matmul", {a, b}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    const Tensor& x = result.inputs[0];
+    const Tensor& y = result.inputs[1];
     // A 2-D operand that is a transposed view (Wᵀ in a Linear layer) gets its gradient in its
     // own layout, (Bᵀ·dCᵀ)ᵀ rather than dC·Bᵀ: the transpose's backward then hands W a
     // contiguous gradient, and summing W's gradients over time steps stays a straight loop.

@@ -74,8 +74,8 @@ Tensor sum(const Tensor& a, Loc loc) {
     out.data()[0] = sum_kernel(a, all).data()[0];  // also in double, in the input's order
   }
   // d sum: every element gets the upstream gradient.
-  detail::record(out, "sum", {a}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.expand(self.inputs[0].shape());
+  detail::record(out, "sum", {a}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = g.expand(result.inputs[0].shape());
   });
   return out;
 }
@@ -84,8 +84,8 @@ Tensor sum(const Tensor& a, const Shape& dims, bool keepdim, Loc loc) {
   detail::check_defined({&a}, "sum", loc);
   const Reduction r = plan_reduction(a, dims, keepdim, "sum", loc);
   Tensor out = sum_kernel(a, r);
-  detail::record(out, "sum", {a}, [kept = r.kept](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.reshape(kept).expand(self.inputs[0].shape());
+  detail::record(out, "sum", {a}, [kept = r.kept](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = g.reshape(kept).expand(result.inputs[0].shape());
   });
   return out;
 }
@@ -141,8 +141,8 @@ Tensor max(const Tensor& a, Loc loc) {
     if (x[i] > x[best]) best = i;
   Tensor out = full(Shape{}, x[best]);
   // d max: the gradient flows only to the element that was the max.
-  detail::record(out, "max", {a}, [best](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    Tensor z = zeros(self.inputs[0].shape());
+  detail::record(out, "max", {a}, [best](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    Tensor z = zeros(result.inputs[0].shape());
     z.data()[best] = g.item();
     gi[0] = z;
   });
@@ -160,8 +160,8 @@ Tensor max(const Tensor& a, int64_t dim, bool keepdim, Loc loc) {
   for (int64_t o = 0; o < l.outer; ++o)
     for (int64_t i = 0; i < l.inner; ++i)
       out.data()[o * l.inner + i] = c.data()[(o * l.n + idx[o * l.inner + i]) * l.inner + i];
-  detail::record(out, "max", {a}, [idx = std::move(idx), l](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    Tensor z = zeros(self.inputs[0].shape());
+  detail::record(out, "max", {a}, [idx = std::move(idx), l](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    Tensor z = zeros(result.inputs[0].shape());
     const Tensor gc = g.contiguous();
     for (int64_t o = 0; o < l.outer; ++o)
       for (int64_t i = 0; i < l.inner; ++i)

@@ -51,12 +51,12 @@ Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
   detail::check_defined({&a}, "softmax", loc);
   const int d = normalize_dim(dim, a.dim(), "softmax", loc);
   Tensor out = softmax_forward(a, d, false);
-  detail::record(out, "softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+  detail::record(out, "softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
     // dx = y ⊙ (dy - Σ_j dy_j y_j) along each lane, y = softmax(x) the saved output.
     const Tensor g = grad.contiguous();
-    Tensor dx = detail::empty(self.shape);
-    const Lanes l = detail::lanes_of(self.shape, d);
-    const float* y = self.data();
+    Tensor dx = detail::empty(result.shape);
+    const Lanes l = detail::lanes_of(result.shape, d);
+    const float* y = result.data();
     for (int64_t o = 0; o < l.outer; ++o)
       for (int64_t i = 0; i < l.inner; ++i) {
         const int64_t start = o * l.n * l.inner + i, s = l.inner;
@@ -77,12 +77,12 @@ Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
   detail::check_defined({&a}, "log_softmax", loc);
   const int d = normalize_dim(dim, a.dim(), "log_softmax", loc);
   Tensor out = softmax_forward(a, d, true);
-  detail::record(out, "log_softmax", {a}, [d](const Node& self, const Tensor& grad, std::span<Tensor> gi) {
+  detail::record(out, "log_softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
     // dx = dy - softmax(x) · Σ_j dy_j along each lane, softmax(x) = exp(y).
     const Tensor g = grad.contiguous();
-    Tensor dx = detail::empty(self.shape);
-    const Lanes l = detail::lanes_of(self.shape, d);
-    const float* y = self.data();
+    Tensor dx = detail::empty(result.shape);
+    const Lanes l = detail::lanes_of(result.shape, d);
+    const float* y = result.data();
     for (int64_t o = 0; o < l.outer; ++o)
       for (int64_t i = 0; i < l.inner; ++i) {
         const int64_t start = o * l.n * l.inner + i, s = l.inner;

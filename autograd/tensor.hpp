@@ -152,10 +152,11 @@ class Tensor {
 namespace detail {
 
 // What an op's backward does: given the gradient of its output, fill the gradient of each input
-// (leave an entry undefined when that input needs none). `self` is the op's output node, which
-// holds the inputs, so most backward lambdas need to capture nothing.
+// (leave an entry undefined when that input needs none). `result` is the op's output node (the
+// tensor the op made, not one of its inputs), which holds the inputs, so most backward lambdas
+// need to capture nothing: its inputs are result.inputs[0], [1], ...
 using BackwardFn =
-    std::function<void(const Node& self, const Tensor& grad_output, std::span<Tensor> grad_inputs)>;
+    std::function<void(const Node& result, const Tensor& grad_output, std::span<Tensor> grad_inputs)>;
 
 struct Node {
   Node() = default;

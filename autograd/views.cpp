@@ -57,8 +57,8 @@ Tensor Tensor::view(const Shape& requested, Loc loc) const {
   });
   Tensor out = make_view(*this, s, contiguous_strides(s), offset());
   // d reshape: the gradient is reshaped back.
-  detail::record(out, "view", {*this}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.reshape(self.inputs[0].shape());
+  detail::record(out, "view", {*this}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = g.reshape(result.inputs[0].shape());
   });
   return out;
 }
@@ -68,8 +68,8 @@ Tensor Tensor::reshape(const Shape& requested, Loc loc) const {
   const Shape s = infer_shape(requested, numel(), "reshape", shape(), loc);
   if (!is_contiguous()) return contiguous(loc).view(s, loc);
   Tensor out = make_view(*this, s, contiguous_strides(s), offset());
-  detail::record(out, "reshape", {*this}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.reshape(self.inputs[0].shape());
+  detail::record(out, "reshape", {*this}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = g.reshape(result.inputs[0].shape());
   });
   return out;
 }
@@ -136,8 +136,8 @@ Tensor Tensor::select(int64_t d, int64_t index, Loc loc) const {
   st.erase(dd);
   Tensor out = make_view(*this, s, st, offset() + i * strides()[dd]);
   // d select: the gradient lands in row i of a zero tensor shaped like the input.
-  detail::record(out, "select", {*this}, [dd, i](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = scatter_into_zeros(self.inputs[0].shape(), g, [&](const Tensor& z) { return z.select(dd, i); });
+  detail::record(out, "select", {*this}, [dd, i](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = scatter_into_zeros(result.inputs[0].shape(), g, [&](const Tensor& z) { return z.select(dd, i); });
   });
   return out;
 }
@@ -154,8 +154,8 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step, Loc lo
   s[dd] = (e - b + step - 1) / step;
   st[dd] = strides()[dd] * step;
   Tensor out = make_view(*this, s, st, offset() + b * strides()[dd]);
-  detail::record(out, "slice", {*this}, [dd, b, e, step](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = scatter_into_zeros(self.inputs[0].shape(), g, [&](const Tensor& z) { return z.slice(dd, b, e, step); });
+  detail::record(out, "slice", {*this}, [dd, b, e, step](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = scatter_into_zeros(result.inputs[0].shape(), g, [&](const Tensor& z) { return z.slice(dd, b, e, step); });
   });
   return out;
 }
@@ -207,8 +207,8 @@ Tensor Tensor::squeeze(Loc loc) const {
   if (s.size() == dim()) return *this;
   Tensor out = make_view(*this, s, st, offset());
   (void)loc;
-  detail::record(out, "squeeze", {*this}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.reshape(self.inputs[0].shape());
+  detail::record(out, "squeeze", {*this}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = g.reshape(result.inputs[0].shape());
   });
   return out;
 }
@@ -234,8 +234,8 @@ Tensor Tensor::expand(const Shape& target, Loc loc) const {
   detail::checked_numel(s, "expand", loc);
   Tensor out = make_view(*this, s, st, offset());
   // d expand: copies of one value each carry gradient back to it, so sum them.
-  detail::record(out, "expand", {*this}, [](const Node& self, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = sum_to_shape(g, self.inputs[0].shape());
+  detail::record(out, "expand", {*this}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
+    gi[0] = sum_to_shape(g, result.inputs[0].shape());
   });
   return out;
 }
