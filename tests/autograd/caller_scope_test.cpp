@@ -6,6 +6,7 @@
 
 #include "autograd_test_util.hpp"
 #include "autograd/caller_scope.hpp"
+#include "support/error_message.hpp"
 
 using namespace glimpse;
 
@@ -21,21 +22,12 @@ Tensor nested(const Tensor& a, const Tensor& b, Loc caller = Loc::current()) {
   return add_inside_a_scope(a, b);  // an inner entry, whose caller is this file's line
 }
 
-std::string message_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 }  // namespace
 
 TEST(CallerScope, AnOpInsideNamesItselfAndTheScopesCaller) {
   const Tensor a = zeros({2, 3}), b = zeros({4});
   const int line = __LINE__ + 1;
-  const std::string msg = message_of([&] { add_inside_a_scope(a, b); });
+  const std::string msg = test::error_message([&] { add_inside_a_scope(a, b); });
   EXPECT_NE(msg.find("add"), std::string::npos) << msg;
   EXPECT_NE(msg.find("[2, 3]"), std::string::npos) << msg;
   EXPECT_NE(msg.find(fmt::format("caller_scope_test.cpp:{}", line)), std::string::npos) << msg;
@@ -44,7 +36,7 @@ TEST(CallerScope, AnOpInsideNamesItselfAndTheScopesCaller) {
 TEST(CallerScope, TheOutermostScopeWins) {
   const Tensor a = zeros({2, 3}), b = zeros({4});
   const int line = __LINE__ + 1;
-  const std::string msg = message_of([&] { nested(a, b); });
+  const std::string msg = test::error_message([&] { nested(a, b); });
   EXPECT_NE(msg.find(fmt::format("caller_scope_test.cpp:{}", line)), std::string::npos) << msg;
 }
 
@@ -52,7 +44,7 @@ TEST(CallerScope, OutsideAScopeAnOpNamesItsOwnCaller) {
   const Tensor a = zeros({2, 3}), b = zeros({4});
   { const CallerScope scope(Loc::current()); }  // opened and closed: leaves nothing behind
   const int line = __LINE__ + 1;
-  const std::string msg = message_of([&] { add(a, b); });
+  const std::string msg = test::error_message([&] { add(a, b); });
   EXPECT_NE(msg.find(fmt::format("caller_scope_test.cpp:{}", line)), std::string::npos) << msg;
 }
 
@@ -64,7 +56,7 @@ TEST(CallerScope, EachThreadHasItsOwn) {
   int line = 0;
   std::thread other([&] {
     line = __LINE__ + 1;
-    msg = message_of([&] { add(a, b); });
+    msg = test::error_message([&] { add(a, b); });
   });
   other.join();
   EXPECT_NE(msg.find(fmt::format("caller_scope_test.cpp:{}", line)), std::string::npos) << msg;

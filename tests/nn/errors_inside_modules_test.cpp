@@ -9,21 +9,9 @@
 #include "nn/batch.hpp"
 #include "nn/seq2seq.hpp"
 #include "nn/vocab.hpp"
+#include "support/error_message.hpp"
 
 using namespace glimpse;
-
-namespace {
-
-std::string message_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
-}  // namespace
 
 TEST(ErrorsInsideModules, AnEmbeddingErrorInsideASeq2seqNamesTheCallersLine) {
   // The encoder's embedding op meets a token id outside its table: the op is four calls deep
@@ -37,7 +25,7 @@ TEST(ErrorsInsideModules, AnEmbeddingErrorInsideASeq2seqNamesTheCallersLine) {
   nn::Batch batch = nn::make_batch(examples, vocab, vocab);
   batch.source = IndexTensor(std::vector<int64_t>{batch.source[0], 99}, Shape{1, 2});  // 99: no such token
   const int line = __LINE__ + 1;
-  const std::string msg = message_of([&] { model.loss(batch); });
+  const std::string msg = test::error_message([&] { model.loss(batch); });
   EXPECT_EQ(msg.rfind("embedding: ", 0), 0u) << msg;  // the op that failed comes first
   EXPECT_NE(msg.find("99"), std::string::npos) << msg;
   EXPECT_NE(msg.find(fmt::format("errors_inside_modules_test.cpp:{}", line)), std::string::npos) << msg;
@@ -49,7 +37,7 @@ TEST(ErrorsInsideModules, AShapeErrorInsideAGRUCellNamesTheOpAndTheCallersLine) 
   Generator gen(3);
   nn::GRUCell cell(3, 4, gen);
   const int line = __LINE__ + 1;
-  const std::string msg = message_of([&] { cell.forward(ones({2, 3}), ones({2, 5})); });
+  const std::string msg = test::error_message([&] { cell.forward(ones({2, 3}), ones({2, 5})); });
   EXPECT_NE(msg.find(fmt::format("errors_inside_modules_test.cpp:{}", line)), std::string::npos) << msg;
   EXPECT_NE(msg.find("GRUCell"), std::string::npos) << msg;
   EXPECT_EQ(msg.find(GLIMPSE_SOURCE_DIR "/nn/"), std::string::npos) << msg;
@@ -61,7 +49,7 @@ TEST(ErrorsInsideModules, AMultiheadAttentionErrorNamesTheCallersLine) {
   nn::MultiheadAttention mha(8, 2, 0.0f, gen);
   const Tensor q = ones({1, 3, 8}), bad_key = ones({1, 3, 5});
   const int line = __LINE__ + 1;
-  const std::string msg = message_of([&] { mha.forward(q, bad_key, bad_key); });
+  const std::string msg = test::error_message([&] { mha.forward(q, bad_key, bad_key); });
   EXPECT_NE(msg.find(fmt::format("errors_inside_modules_test.cpp:{}", line)), std::string::npos) << msg;
   EXPECT_EQ(msg.find(GLIMPSE_SOURCE_DIR "/nn/"), std::string::npos) << msg;
 }
