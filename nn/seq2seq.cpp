@@ -33,7 +33,7 @@ Encoder::Encoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
 
 Encoder::Encoder(EncoderCell cell, int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
                  bool bidirectional, Generator& gen, Loc caller)
-    : bidirectional_(bidirectional), output_size_(bidirectional ? 2 * hidden_size : hidden_size) {
+    : output_size_(bidirectional ? 2 * hidden_size : hidden_size) {
   const CallerScope scope(caller);
   embedding_ =
       register_module("embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen));

@@ -64,14 +64,13 @@ class Encoder : public Module {
   std::string kind() const override { return "Encoder"; }
   // E: the size of each state and of the final state (2·hidden_size when bidirectional).
   int64_t output_size() const { return output_size_; }
-  bool bidirectional() const { return bidirectional_; }
+  bool bidirectional() const { return lstm_ ? lstm_->bidirectional() : gru_->bidirectional(); }
   EncoderCell cell() const { return lstm_ ? EncoderCell::LSTM : EncoderCell::GRU; }
 
  private:
   std::shared_ptr<Embedding> embedding_;
   std::shared_ptr<GRU> gru_;  // one of these two is set
   std::shared_ptr<LSTM> lstm_;
-  bool bidirectional_;
   int64_t output_size_;
 };
 
