@@ -21,7 +21,7 @@ LuongDecoder::LuongDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hi
   const int64_t H = hidden_size, E = encoder_size;
   embedding_ =
       register_module("embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen));
-  if (E != H) bridge_ = register_module("bridge", std::make_shared<Linear>(E, H, true, gen));
+  add_bridge_if_needed(gen);  // Linear(E, H) when E ≠ H
   cell_ = register_module("cell", std::make_shared<LSTMCell>(embedding_dim + H, H, gen));
   attention_ = register_module("attention", std::make_shared<LuongAttention>(score, H, E, 0, gen));
   combine_ = register_module("combine", std::make_shared<Linear>(E + H, H, false, gen));
@@ -30,17 +30,11 @@ LuongDecoder::LuongDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hi
 
 DecoderMemory LuongDecoder::prepare(const EncoderOutput& encoded, Loc caller) const {
   const CallerScope scope(caller);
-  check(encoded.states.defined() && encoded.states.dim() == 3 && encoded.states.size(2) == encoder_size() &&
-            encoded.final.defined() && encoded.final.dim() == 2 && encoded.final.size(1) == encoder_size(),
-        "LuongDecoder", [&] {
-          return fmt::format("expects encoder states [B, S, {0}] and a final state [B, {0}], got {1} and {2}",
-                             encoder_size(),
-                             encoded.states.defined() ? to_string(encoded.states.shape()) : "undefined",
-                             encoded.final.defined() ? to_string(encoded.final.shape()) : "undefined");
-        });
+  DecoderMemory memory = take_encoder_output("LuongDecoder", encoded);
   // What the score needs of the encoder states (W h_j for general) does not change between
   // steps: project it once per batch.
-  return {encoded.states, encoded.final, encoded.padding_mask, attention_->project_keys(encoded.states)};
+  memory.keys = attention_->project_keys(memory.states);
+  return memory;
 }
 
 Tensor LuongDecoder::embed(const IndexTensor& ids, Loc caller) const {
@@ -50,9 +44,7 @@ Tensor LuongDecoder::embed(const IndexTensor& ids, Loc caller) const {
 
 DecoderState LuongDecoder::initial_state(const DecoderMemory& memory, Loc caller) const {
   const CallerScope scope(caller);
-  check(memory.final.defined(), "LuongDecoder",
-        [] { return std::string("the memory is empty: build it with prepare(encoder output)"); });
-  const Tensor h0 = bridge_ ? tanh(bridge_->forward(memory.final)) : memory.final;
+  const Tensor h0 = start_state(memory);  // tanh(W_b h_S) through the bridge, else h_S
   const Tensor zero = zeros(h0.shape());
   return {{h0, zero, zero}};  // {h, c, h̃}
 }

@@ -43,11 +43,9 @@ class LuongDecoder : public Seq2seqDecoder {
   std::string kind() const override { return "LuongDecoder"; }
 
   const LuongAttention& attention() const { return *attention_; }
-  bool has_bridge() const { return bridge_ != nullptr; }
 
  private:
   std::shared_ptr<Embedding> embedding_;
-  std::shared_ptr<Linear> bridge_;
   std::shared_ptr<LSTMCell> cell_;
   std::shared_ptr<LuongAttention> attention_;
   std::shared_ptr<Linear> combine_, out_;

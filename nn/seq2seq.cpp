@@ -60,6 +60,7 @@ EncoderOutput Encoder::forward(const IndexTensor& source, const Tensor& source_m
   EncoderOutput out;
   out.states = r.output;
   out.final = r.last();
+  out.directions = bidirectional() ? 2 : 1;
   // Attention's masks say where *not* to look: 1 = padding.
   if (source_mask.defined()) out.padding_mask = 1.0f - source_mask;
   return out;
@@ -75,9 +76,50 @@ DecoderState DecoderState::rows(const IndexTensor& rows) const {
 
 DecoderState Seq2seqDecoder::initial_state(const DecoderMemory& memory, Loc caller) const {
   const CallerScope scope(caller);
+  return {{start_state(memory)}};  // s_0: the encoder's summary of the source
+}
+
+void Seq2seqDecoder::add_bridge_if_needed(Generator& gen) {
+  if (final_size() != hidden_size_)
+    bridge_ = register_module("bridge", std::make_shared<Linear>(final_size(), hidden_size_, true, gen));
+}
+
+const Linear& Seq2seqDecoder::bridge() const {
+  check(bridge_ != nullptr, kind().c_str(), [&] {
+    return fmt::format("has no bridge: the final state it reads has its hidden size {}", hidden_size_);
+  });
+  return *bridge_;
+}
+
+Tensor Seq2seqDecoder::start_state(const DecoderMemory& memory) const {
   check(memory.final.defined(), kind().c_str(),
         [] { return std::string("the memory is empty: build it with prepare(encoder output)"); });
-  return {{memory.final}};  // s_0: the encoder's summary of the source
+  return bridge_ ? tanh(bridge_->forward(memory.final)) : memory.final;
+}
+
+DecoderMemory Seq2seqDecoder::take_encoder_output(const char* who, const EncoderOutput& encoded) const {
+  const auto shape_of = [](const Tensor& t) {
+    return t.defined() ? to_string(t.shape()) : std::string("undefined");
+  };
+  const int64_t E = encoder_size_;
+  check(encoded.states.defined() && encoded.states.dim() == 3 && encoded.states.size(2) == E &&
+            encoded.final.defined() && encoded.final.dim() == 2 && encoded.final.size(1) == E,
+        who, [&] {
+          return fmt::format(
+              "expects encoder states [B, S, {0}] and a final state [B, {0}] (its encoder_size), "
+              "got {1} and {2}",
+              E, shape_of(encoded.states), shape_of(encoded.final));
+        });
+  DecoderMemory memory{encoded.states, encoded.final, encoded.padding_mask, Tensor()};
+  if (final_state_ == FinalState::ForwardOnly) {
+    check(encoded.directions == 2, who, [] {
+      return std::string(
+          "FinalState::ForwardOnly reads the forward half of a bidirectional encoder's final "
+          "state, but this encoder has one direction: use FinalState::BothDirections");
+    });
+    memory.final = encoded.final.narrow(1, 0, E / 2);  // [h→_S; h←_1] → h→_S
+  }
+  return memory;
 }
 
 void Seq2seqDecoder::check_step(const char* who, const Tensor& embedded, int64_t embedding_dim,
@@ -148,22 +190,50 @@ DecoderOutput Seq2seqDecoder::forward(const IndexTensor& decoder_input, const De
 // ---- Decoder: the fixed-vector bottleneck --------------------------------------------------
 
 Decoder::Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, Generator& gen, Loc caller)
-    : Seq2seqDecoder(vocab_size, hidden_size, /*encoder_size=*/hidden_size),
-      embedding_(register_module(
-          "embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, caller))),
-      cell_(register_module(
-          "cell", std::make_shared<GRUCell>(embedding_dim + hidden_size, hidden_size, gen, caller))),
-      out_(register_module("out", std::make_shared<Linear>(2 * hidden_size, vocab_size, true, gen, caller))) {
+    : Decoder(vocab_size, embedding_dim, hidden_size, DecoderOptions{}, gen, caller) {}
+
+namespace {
+
+// The sizes every decoder constructor checks, and E = options.encoder_size or H.
+int64_t checked_encoder_size(const char* who, int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+                             const DecoderOptions& options) {
+  check(vocab_size > 0 && embedding_dim > 0 && hidden_size > 0 && options.encoder_size >= 0 &&
+            options.attention_dim >= 0,
+        who, [&] {
+          return fmt::format(
+              "sizes must be positive (encoder_size and attention_dim: 0 for the hidden size), got "
+              "vocab_size {}, embedding_dim {}, hidden_size {}, encoder_size {}, attention_dim {}",
+              vocab_size, embedding_dim, hidden_size, options.encoder_size, options.attention_dim);
+        });
+  const int64_t E = options.encoder_size > 0 ? options.encoder_size : hidden_size;
+  check(options.final_state != FinalState::ForwardOnly || E % 2 == 0, who, [&] {
+    return fmt::format(
+        "FinalState::ForwardOnly takes the forward half of a bidirectional encoder's final "
+        "state, so encoder_size must be even (twice the encoder's hidden size), got {}",
+        E);
+  });
+  return E;
+}
+
+}  // namespace
+
+Decoder::Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+                 const DecoderOptions& options, Generator& gen, Loc caller)
+    : Seq2seqDecoder(vocab_size, hidden_size,
+                     checked_encoder_size("Decoder", vocab_size, embedding_dim, hidden_size, options),
+                     options.final_state) {
+  const CallerScope scope(caller);
+  const int64_t H = hidden_size, C = final_size();
+  embedding_ =
+      register_module("embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen));
+  add_bridge_if_needed(gen);
+  cell_ = register_module("cell", std::make_shared<GRUCell>(embedding_dim + C, H, gen));
+  out_ = register_module("out", std::make_shared<Linear>(H + C, vocab_size, true, gen));
 }
 
 DecoderMemory Decoder::prepare(const EncoderOutput& encoded, Loc caller) const {
   const CallerScope scope(caller);
-  check(encoded.final.defined() && encoded.final.dim() == 2 && encoded.final.size(1) == hidden_size(),
-        "Decoder", caller, [&] {
-          return fmt::format("the encoder's final state must be [B, {}] (the decoder's hidden size), got {}",
-                             hidden_size(), encoded.final.defined() ? to_string(encoded.final.shape()) : "undefined");
-        });
-  return {encoded.states, encoded.final, encoded.padding_mask, Tensor()};
+  return take_encoder_output("Decoder", encoded);
 }
 
 Tensor Decoder::embed(const IndexTensor& ids, Loc caller) const {
@@ -187,27 +257,32 @@ DecoderStep Decoder::step(const Tensor& embedded, const DecoderState& state, con
 
 AttentionDecoder::AttentionDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
                                    int64_t attention_dim, Generator& gen, Loc caller)
-    : Seq2seqDecoder(vocab_size, hidden_size, /*encoder_size=*/hidden_size),
-      embedding_(register_module(
-          "embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen, caller))),
-      attention_(register_module(
-          "attention",
-          std::make_shared<BahdanauAttention>(hidden_size, hidden_size,
-                                              attention_dim > 0 ? attention_dim : hidden_size, gen, caller))),
-      cell_(register_module(
-          "cell", std::make_shared<GRUCell>(embedding_dim + hidden_size, hidden_size, gen, caller))),
-      out_(register_module("out", std::make_shared<Linear>(2 * hidden_size, vocab_size, true, gen, caller))) {
+    : AttentionDecoder(vocab_size, embedding_dim, hidden_size, DecoderOptions{.attention_dim = attention_dim},
+                       gen, caller) {}
+
+AttentionDecoder::AttentionDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+                                   const DecoderOptions& options, Generator& gen, Loc caller)
+    : Seq2seqDecoder(
+          vocab_size, hidden_size,
+          checked_encoder_size("AttentionDecoder", vocab_size, embedding_dim, hidden_size, options),
+          options.final_state) {
+  const CallerScope scope(caller);
+  const int64_t H = hidden_size, E = encoder_size();
+  const int64_t A = options.attention_dim > 0 ? options.attention_dim : H;
+  embedding_ =
+      register_module("embedding", std::make_shared<Embedding>(vocab_size, embedding_dim, Vocab::kPad, gen));
+  add_bridge_if_needed(gen);
+  attention_ = register_module("attention", std::make_shared<BahdanauAttention>(H, E, A, gen));
+  cell_ = register_module("cell", std::make_shared<GRUCell>(embedding_dim + E, H, gen));
+  out_ = register_module("out", std::make_shared<Linear>(H + E, vocab_size, true, gen));
 }
 
 DecoderMemory AttentionDecoder::prepare(const EncoderOutput& encoded, Loc caller) const {
   const CallerScope scope(caller);
-  check(encoded.states.defined() && encoded.states.dim() == 3 && encoded.states.size(2) == hidden_size(),
-        "AttentionDecoder", caller, [&] {
-          return fmt::format("the encoder's states must be [B, S, {}] (the decoder's hidden size), got {}",
-                             hidden_size(), encoded.states.defined() ? to_string(encoded.states.shape()) : "undefined");
-        });
+  DecoderMemory memory = take_encoder_output("AttentionDecoder", encoded);
   // U·h_j does not depend on the decoder step: project the keys once per batch (as the anchor does).
-  return {encoded.states, encoded.final, encoded.padding_mask, attention_->project_keys(encoded.states)};
+  memory.keys = attention_->project_keys(memory.states);
+  return memory;
 }
 
 Tensor AttentionDecoder::embed(const IndexTensor& ids, Loc caller) const {

@@ -6,14 +6,17 @@
 //                    h_1..h_S [B, S, E] and a final state [B, E] (E = H, or 2H bidirectional).
 //   Decoder          (Cho et al. 2014) sees the source only through the final state c = h_S:
 //                        s_t = GRU([emb(y_{t-1}); c], s_{t-1}),  logits_t = out([s_t; c])
-//                    Everything the source says must squeeze through one vector of size E.
+//                    Everything the source says must squeeze through one vector of size E
+//                    (or E/2: a bidirectional encoder's forward half alone, FinalState::ForwardOnly).
 //   AttentionDecoder (Bahdanau et al. 2015) recomputes c at every step from *all* states:
 //                        c_t, α_t = attention(s_{t-1}, h_1..h_S)     (padding gets weight 0)
 //                        s_t = GRU([emb(y_{t-1}); c_t], s_{t-1}),  logits_t = out([s_t; c_t])
 //                    — the model of the PyTorch reference program of bench/seq2seq.cpp.
-// Both decoders start from s_0 = the encoder's final state (so their hidden size is E) and share
-// one interface, Seq2seqDecoder, so lessons 05 and 06 swap one for the other and change nothing
-// else: the only difference between them is whether c is fixed or attended.
+// Both decoders start from s_0 = the encoder's final state when their hidden size H is E, and
+// from s_0 = tanh(W_b h_S) through a bridge layer when it is not (Bahdanau et al.'s
+// s_0 = tanh(W_s h←_1), with the final state in place of h←_1). They share one interface,
+// Seq2seqDecoder, so lessons 05 and 06 swap one for the other and change nothing else: the only
+// difference between them is whether c is fixed or attended.
 //
 // Masks: Batch::source_mask has 1 for real tokens. The encoder uses it so padding does not change
 // the GRU state (its final state is the state after the last real token), and turns it into
@@ -42,6 +45,7 @@ struct EncoderOutput {
   Tensor states;        // [B, S, E]: the state after each source token (padding: carried over)
   Tensor final;         // [B, E]: the state after the last real token (both directions, side by side)
   Tensor padding_mask;  // [B, S]: 1 = padding (attention's convention); undefined when none given
+  int64_t directions = 1;  // 2 for a bidirectional encoder: final = [h→_S; h←_1]
 };
 
 // The recurrence an Encoder runs over the source.
@@ -77,7 +81,8 @@ class Encoder : public Module {
 // What a decoder reads from the source at every step, prepared once per batch.
 struct DecoderMemory {
   Tensor states;        // [B, S, E] encoder states
-  Tensor final;         // [B, E] encoder final state: the decoder's s_0 (and Decoder's fixed c)
+  Tensor final;         // [B, C] the part of the encoder's final state the decoder reads (C = E, or
+                        // E/2 for FinalState::ForwardOnly): s_0 or the bridge's input, Decoder's c
   Tensor padding_mask;  // [B, S] 1 = padding, or undefined
   Tensor keys;          // [B, S, A] attention's U·h_j, computed once (undefined for Decoder)
 };
@@ -108,6 +113,21 @@ struct DecoderOutput {
   Tensor attention;  // [B, T, S]; undefined for Decoder
 };
 
+// Which part of the encoder's final state a decoder reads. A bidirectional encoder's is
+// [h→_S; h←_1]: the forward direction after the last token beside the backward one after the first.
+enum class FinalState {
+  BothDirections,  // all of it (for a one-direction encoder, its only direction)
+  ForwardOnly,     // h→_S alone, the left-to-right reading (a bidirectional encoder only)
+};
+
+// How a decoder of hidden size H meets its encoder. The defaults are lessons 05 and 06's: E = H,
+// the whole final state, no bridge.
+struct DecoderOptions {
+  int64_t encoder_size = 0;  // E, the encoder's output_size(); 0: E = H
+  FinalState final_state = FinalState::BothDirections;
+  int64_t attention_dim = 0;  // AttentionDecoder's A; 0: A = H
+};
+
 // The interface both decoders implement (lesson 05 vs lesson 06).
 class Seq2seqDecoder : public Module {
  public:
@@ -115,8 +135,8 @@ class Seq2seqDecoder : public Module {
   virtual DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const = 0;
   // Embeds token ids of any shape (ids.shape + [embedding_dim]).
   virtual Tensor embed(const IndexTensor& ids, Loc caller = Loc::current()) const = 0;
-  // The state before the first step. Here s_0 = the encoder's final state; a decoder of another
-  // size or kind (LSTM, input feeding) makes its own.
+  // The state before the first step: {s_0}, s_0 = memory.final, or tanh(W_b memory.final) through
+  // the bridge when its size is not H. A decoder of another kind (LSTM, input feeding) makes its own.
   virtual DecoderState initial_state(const DecoderMemory& memory, Loc caller = Loc::current()) const;
   // One step from the embedded previous token [B, embedding_dim] and the state before it.
   virtual DecoderStep step(const Tensor& embedded, const DecoderState& state, const DecoderMemory& memory,
@@ -126,6 +146,9 @@ class Seq2seqDecoder : public Module {
   int64_t hidden_size() const { return hidden_size_; }
   // E: the size of the encoder states (and final state) it reads.
   int64_t encoder_size() const { return encoder_size_; }
+  FinalState final_state() const { return final_state_; }
+  bool has_bridge() const { return bridge_ != nullptr; }
+  const Linear& bridge() const;  // W_b (an error when there is none)
 
   // Runs T = decoder_input.shape[1] steps from s_0 = memory.final. Step 0 reads decoder_input[:, 0]
   // (<sos>); each later step reads the true previous token (teacher forcing) with probability
@@ -137,8 +160,22 @@ class Seq2seqDecoder : public Module {
                         Loc caller = Loc::current()) const;
 
  protected:
-  Seq2seqDecoder(int64_t vocab_size, int64_t hidden_size, int64_t encoder_size)
-      : vocab_size_(vocab_size), hidden_size_(hidden_size), encoder_size_(encoder_size) {}
+  Seq2seqDecoder(int64_t vocab_size, int64_t hidden_size, int64_t encoder_size,
+                 FinalState final_state = FinalState::BothDirections)
+      : vocab_size_(vocab_size),
+        hidden_size_(hidden_size),
+        encoder_size_(encoder_size),
+        final_state_(final_state) {}
+  // C: the size of memory.final, the part of the encoder's final state read.
+  int64_t final_size() const {
+    return final_state_ == FinalState::ForwardOnly ? encoder_size_ / 2 : encoder_size_;
+  }
+  // Registers the child "bridge", Linear(C, H), when C ≠ H (call it where the child belongs).
+  void add_bridge_if_needed(Generator& gen);
+  // s_0: memory.final, through the bridge when there is one.
+  Tensor start_state(const DecoderMemory& memory) const;
+  // Checks an encoder output's sizes and keeps the part of its final state this decoder reads.
+  DecoderMemory take_encoder_output(const char* who, const EncoderOutput& encoded) const;
   // Checks the sizes common to both decoders' step().
   void check_step(const char* who, const Tensor& embedded, int64_t embedding_dim, const DecoderState& state,
                   const DecoderMemory& memory) const;
@@ -147,14 +184,20 @@ class Seq2seqDecoder : public Module {
   int64_t vocab_size_;
   int64_t hidden_size_;
   int64_t encoder_size_;
+  FinalState final_state_;
+  std::shared_ptr<Linear> bridge_;
 };
 
 // The decoder without attention: the fixed-vector bottleneck (Cho et al. 2014).
-// Children "embedding", "cell" (GRUCell(embedding_dim + E, E)), "out" (Linear(2E, V)).
+// Children "embedding", "bridge" (Linear(C, H), only when C ≠ H), "cell" (GRUCell(embedding_dim
+// + C, H)), "out" (Linear(H + C, V)); C is the size of the context c (see DecoderOptions).
 class Decoder : public Seq2seqDecoder {
  public:
   // hidden_size must equal the encoder's output_size().
   Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+          Generator& gen = default_generator(), Loc caller = Loc::current());
+  // Any encoder: options.encoder_size = E and which part of its final state is c.
+  Decoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, const DecoderOptions& options,
           Generator& gen = default_generator(), Loc caller = Loc::current());
 
   DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const override;
@@ -170,13 +213,18 @@ class Decoder : public Seq2seqDecoder {
   std::shared_ptr<Linear> out_;
 };
 
-// The decoder with Bahdanau attention. Children "embedding", "attention"
-// (BahdanauAttention(E, E, attention_dim)), "cell" (GRUCell(embedding_dim + E, E)), "out" (Linear(2E, V)).
+// The decoder with Bahdanau attention. Children "embedding", "bridge" (Linear(C, H), only when
+// C ≠ H), "attention" (BahdanauAttention(H, E, A)), "cell" (GRUCell(embedding_dim + E, H)),
+// "out" (Linear(H + E, V)).
 class AttentionDecoder : public Seq2seqDecoder {
  public:
   // hidden_size must equal the encoder's output_size(); attention_dim = A (0: same as hidden_size).
   AttentionDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, int64_t attention_dim = 0,
                    Generator& gen = default_generator(), Loc caller = Loc::current());
+  // Any encoder: options.encoder_size = E (a bridge makes s_0 when the final state read is not H).
+  AttentionDecoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size,
+                   const DecoderOptions& options, Generator& gen = default_generator(),
+                   Loc caller = Loc::current());
 
   DecoderMemory prepare(const EncoderOutput& encoded, Loc caller = Loc::current()) const override;
   Tensor embed(const IndexTensor& ids, Loc caller = Loc::current()) const override;
