@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <span>
 #include <utility>
 
 #include "autograd/tape.hpp"
@@ -60,8 +61,10 @@ GreedyOutput greedy_decode(const Seq2seq& model, const IndexTensor& source, cons
     for (int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
       ran[b] = t + 1;
-      if (previous[b] == Vocab::kEos) done[b] = true;
-      else out.sequences[b].push_back(previous[b]);
+      if (previous[b] == Vocab::kEos)
+        done[b] = true;
+      else
+        out.sequences[b].push_back(previous[b]);
       if (ran[b] >= max_lengths[b]) done[b] = true;
     }
     if (std::all_of(done.begin(), done.end(), [](bool d) { return d; })) break;
@@ -90,12 +93,11 @@ struct Candidate {
   int64_t token;
 };
 
-// The memory for `n` copies of the one source (one row per alive hypothesis).
-DecoderMemory repeat_rows(const DecoderMemory& m, int64_t n) {
-  const IndexTensor rows(std::vector<int64_t>(static_cast<size_t>(n), 0), {n});
-  auto repeat = [&](const Tensor& t) { return t.defined() ? index_select(t, 0, rows) : Tensor(); };
-  return {repeat(m.states), repeat(m.final), repeat(m.padding_mask), repeat(m.keys)};
-}
+// One source sentence's search between two decoder steps.
+struct SentenceSearch {
+  std::vector<Beam> alive = std::vector<Beam>(1);  // starts from the empty hypothesis
+  std::vector<Hypothesis> finished;
+};
 
 Hypothesis finish(Beam beam, bool finished, bool length_normalize) {
   Hypothesis h;
@@ -108,80 +110,146 @@ Hypothesis finish(Beam beam, bool finished, bool length_normalize) {
   return h;
 }
 
+// The heart of beam search, for one sentence after one decoder step. `log_p` holds log p(v | y)
+// for each of its alive hypotheses y (row-major [alive, V]), `weights` their attention over
+// the S source positions ([alive, S], or empty). Of every one-token extension, keep the k most
+// probable: those ending in <eos> are finished, the others stay alive. Returns each new alive
+// hypothesis's parent, an index into the old `alive`; `alive` is empty once the sentence is done.
+std::vector<int64_t> keep_best(SentenceSearch& search, std::span<const float> log_p, int64_t V,
+                               std::span<const float> weights, int64_t S, const BeamOptions& options) {
+  const int64_t k = options.width;
+  const auto n = static_cast<int64_t>(search.alive.size());
+  // Every one-token extension of every alive hypothesis, most probable first.
+  std::vector<Candidate> candidates;
+  candidates.reserve(static_cast<size_t>(n * V));
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t v = 0; v < V; ++v) candidates.push_back({search.alive[b].log_prob + log_p[b * V + v], b, v});
+  std::stable_sort(candidates.begin(), candidates.end(),
+                   [](const Candidate& x, const Candidate& y) { return x.log_prob > y.log_prob; });
+
+  // The k best: those ending in <eos> are finished, the others stay alive. Below the top k,
+  // more non-<eos> candidates refill the beam so it keeps k alive hypotheses.
+  std::vector<Beam> next;
+  std::vector<int64_t> parents;
+  for (int64_t r = 0; r < static_cast<int64_t>(candidates.size()); ++r) {
+    if (static_cast<int64_t>(next.size()) == k && r >= k) break;
+    const Candidate& c = candidates[r];
+    const bool is_eos = c.token == Vocab::kEos;
+    if (is_eos && r >= k) continue;
+    if (!is_eos && static_cast<int64_t>(next.size()) == k) continue;
+    Beam beam{search.alive[c.beam].tokens, c.log_prob, search.alive[c.beam].attention};
+    if (!weights.empty())
+      beam.attention.emplace_back(weights.begin() + c.beam * S, weights.begin() + (c.beam + 1) * S);
+    if (is_eos) {
+      search.finished.push_back(finish(std::move(beam), true, options.length_normalize));
+    } else {
+      beam.tokens.push_back(c.token);
+      next.push_back(std::move(beam));
+      parents.push_back(c.beam);
+    }
+  }
+  if (static_cast<int64_t>(search.finished.size()) >= k) next.clear(), parents.clear();  // done
+  search.alive = std::move(next);
+  return parents;
+}
+
+// The rows of every tensor of the memory (each decoder row reads its own sentence's source).
+DecoderMemory memory_rows(const DecoderMemory& m, const IndexTensor& rows) {
+  auto pick = [&](const Tensor& t) { return t.defined() ? index_select(t, 0, rows) : Tensor(); };
+  return {pick(m.states), pick(m.final), pick(m.padding_mask), pick(m.keys)};
+}
+
+// Hypotheses still alive at max_length are returned unfinished if fewer than k finished; best first.
+std::vector<Hypothesis> ranked(SentenceSearch& search, const BeamOptions& options) {
+  const int64_t k = options.width;
+  std::vector<Hypothesis>& out = search.finished;
+  for (Beam& beam : search.alive) {
+    if (static_cast<int64_t>(out.size()) >= k) break;
+    out.push_back(finish(std::move(beam), false, options.length_normalize));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Hypothesis& x, const Hypothesis& y) { return x.score > y.score; });
+  if (static_cast<int64_t>(out.size()) > k) out.resize(static_cast<size_t>(k));
+  return std::move(out);
+}
+
 }  // namespace
+
+std::vector<std::vector<Hypothesis>> beam_search(const Seq2seq& model, const IndexTensor& source,
+                                                 const Tensor& source_mask, BeamOptions options, Loc caller) {
+  const CallerScope scope(caller);
+  check(source.shape.size() == 2 && source.shape[0] >= 1 && source.shape[1] >= 1, "beam_search", caller, [&] {
+    return fmt::format("expects source ids [batch >= 1, length >= 1], got {}", to_string(source.shape));
+  });
+  check(!source_mask.defined() || source_mask.shape() == source.shape, "beam_search", caller, [&] {
+    return fmt::format("source_mask must have the source's shape {} (1 = real token), got {}",
+                       to_string(source.shape), to_string(source_mask.shape()));
+  });
+  check(options.width >= 1 && options.max_length >= 1, "beam_search", caller, [&] {
+    return fmt::format("width ({}) and max_length ({}) must be at least 1", options.width,
+                       options.max_length);
+  });
+  NoGradGuard no_grad;
+  const Seq2seqDecoder& decoder = model.decoder();
+  const int64_t B = source.shape[0], S = source.shape[1];
+  const DecoderMemory memory = model.encode(source, source_mask);
+  const int64_t V = decoder.vocab_size();
+  // Each sentence's real length: its hypotheses keep attention over its own tokens only.
+  std::vector<int64_t> lengths(static_cast<size_t>(B), S);
+  if (source_mask.defined()) {
+    const std::vector<float> mask = source_mask.to_vector();
+    for (int64_t b = 0; b < B; ++b)
+      lengths[b] = static_cast<int64_t>(std::count(&mask[b * S], &mask[b * S] + S, 1.0f));
+  }
+
+  // All sentences step together: one decoder row per alive hypothesis, sentence by sentence.
+  std::vector<SentenceSearch> searches(static_cast<size_t>(B));
+  std::vector<int64_t> row_sentence(static_cast<size_t>(B));
+  for (int64_t b = 0; b < B; ++b) row_sentence[b] = b;
+  std::vector<int64_t> previous(static_cast<size_t>(B), Vocab::kSos);
+  DecoderState state = decoder.initial_state(memory);
+  for (int64_t t = 0; t < options.max_length && !row_sentence.empty(); ++t) {
+    StepScope scope(t);
+    const auto n = static_cast<int64_t>(row_sentence.size());
+    const DecoderStep s = decoder.step(decoder.embed(IndexTensor(previous, {n})), state,
+                                       memory_rows(memory, IndexTensor(row_sentence)));
+    const std::vector<float> log_p = log_softmax(s.logits, 1).to_vector();  // [n, V]
+    const std::vector<float> weights = s.attention.defined() ? s.attention.to_vector() : std::vector<float>();
+
+    std::vector<int64_t> next_rows, next_sentence, next_previous;
+    for (int64_t first = 0; first < n;) {
+      const int64_t b = row_sentence[first];
+      SentenceSearch& search = searches[b];
+      const auto rows = static_cast<int64_t>(search.alive.size());
+      // This sentence's rows, and its attention over its real tokens alone.
+      std::vector<float> own_weights;
+      for (int64_t r = 0; r < rows && !weights.empty(); ++r)
+        own_weights.insert(own_weights.end(), weights.begin() + (first + r) * S,
+                           weights.begin() + (first + r) * S + lengths[b]);
+      const std::span<const float> own_log_p(log_p.data() + first * V, static_cast<size_t>(rows * V));
+      for (int64_t parent : keep_best(search, own_log_p, V, own_weights, lengths[b], options)) {
+        next_rows.push_back(first + parent);
+        next_sentence.push_back(b);
+      }
+      for (const Beam& beam : search.alive) next_previous.push_back(beam.tokens.back());
+      first += rows;
+    }
+    if (next_rows.empty()) break;
+    state = s.state.rows(IndexTensor(next_rows));
+    row_sentence = std::move(next_sentence);
+    previous = std::move(next_previous);
+  }
+  std::vector<std::vector<Hypothesis>> out;
+  for (SentenceSearch& search : searches) out.push_back(ranked(search, options));
+  return out;
+}
 
 std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source,
                                     BeamOptions options, Loc caller) {
   const CallerScope scope(caller);
   check(!source.empty(), "beam_search", caller, [] { return std::string("the source is empty"); });
-  check(options.width >= 1 && options.max_length >= 1, "beam_search", caller, [&] {
-    return fmt::format("width ({}) and max_length ({}) must be at least 1", options.width, options.max_length);
-  });
-  NoGradGuard no_grad;
-  const Seq2seqDecoder& decoder = model.decoder();
   const auto S = static_cast<int64_t>(source.size());
-  const DecoderMemory memory = model.encode(IndexTensor(source, {1, S}), Tensor());
-  const int64_t k = options.width;
-  const int64_t V = decoder.vocab_size();
-
-  std::vector<Beam> alive(1);
-  std::vector<Hypothesis> finished;
-  std::vector<int64_t> previous = {Vocab::kSos};
-  DecoderState state = decoder.initial_state(memory);  // one row per alive hypothesis
-  for (int64_t t = 0; t < options.max_length && !alive.empty(); ++t) {
-    StepScope scope(t);
-    const auto n = static_cast<int64_t>(alive.size());
-    const DecoderStep s =
-        decoder.step(decoder.embed(IndexTensor(previous, {n})), state, repeat_rows(memory, n));
-    const std::vector<float> log_p = log_softmax(s.logits, 1).to_vector();  // [n, V]
-    const std::vector<float> weights = s.attention.defined() ? s.attention.to_vector() : std::vector<float>();
-
-    // Every one-token extension of every alive hypothesis, most probable first.
-    std::vector<Candidate> candidates;
-    candidates.reserve(static_cast<size_t>(n * V));
-    for (int64_t b = 0; b < n; ++b)
-      for (int64_t v = 0; v < V; ++v) candidates.push_back({alive[b].log_prob + log_p[b * V + v], b, v});
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [](const Candidate& x, const Candidate& y) { return x.log_prob > y.log_prob; });
-
-    // The k best: those ending in <eos> are finished, the others stay alive. Below the top k,
-    // more non-<eos> candidates refill the beam so it keeps k alive hypotheses.
-    std::vector<Beam> next;
-    std::vector<int64_t> parents;
-    for (int64_t r = 0; r < static_cast<int64_t>(candidates.size()); ++r) {
-      if (static_cast<int64_t>(next.size()) == k && r >= k) break;
-      const Candidate& c = candidates[r];
-      const bool is_eos = c.token == Vocab::kEos;
-      if (is_eos && r >= k) continue;
-      if (!is_eos && static_cast<int64_t>(next.size()) == k) continue;
-      Beam beam{alive[c.beam].tokens, c.log_prob, alive[c.beam].attention};
-      if (!weights.empty()) beam.attention.emplace_back(weights.begin() + c.beam * S, weights.begin() + (c.beam + 1) * S);
-      if (is_eos) {
-        finished.push_back(finish(std::move(beam), true, options.length_normalize));
-      } else {
-        beam.tokens.push_back(c.token);
-        next.push_back(std::move(beam));
-        parents.push_back(c.beam);
-      }
-    }
-    if (static_cast<int64_t>(finished.size()) >= k || next.empty()) {
-      alive.clear();
-      break;
-    }
-    state = s.state.rows(IndexTensor(parents));
-    previous.clear();
-    for (const Beam& beam : next) previous.push_back(beam.tokens.back());
-    alive = std::move(next);
-  }
-  // Hypotheses still alive at max_length are returned unfinished if fewer than k finished.
-  for (Beam& beam : alive) {
-    if (static_cast<int64_t>(finished.size()) >= k) break;
-    finished.push_back(finish(std::move(beam), false, options.length_normalize));
-  }
-  std::stable_sort(finished.begin(), finished.end(),
-                   [](const Hypothesis& x, const Hypothesis& y) { return x.score > y.score; });
-  if (static_cast<int64_t>(finished.size()) > k) finished.resize(static_cast<size_t>(k));
-  return finished;
+  return beam_search(model, IndexTensor(source, {1, S}), Tensor(), options).front();
 }
 
 }  // namespace glimpse::nn

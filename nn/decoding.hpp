@@ -52,9 +52,16 @@ struct Hypothesis {
   std::vector<std::vector<float>> attention;
 };
 
-// Beam search for one source sentence (ids, no padding): up to `width` hypotheses, best first.
-// Ties are broken by beam order, then by lower token id, so with width 1 the result is exactly
-// greedy decoding's.
+// Beam search for a batch: source [B, S], source_mask [B, S] with 1 = real token (optional: no
+// padding). Each sentence keeps its own k hypotheses, and all alive hypotheses of all sentences
+// run through the decoder together, one row each, so a batch costs one decoder step per output
+// token. For each sentence up to `width` hypotheses, best first, the same bits as searching it
+// alone; a hypothesis's attention covers its own sentence's real tokens. Ties are broken by beam
+// order, then by lower token id, so with width 1 the result is exactly greedy decoding's.
+std::vector<std::vector<Hypothesis>> beam_search(const Seq2seq& model, const IndexTensor& source,
+                                                 const Tensor& source_mask, BeamOptions options = {},
+                                                 Loc caller = Loc::current());
+// The same for one source sentence (ids, no padding).
 std::vector<Hypothesis> beam_search(const Seq2seq& model, const std::vector<int64_t>& source,
                                     BeamOptions options = {}, Loc caller = Loc::current());
 

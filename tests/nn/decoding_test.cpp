@@ -1,12 +1,13 @@
 // Greedy decoding and beam search on small untrained models: shapes, k = 1 equals greedy,
 // hypotheses' scores are their log-probabilities.
+#include "nn/decoding.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <memory>
 
 #include "autograd/tape.hpp"
-#include "nn/decoding.hpp"
 
 using namespace glimpse;
 using namespace glimpse::nn;
@@ -19,20 +20,23 @@ std::shared_ptr<Seq2seq> make_model(bool attention, uint64_t seed) {
   Generator gen(seed);
   auto encoder = std::make_shared<Encoder>(kVocab, 4, 6, false, gen);
   std::shared_ptr<Seq2seqDecoder> decoder;
-  if (attention) decoder = std::make_shared<AttentionDecoder>(kVocab, 4, 6, 0, gen);
-  else decoder = std::make_shared<Decoder>(kVocab, 4, 6, gen);
+  if (attention)
+    decoder = std::make_shared<AttentionDecoder>(kVocab, 4, 6, 0, gen);
+  else
+    decoder = std::make_shared<Decoder>(kVocab, 4, 6, gen);
   return std::make_shared<Seq2seq>(encoder, decoder);
 }
 
 std::vector<int64_t> random_source(Generator& gen, int64_t length) {
   std::vector<int64_t> ids;
-  for (int64_t i = 0; i < length; ++i) ids.push_back(Vocab::kNumSpecial + gen.integer(kVocab - Vocab::kNumSpecial));
+  for (int64_t i = 0; i < length; ++i)
+    ids.push_back(Vocab::kNumSpecial + gen.integer(kVocab - Vocab::kNumSpecial));
   return ids;
 }
 
 // Σ log p(y_t) of `tokens` (+ <eos> when `with_eos`), teacher-forced.
-double sequence_log_prob(const Seq2seq& model, const std::vector<int64_t>& source, const std::vector<int64_t>& tokens,
-                         bool with_eos) {
+double sequence_log_prob(const Seq2seq& model, const std::vector<int64_t>& source,
+                         const std::vector<int64_t>& tokens, bool with_eos) {
   NoGradGuard no_grad;
   const auto S = static_cast<int64_t>(source.size());
   const auto T = static_cast<int64_t>(tokens.size()) + (with_eos ? 1 : 0);
@@ -149,7 +153,8 @@ TEST(BeamSearch, WidthOneIsGreedy) {
           const int64_t T = greedy.tokens.shape[1];
           ASSERT_EQ(static_cast<int64_t>(beam[0].attention.size()), T);
           for (int64_t t = 0; t < T; ++t)
-            for (int64_t s = 0; s < S; ++s) EXPECT_NEAR(beam[0].attention[t][s], greedy.attention.at({0, t, s}), 1e-6);
+            for (int64_t s = 0; s < S; ++s)
+              EXPECT_NEAR(beam[0].attention[t][s], greedy.attention.at({0, t, s}), 1e-6);
         }
       }
     }
@@ -206,9 +211,59 @@ TEST(BeamSearch, AWiderBeamFindsAtLeastAsProbableAFinishedOutputHere) {
   }
 }
 
+TEST(BeamSearch, ABatchGivesEachSentenceExactlyItsOwnSearch) {
+  // Sentences of different lengths (so padding), searched together and one by one: the same
+  // hypotheses, scores and attention, bit for bit, for both decoders and several widths.
+  for (bool attention : {false, true}) {
+    const auto model = make_model(attention, 31);
+    Generator gen(32);
+    const std::vector<int64_t> lengths = {5, 2, 7, 3};
+    const int64_t B = 4, S = 7;
+    std::vector<int64_t> ids(static_cast<size_t>(B * S), Vocab::kPad);
+    std::vector<float> mask(static_cast<size_t>(B * S), 0.0f);
+    std::vector<std::vector<int64_t>> sources;
+    for (int64_t b = 0; b < B; ++b) {
+      sources.push_back(random_source(gen, lengths[b]));
+      for (int64_t j = 0; j < lengths[b]; ++j) ids[b * S + j] = sources[b][j], mask[b * S + j] = 1.0f;
+    }
+    for (int64_t width : {1, 3}) {
+      const BeamOptions options{.width = width, .max_length = 9};
+      const std::vector<std::vector<Hypothesis>> together =
+          beam_search(*model, IndexTensor(ids, {B, S}), from_vector(mask, {B, S}), options);
+      ASSERT_EQ(together.size(), 4u);
+      for (int64_t b = 0; b < B; ++b) {
+        const std::vector<Hypothesis> alone = beam_search(*model, sources[b], options);
+        ASSERT_EQ(together[b].size(), alone.size()) << "sentence " << b << ", width " << width;
+        for (size_t h = 0; h < alone.size(); ++h) {
+          EXPECT_EQ(together[b][h].tokens, alone[h].tokens) << "sentence " << b << ", hypothesis " << h;
+          EXPECT_EQ(together[b][h].log_prob, alone[h].log_prob);
+          EXPECT_EQ(together[b][h].score, alone[h].score);
+          EXPECT_EQ(together[b][h].finished, alone[h].finished);
+          EXPECT_EQ(together[b][h].attention, alone[h].attention);  // over its own tokens only
+          if (attention) ASSERT_FALSE(alone[h].attention.empty());
+          for (const auto& step : together[b][h].attention)
+            EXPECT_EQ(static_cast<int64_t>(step.size()), lengths[b]);
+        }
+      }
+    }
+  }
+}
+
+TEST(BeamSearch, ABatchWithWidthOneIsGreedyOnTheBatch) {
+  const auto model = make_model(true, 33);
+  const IndexTensor source({4, 5, 6, 7, 5, 4, 0, 0}, {2, 4});
+  const Tensor mask = from_vector({1, 1, 1, 1, 1, 1, 0, 0}, {2, 4});
+  const GreedyOutput greedy = greedy_decode(*model, source, mask, 8);
+  const auto beams = beam_search(*model, source, mask, {.width = 1, .max_length = 8});
+  for (int64_t b = 0; b < 2; ++b) EXPECT_EQ(beams[b][0].tokens, greedy.sequences[b]) << "row " << b;
+}
+
 TEST(BeamSearch, BadOptionsAreErrors) {
   auto model = make_model(true, 1);
-  EXPECT_THROW(beam_search(*model, {}, {}), Error);
+  EXPECT_THROW(beam_search(*model, std::vector<int64_t>{}, {}), Error);
   EXPECT_THROW(beam_search(*model, {4, 5}, BeamOptions{0, 5, true}), Error);
+  EXPECT_THROW(beam_search(*model, IndexTensor({4, 5}, {2}), Tensor(), {}), Error);  // not [B, S]
+  EXPECT_THROW(beam_search(*model, IndexTensor({4, 5}, {1, 2}), from_vector({1, 1, 1}, {1, 3}), {}),
+               Error);  // mask
   EXPECT_THROW(greedy_decode(*model, IndexTensor({4}, {1, 1}), Tensor(), 0), Error);
 }
