@@ -30,10 +30,11 @@ AlignmentScore score_alignment(const lessons::TrainedSeq2seq& t, const std::vect
   for (size_t b = 0; b < examples.size(); ++b) {
     const auto& align = examples[b].alignment;
     for (size_t k = 0; k < align.size(); ++k) {
-      if (align[k] < 0) continue;
-      const bool right = pointed[static_cast<int64_t>(b) * T + static_cast<int64_t>(k)] == align[k];
+      if (align[k].empty()) continue;  // a target word no source word produces
+      const bool right =
+          nn::comes_from(examples[b], k, pointed[static_cast<int64_t>(b) * T + static_cast<int64_t>(k)]);
       s.right += right, ++s.total;
-      if (align[k] != static_cast<int64_t>(k)) s.moved_right += right, ++s.moved_total;
+      if (!nn::comes_from(examples[b], k, static_cast<int64_t>(k))) s.moved_right += right, ++s.moved_total;
     }
   }
   return s;
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
     int64_t drawn = 0;
     for (const nn::Example& e : held_out) {
       bool reordered = false;
-      for (size_t k = 0; k < e.alignment.size(); ++k) reordered |= e.alignment[k] >= 0 && e.alignment[k] != static_cast<int64_t>(k);
+      for (size_t k = 0; k < e.alignment.size(); ++k)
+        reordered |= !e.alignment[k].empty() && !nn::comes_from(e, k, static_cast<int64_t>(k));
       if (!reordered || drawn >= examples_to_draw) continue;
       tracer.begin_sequence(e.source, lessons::with_eos(e.target, trained.target_vocab));
       NoGradGuard no_grad;

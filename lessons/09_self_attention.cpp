@@ -124,7 +124,7 @@ Questions questions_of(const std::vector<nn::Example>& examples, const nn::Batch
   std::vector<int64_t> referents;
   for (int64_t i : batch.example_indices) {
     q.it_positions.push_back(examples[i].query_position);
-    referents.push_back(examples[i].alignment[0]);
+    referents.push_back(examples[i].alignment[0].front());
   }
   q.referents = IndexTensor(referents);
   return q;
@@ -158,7 +158,8 @@ Score evaluate(const CoreferenceModel& model, const nn::Task& task, const std::v
     const Reading r = model.forward(batch.source, batch.source_lengths, q.it_positions);
     for (int64_t b = 0; b < batch.size(); ++b) {
       const nn::Example& ex = chunk[b];
-      const int64_t it = ex.query_position, referent = ex.alignment[0], last = batch.source_lengths[b] - 1;
+      const int64_t it = ex.query_position, referent = ex.alignment[0].front(),
+                    last = batch.source_lengths[b] - 1;
       int64_t other = -1, guess = 0;  // the noun "it" is not; the word "it" points at most
       for (int64_t t = 0; t <= last; ++t) {
         if (t != referent && is_noun(task, ex.source[t])) other = t;
@@ -211,7 +212,7 @@ nn::Example sentence_about(const std::string& adjective, int64_t referent) {
   nn::Example ex;
   ex.source = {"the", "animal", "didn't", "cross", "the", "street", "because", "it", "was", "too", adjective};
   ex.target = {ex.source[referent]};
-  ex.alignment = {referent};
+  ex.alignment = {{referent}};
   ex.query_position = 7;
   return ex;
 }

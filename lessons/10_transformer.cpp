@@ -158,7 +158,8 @@ Score evaluate(const Encoder& model, const nn::Task& task, const std::vector<nn:
     for (int64_t b = 0; b < batch.size(); ++b) {
       const nn::Example& ex = chunk[b];
       s.correct += guesses[b] == answers[b];
-      const int64_t it = ex.query_position, referent = ex.alignment[0], last = batch.source_lengths[b] - 1;
+      const int64_t it = ex.query_position, referent = ex.alignment[0].front(),
+                    last = batch.source_lengths[b] - 1;
       int64_t other = -1;  // the noun "it" is not
       for (int64_t t = 0; t <= last; ++t)
         if (t != referent && std::count(noun_list.begin(), noun_list.end(), ex.source[t])) other = t;
@@ -232,7 +233,7 @@ nn::Example sentence_about(const std::string& adjective, int64_t referent) {
   nn::Example ex;
   ex.source = {"the", "animal", "didn't", "cross", "the", "street", "because", "it", "was", "too", adjective};
   ex.target = {ex.source[referent]};
-  ex.alignment = {referent};
+  ex.alignment = {{referent}};
   ex.query_position = 7;
   return ex;
 }

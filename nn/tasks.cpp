@@ -15,7 +15,7 @@ namespace glimpse::nn {
 
 namespace {
 
-// One token of a sentence under construction, with the source position it came from.
+// One token of a sentence under construction, with the source position it came from (-1: none).
 struct Aligned {
   std::string token;
   int64_t source_position;
@@ -31,11 +31,17 @@ bool chance(Generator& gen, float p) { return gen.uniform() < p; }
 void split_aligned(const std::vector<Aligned>& target, Example& ex) {
   for (const Aligned& a : target) {
     ex.target.push_back(a.token);
-    ex.alignment.push_back(a.source_position);
+    ex.alignment.push_back(a.source_position >= 0 ? std::vector<int64_t>{a.source_position}
+                                                  : std::vector<int64_t>{});
   }
 }
 
 }  // namespace
+
+bool comes_from(const Example& ex, size_t k, int64_t j) {
+  return k < ex.alignment.size() &&
+         std::find(ex.alignment[k].begin(), ex.alignment[k].end(), j) != ex.alignment[k].end();
+}
 
 // ---- Task ------------------------------------------------------------------------------------
 
@@ -121,7 +127,7 @@ Example SymbolTask::sample(Generator& gen) const {
     ex.source.emplace_back(1, static_cast<char>('a' + gen.integer(num_symbols_)));
   for (int64_t from : answer_order(ex.source)) {
     ex.target.push_back(ex.source[from]);
-    ex.alignment.push_back(from);
+    ex.alignment.push_back({from});
   }
   return ex;
 }
@@ -483,7 +489,7 @@ Example CoreferenceTask::sample(Generator& gen) const {
     ex.source.push_back(pick(about_animate ? kAnimateAdjectives : kPlaceAdjectives, g));
     const int64_t referent = about_animate ? animate_at : place_at;
     ex.target = {ex.source[referent]};
-    ex.alignment = {referent};
+    ex.alignment = {{referent}};
     return ex;
   });
 }

@@ -23,12 +23,17 @@ namespace glimpse::nn {
 struct Example {
   std::vector<std::string> source;
   std::vector<std::string> target;
-  // One entry per target token: the source position it comes from, or -1 when no single source
-  // token produces it (the "-" separators of an ISO date).
-  std::vector<int64_t> alignment;
+  // One entry per target token: the source positions it comes from. Most tokens come from one;
+  // a token made from several lists them all (a French word translating two English words, a
+  // date digit read from a month spelled letter by letter); a token that no source token
+  // produces (the "-" separators of an ISO date) has none.
+  std::vector<std::vector<int64_t>> alignment;
   // The source position a question is asked about (coreference: where "it" stands), else -1.
   int64_t query_position = -1;
 };
+
+// Does target token k of `ex` come from source position j?
+bool comes_from(const Example& ex, size_t k, int64_t j);
 
 class Task {
  public:

@@ -21,7 +21,7 @@ TEST(ErrorsInsideModules, AnEmbeddingErrorInsideASeq2seqNamesTheCallersLine) {
   auto encoder = std::make_shared<nn::Encoder>(vocab.size(), 3, 4, false, gen);
   auto decoder = std::make_shared<nn::AttentionDecoder>(vocab.size(), 3, 4, 3, gen);
   nn::Seq2seq model(encoder, decoder);
-  const std::vector<nn::Example> examples = {{{"a", "b"}, {"b", "a"}, {1, 0}, -1}};
+  const std::vector<nn::Example> examples = {{{"a", "b"}, {"b", "a"}, {{1}, {0}}, -1}};
   nn::Batch batch = nn::make_batch(examples, vocab, vocab);
   batch.source = IndexTensor(std::vector<int64_t>{batch.source[0], 99}, Shape{1, 2});  // 99: no such token
   const int line = __LINE__ + 1;

@@ -67,7 +67,7 @@ TEST(AttentionMap, Seq2seqMapIsTargetBySourceWithTokenLabels) {
 TEST(AttentionMap, PaddedSourcePositionsGetZeroWeight) {
   TinySeq2seq m;
   trace::Tracer tracer(*m.model, {.batch_item = 1});
-  const nn::Example longer{{"a", "b", "c", "a"}, {"a"}, {0}, -1};
+  const nn::Example longer{{"a", "b", "c", "a"}, {"a"}, {{0}}, -1};
   m.model->forward(m.batch({longer, TinySeq2seq::example()}));  // example 1 has one padding position
   const auto maps = trace::attention_maps(tracer.recording().sequences.at(0));
   ASSERT_FALSE(maps.empty());

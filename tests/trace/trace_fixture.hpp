@@ -27,7 +27,7 @@ struct TinySeq2seq {
   nn::Batch batch(const std::vector<nn::Example>& examples) const {
     return nn::make_batch(examples, vocab, vocab);
   }
-  static nn::Example example() { return {{"a", "b", "c"}, {"c", "b", "a"}, {2, 1, 0}, -1}; }
+  static nn::Example example() { return {{"a", "b", "c"}, {"c", "b", "a"}, {{2}, {1}, {0}}, -1}; }
 
   nn::Vocab vocab{std::vector<std::string>{"a", "b", "c"}};
   Generator gen;
