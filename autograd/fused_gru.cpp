@@ -35,21 +35,23 @@ void gates_forward_row(const float* __restrict a, const float* __restrict b, con
   }
 }
 
-// One batch row of the backward pass: da, db [3H] and dh [H] from the upstream grad g [H].
-void gates_backward_row(const float* __restrict g, const float* __restrict h, const float* __restrict saved,
-                        float* __restrict da, float* __restrict db, float* __restrict dh, int64_t hidden) {
+// One batch row of the backward pass: da, db [3H] and dh [H] from dout [H], the gradient dh'
+// reaching the row's output h' (`out` in the forward).
+void gates_backward_row(const float* __restrict dout, const float* __restrict h,
+                        const float* __restrict saved, float* __restrict da, float* __restrict db,
+                        float* __restrict dh, int64_t hidden) {
   // For an upstream gradient dh':
   //   dn = dh' ⊙ (1 − z),  dz = dh' ⊙ (h − n),  dh = dh' ⊙ z
   //   da_n = dn ⊙ (1 − n²),  da_z = dz ⊙ z(1 − z),  da_r = (da_n ⊙ b_n) ⊙ r(1 − r)
   //   db_r = da_r,  db_z = da_z,  db_n = da_n ⊙ r
   for (int64_t j = 0; j < hidden; ++j) {
     const float r = saved[j], z = saved[hidden + j], n = saved[2 * hidden + j], bn = saved[3 * hidden + j];
-    const float da_n = g[j] * (1.0f - z) * (1.0f - n * n);
-    const float da_z = g[j] * (h[j] - n) * z * (1.0f - z);
+    const float da_n = dout[j] * (1.0f - z) * (1.0f - n * n);
+    const float da_z = dout[j] * (h[j] - n) * z * (1.0f - z);
     const float da_r = da_n * bn * r * (1.0f - r);
     da[j] = da_r, da[hidden + j] = da_z, da[2 * hidden + j] = da_n;
     db[j] = da_r, db[hidden + j] = da_z, db[2 * hidden + j] = da_n * r;
-    dh[j] = g[j] * z;
+    dh[j] = dout[j] * z;
   }
 }
 
@@ -78,21 +80,33 @@ Tensor gru_cell_gates(const Tensor& input_part, const Tensor& hidden_part, const
     gates_forward_row(a.data() + i * 3 * hidden, b.data() + i * 3 * hidden, bi.data(), bh.data(),
                       hc.data() + i * hidden, out.data() + i * hidden, saved.data() + i * 4 * hidden, hidden);
   detail::record(out, "gru_cell_gates", {input_part, hidden_part, bias_ih, bias_hh, h},
-                 [saved, batch, hidden](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
-                   const Tensor g = grad.contiguous();
-                   const Tensor h_in = result.inputs[4].contiguous();
+                 [saved, batch, hidden](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& input_part = result.inputs[0];
+                   const Tensor& hidden_part = result.inputs[1];
+                   const Tensor& bias_ih = result.inputs[2];
+                   const Tensor& bias_hh = result.inputs[3];
+                   const Tensor& h = result.inputs[4];
+                   Tensor& d_input_part = grads[0];
+                   Tensor& d_hidden_part = grads[1];
+                   Tensor& d_bias_ih = grads[2];
+                   Tensor& d_bias_hh = grads[3];
+                   Tensor& d_h = grads[4];
+                   const Tensor dout = grad.contiguous();
+                   const Tensor hc = h.contiguous();
                    Tensor da = detail::empty({batch, 3 * hidden});  // d(x·W_ihᵀ + b_ih)
                    Tensor db = detail::empty({batch, 3 * hidden});  // d(h·W_hhᵀ + b_hh)
                    Tensor dh = detail::empty({batch, hidden});
                    for (int64_t i = 0; i < batch; ++i)
-                     gates_backward_row(g.data() + i * hidden, h_in.data() + i * hidden, saved.data() + i * 4 * hidden,
-                                        da.data() + i * 3 * hidden, db.data() + i * 3 * hidden, dh.data() + i * hidden,
-                                        hidden);
-                   if (result.inputs[0].requires_grad()) gi[0] = da;
-                   if (result.inputs[1].requires_grad()) gi[1] = db;
-                   if (result.inputs[2].requires_grad()) gi[2] = sum(da, {0});
-                   if (result.inputs[3].requires_grad()) gi[3] = sum(db, {0});
-                   if (result.inputs[4].requires_grad()) gi[4] = dh;
+                     gates_backward_row(dout.data() + i * hidden, hc.data() + i * hidden,
+                                        saved.data() + i * 4 * hidden, da.data() + i * 3 * hidden,
+                                        db.data() + i * 3 * hidden, dh.data() + i * hidden, hidden);
+                   // a = input_part + bias_ih, b = hidden_part + bias_hh: each part gets da or db, each
+                   // bias its sum over the batch.
+                   if (input_part.requires_grad()) d_input_part = da;
+                   if (hidden_part.requires_grad()) d_hidden_part = db;
+                   if (bias_ih.requires_grad()) d_bias_ih = sum(da, {0});
+                   if (bias_hh.requires_grad()) d_bias_hh = sum(db, {0});
+                   if (h.requires_grad()) d_h = dh;
                  });
   return out;
 }

@@ -37,19 +37,21 @@ Tensor index_select(const Tensor& a, int64_t dim, const IndexTensor& index, Loc 
     for (int64_t k = 0; k < k_out; ++k)
       std::copy_n(c.data() + (o * l.n + index[k]) * l.inner, l.inner, out.data() + (o * k_out + k) * l.inner);
   // d index_select: scatter-add each gradient row back to the row it was read from.
-  detail::record(out, "index_select", {a}, [d, index](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
-    const Tensor g = grad.contiguous();
-    Tensor dx = zeros(result.inputs[0].shape());
-    const detail::Lanes l = detail::lanes_of(dx.shape(), d);
-    const int64_t k_out = index.numel();
-    for (int64_t o = 0; o < l.outer; ++o)
-      for (int64_t k = 0; k < k_out; ++k) {
-        float* dst = dx.data() + (o * l.n + index[k]) * l.inner;
-        const float* src = g.data() + (o * k_out + k) * l.inner;
-        for (int64_t i = 0; i < l.inner; ++i) dst[i] += src[i];
-      }
-    gi[0] = dx;
-  });
+  detail::record(out, "index_select", {a},
+                 [d, index](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& x = result.inputs[0];
+                   Tensor& dx = grads[0];
+                   const Tensor dout = grad.contiguous();
+                   dx = zeros(x.shape());
+                   const detail::Lanes l = detail::lanes_of(dx.shape(), d);
+                   const int64_t k_out = index.numel();
+                   for (int64_t o = 0; o < l.outer; ++o)
+                     for (int64_t k = 0; k < k_out; ++k) {
+                       float* dst = dx.data() + (o * l.n + index[k]) * l.inner;
+                       const float* src = dout.data() + (o * k_out + k) * l.inner;
+                       for (int64_t i = 0; i < l.inner; ++i) dst[i] += src[i];
+                     }
+                 });
   return out;
 }
 
@@ -65,17 +67,20 @@ Tensor embedding(const Tensor& weight, const IndexTensor& ids, int64_t padding_i
   out_shape.push_back(dim, loc);
   Tensor out = detail::empty(out_shape, "embedding", loc);
   for (int64_t k = 0; k < ids.numel(); ++k) std::copy_n(w.data() + ids[k] * dim, dim, out.data() + k * dim);
-  detail::record(out, "embedding", {weight}, [ids, padding_idx, dim](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
-    const Tensor g = grad.contiguous();
-    Tensor dw = zeros(result.inputs[0].shape());
-    for (int64_t k = 0; k < ids.numel(); ++k) {
-      if (ids[k] == padding_idx) continue;  // the padding row stays fixed
-      float* dst = dw.data() + ids[k] * dim;
-      const float* src = g.data() + k * dim;
-      for (int64_t i = 0; i < dim; ++i) dst[i] += src[i];
-    }
-    gi[0] = dw;
-  });
+  // d embedding: as index_select, each gradient row is added to the weight row it was read from.
+  detail::record(out, "embedding", {weight},
+                 [ids, padding_idx, dim](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& weight = result.inputs[0];
+                   Tensor& dweight = grads[0];
+                   const Tensor dout = grad.contiguous();
+                   dweight = zeros(weight.shape());
+                   for (int64_t k = 0; k < ids.numel(); ++k) {
+                     if (ids[k] == padding_idx) continue;  // the padding row stays fixed
+                     float* dst = dweight.data() + ids[k] * dim;
+                     const float* src = dout.data() + k * dim;
+                     for (int64_t i = 0; i < dim; ++i) dst[i] += src[i];
+                   }
+                 });
   return out;
 }
 
@@ -104,8 +109,9 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, float value, Loc loc) {
     });
   }
   // d masked_fill: gradient passes where the input was kept, zero where it was filled.
-  detail::record(out, "masked_fill", {a}, [keep](const Node&, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = mul(g, keep);
+  detail::record(out, "masked_fill", {a}, [keep](const Node&, const Tensor& grad, std::span<Tensor> grads) {
+    Tensor& dx = grads[0];
+    dx = mul(grad, keep);
   });
   return out;
 }
@@ -135,10 +141,15 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc)
       if (chosen_a.data()[i] != 0.0f) out.data()[i] = ca.data()[i];
   }
   // d where: a's gradient where the condition held, b's elsewhere.
-  detail::record(out, "where", {a, b}, [chosen_a](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    if (result.inputs[0].requires_grad()) gi[0] = sum_to_shape(mul(g, chosen_a), result.inputs[0].shape());
-    if (result.inputs[1].requires_grad()) gi[1] = sum_to_shape(mul(g, rsub(chosen_a, 1.0f)), result.inputs[1].shape());
-  });
+  detail::record(out, "where", {a, b},
+                 [chosen_a](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& a = result.inputs[0];
+                   const Tensor& b = result.inputs[1];
+                   Tensor& da = grads[0];
+                   Tensor& db = grads[1];
+                   if (a.requires_grad()) da = sum_to_shape(mul(grad, chosen_a), a.shape());
+                   if (b.requires_grad()) db = sum_to_shape(mul(grad, rsub(chosen_a, 1.0f)), b.shape());
+                 });
   return out;
 }
 

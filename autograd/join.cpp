@@ -40,10 +40,15 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim, Loc loc) {
     start += t.shape()[d];
   }
   // d cat: each input's gradient is its own slice of the output gradient.
-  detail::record(out, "cat", tensors, [d, starts = std::move(starts)](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    for (size_t i = 0; i < gi.size(); ++i)
-      if (result.inputs[i].requires_grad()) gi[i] = g.narrow(d, starts[i], result.inputs[i].shape()[d]);
-  });
+  detail::record(
+      out, "cat", tensors,
+      [d, starts = std::move(starts)](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+        for (size_t i = 0; i < grads.size(); ++i) {
+          const Tensor& part = result.inputs[i];
+          Tensor& dpart = grads[i];
+          if (part.requires_grad()) dpart = grad.narrow(d, starts[i], part.shape()[d]);
+        }
+      });
   return out;
 }
 

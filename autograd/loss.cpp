@@ -68,19 +68,23 @@ Tensor nll_rows(const Tensor& log_probs, const std::vector<int64_t>& targets, in
                : reduction == LossReduction::sum ? full(Shape{}, static_cast<float>(total))
                                              : full(Shape{}, count > 0 ? static_cast<float>(total / count) : nan);
   // d loss_i / d log_probs[i, t_i] = -1 (none, sum) or -1/N' (mean); 0 elsewhere and where ignored.
-  detail::record(out, "nll_loss", {log_probs}, [targets, ignore_index, count, reduction](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    Tensor d = zeros(result.inputs[0].shape());
-    const int64_t classes = d.shape()[1];
-    const Tensor grad = g.contiguous();
-    for (size_t i = 0; i < targets.size(); ++i) {
-      if (targets[i] == ignore_index) continue;
-      const float scale = reduction == LossReduction::none  ? grad.data()[i]
-                        : reduction == LossReduction::sum ? grad.item()
-                                                      : (count > 0 ? grad.item() / static_cast<float>(count) : 0.0f);
-      d.data()[static_cast<int64_t>(i) * classes + targets[i]] = -scale;
-    }
-    gi[0] = d;
-  });
+  detail::record(out, "nll_loss", {log_probs},
+                 [targets, ignore_index, count, reduction](const Node& result, const Tensor& grad,
+                                                           std::span<Tensor> grads) {
+                   const Tensor& log_probs = result.inputs[0];
+                   Tensor& dlog_probs = grads[0];
+                   dlog_probs = zeros(log_probs.shape());
+                   const int64_t classes = dlog_probs.shape()[1];
+                   const Tensor dloss = grad.contiguous();
+                   for (size_t i = 0; i < targets.size(); ++i) {
+                     if (targets[i] == ignore_index) continue;
+                     const float scale = reduction == LossReduction::none ? dloss.data()[i]
+                                         : reduction == LossReduction::sum
+                                             ? dloss.item()
+                                             : (count > 0 ? dloss.item() / static_cast<float>(count) : 0.0f);
+                     dlog_probs.data()[static_cast<int64_t>(i) * classes + targets[i]] = -scale;
+                   }
+                 });
   return out;
 }
 

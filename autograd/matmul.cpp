@@ -130,26 +130,28 @@ Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
     return matmul(a.reshape({-1, ka}, loc), b, loc).reshape(out_shape, loc);
   }
   Tensor out = batched_matmul(a, b, loc);
-  // dA = dC·Bᵀ, dB = Aᵀ·dC, each summed over the batch dims it was broadcast along.
-  detail::record(out, "matmul", {a, b}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    const Tensor& x = result.inputs[0];
-    const Tensor& y = result.inputs[1];
+  // dA = dC·Bᵀ, dB = Aᵀ·dC (dC is `grad`), each summed over the batch dims it was broadcast along.
+  detail::record(out, "matmul", {a, b}, [](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+    const Tensor& a = result.inputs[0];
+    const Tensor& b = result.inputs[1];
+    Tensor& da = grads[0];
+    Tensor& db = grads[1];
     // A 2-D operand that is a transposed view (Wᵀ in a Linear layer) gets its gradient in its
     // own layout, (Bᵀ·dCᵀ)ᵀ rather than dC·Bᵀ: the transpose's backward then hands W a
     // contiguous gradient, and summing W's gradients over time steps stays a straight loop.
-    const bool plain = x.dim() == 2 && y.dim() == 2;
+    const bool plain = a.dim() == 2 && b.dim() == 2;
     auto transposed_view = [plain](const Tensor& t) { return plain && column_major(t) && !row_major(t); };
-    if (x.requires_grad()) {
-      if (transposed_view(x))
-        gi[0] = batched_matmul(y, g.transpose(0, 1), Loc::current()).transpose(0, 1);
+    if (a.requires_grad()) {
+      if (transposed_view(a))
+        da = batched_matmul(b, grad.transpose(0, 1), Loc::current()).transpose(0, 1);
       else
-        gi[0] = sum_to_shape(batched_matmul(g, y.transpose(-1, -2), Loc::current()), x.shape());
+        da = sum_to_shape(batched_matmul(grad, b.transpose(-1, -2), Loc::current()), a.shape());
     }
-    if (y.requires_grad()) {
-      if (transposed_view(y))
-        gi[1] = batched_matmul(g.transpose(0, 1), x, Loc::current()).transpose(0, 1);
+    if (b.requires_grad()) {
+      if (transposed_view(b))
+        db = batched_matmul(grad.transpose(0, 1), a, Loc::current()).transpose(0, 1);
       else
-        gi[1] = sum_to_shape(batched_matmul(x.transpose(-1, -2), g, Loc::current()), y.shape());
+        db = sum_to_shape(batched_matmul(a.transpose(-1, -2), grad, Loc::current()), b.shape());
     }
   });
   return out;

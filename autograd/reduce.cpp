@@ -74,8 +74,10 @@ Tensor sum(const Tensor& a, Loc loc) {
     out.data()[0] = sum_kernel(a, all).data()[0];  // also in double, in the input's order
   }
   // d sum: every element gets the upstream gradient.
-  detail::record(out, "sum", {a}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.expand(result.inputs[0].shape());
+  detail::record(out, "sum", {a}, [](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+    const Tensor& x = result.inputs[0];
+    Tensor& dx = grads[0];
+    dx = grad.expand(x.shape());
   });
   return out;
 }
@@ -84,9 +86,12 @@ Tensor sum(const Tensor& a, const Shape& dims, bool keepdim, Loc loc) {
   detail::check_defined({&a}, "sum", loc);
   const Reduction r = plan_reduction(a, dims, keepdim, "sum", loc);
   Tensor out = sum_kernel(a, r);
-  detail::record(out, "sum", {a}, [kept = r.kept](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.reshape(kept).expand(result.inputs[0].shape());
-  });
+  detail::record(out, "sum", {a},
+                 [kept = r.kept](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& x = result.inputs[0];
+                   Tensor& dx = grads[0];
+                   dx = grad.reshape(kept).expand(x.shape());
+                 });
   return out;
 }
 
@@ -141,10 +146,11 @@ Tensor max(const Tensor& a, Loc loc) {
     if (x[i] > x[best]) best = i;
   Tensor out = full(Shape{}, x[best]);
   // d max: the gradient flows only to the element that was the max.
-  detail::record(out, "max", {a}, [best](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    Tensor z = zeros(result.inputs[0].shape());
-    z.data()[best] = g.item();
-    gi[0] = z;
+  detail::record(out, "max", {a}, [best](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+    const Tensor& x = result.inputs[0];
+    Tensor& dx = grads[0];
+    dx = zeros(x.shape());
+    dx.data()[best] = grad.item();
   });
   return out;
 }
@@ -160,14 +166,18 @@ Tensor max(const Tensor& a, int64_t dim, bool keepdim, Loc loc) {
   for (int64_t o = 0; o < l.outer; ++o)
     for (int64_t i = 0; i < l.inner; ++i)
       out.data()[o * l.inner + i] = c.data()[(o * l.n + idx[o * l.inner + i]) * l.inner + i];
-  detail::record(out, "max", {a}, [idx = std::move(idx), l](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    Tensor z = zeros(result.inputs[0].shape());
-    const Tensor gc = g.contiguous();
-    for (int64_t o = 0; o < l.outer; ++o)
-      for (int64_t i = 0; i < l.inner; ++i)
-        z.data()[(o * l.n + idx[o * l.inner + i]) * l.inner + i] = gc.data()[o * l.inner + i];
-    gi[0] = z;
-  });
+  // d max along dim: each lane's gradient flows to the element that was its max.
+  detail::record(out, "max", {a},
+                 [idx = std::move(idx), l](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& x = result.inputs[0];
+                   Tensor& dx = grads[0];
+                   dx = zeros(x.shape());
+                   const Tensor dout = grad.contiguous();
+                   for (int64_t o = 0; o < l.outer; ++o)
+                     for (int64_t i = 0; i < l.inner; ++i)
+                       dx.data()[(o * l.n + idx[o * l.inner + i]) * l.inner + i] =
+                           dout.data()[o * l.inner + i];
+                 });
   return out;
 }
 

@@ -51,10 +51,11 @@ Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
   detail::check_defined({&a}, "softmax", loc);
   const int d = normalize_dim(dim, a.dim(), "softmax", loc);
   Tensor out = softmax_forward(a, d, false);
-  detail::record(out, "softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
+  detail::record(out, "softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+    Tensor& dx = grads[0];
     // dx = y ⊙ (dy - Σ_j dy_j y_j) along each lane, y = softmax(x) the saved output.
-    const Tensor g = grad.contiguous();
-    Tensor dx = detail::empty(result.shape);
+    const Tensor dy = grad.contiguous();
+    dx = detail::empty(result.shape);
     const Lanes l = detail::lanes_of(result.shape, d);
     const float* y = result.data();
     for (int64_t o = 0; o < l.outer; ++o)
@@ -63,12 +64,12 @@ Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
         // In double: dy - Σ dy_j y_j cancels, and the rows of dx must sum to 0 (softmax is blind
         // to a constant added to every score), which a key bias's gradient relies on.
         double dot = 0.0;  // Σ_j dy_j y_j
-        for (int64_t k = 0; k < l.n; ++k) dot += static_cast<double>(g.data()[start + k * s]) * y[start + k * s];
+        for (int64_t k = 0; k < l.n; ++k)
+          dot += static_cast<double>(dy.data()[start + k * s]) * y[start + k * s];
         for (int64_t k = 0; k < l.n; ++k)
           dx.data()[start + k * s] =
-              static_cast<float>(static_cast<double>(y[start + k * s]) * (g.data()[start + k * s] - dot));
+              static_cast<float>(static_cast<double>(y[start + k * s]) * (dy.data()[start + k * s] - dot));
       }
-    gi[0] = dx;
   });
   return out;
 }
@@ -77,23 +78,24 @@ Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
   detail::check_defined({&a}, "log_softmax", loc);
   const int d = normalize_dim(dim, a.dim(), "log_softmax", loc);
   Tensor out = softmax_forward(a, d, true);
-  detail::record(out, "log_softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
-    // dx = dy - softmax(x) · Σ_j dy_j along each lane, softmax(x) = exp(y).
-    const Tensor g = grad.contiguous();
-    Tensor dx = detail::empty(result.shape);
-    const Lanes l = detail::lanes_of(result.shape, d);
-    const float* y = result.data();
-    for (int64_t o = 0; o < l.outer; ++o)
-      for (int64_t i = 0; i < l.inner; ++i) {
-        const int64_t start = o * l.n * l.inner + i, s = l.inner;
-        double sum = 0.0;  // Σ_j dy_j
-        for (int64_t k = 0; k < l.n; ++k) sum += g.data()[start + k * s];
-        const float total = static_cast<float>(sum);
-        for (int64_t k = 0; k < l.n; ++k)
-          dx.data()[start + k * s] = g.data()[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
-      }
-    gi[0] = dx;
-  });
+  detail::record(
+      out, "log_softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+        Tensor& dx = grads[0];
+        // dx = dy - softmax(x) · Σ_j dy_j along each lane, softmax(x) = exp(y).
+        const Tensor dy = grad.contiguous();
+        dx = detail::empty(result.shape);
+        const Lanes l = detail::lanes_of(result.shape, d);
+        const float* y = result.data();
+        for (int64_t o = 0; o < l.outer; ++o)
+          for (int64_t i = 0; i < l.inner; ++i) {
+            const int64_t start = o * l.n * l.inner + i, s = l.inner;
+            double sum = 0.0;  // Σ_j dy_j
+            for (int64_t k = 0; k < l.n; ++k) sum += dy.data()[start + k * s];
+            const float total = static_cast<float>(sum);
+            for (int64_t k = 0; k < l.n; ++k)
+              dx.data()[start + k * s] = dy.data()[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
+          }
+      });
   return out;
 }
 

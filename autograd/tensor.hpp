@@ -151,12 +151,15 @@ class Tensor {
 
 namespace detail {
 
-// What an op's backward does: given the gradient of its output, fill the gradient of each input
-// (leave an entry undefined when that input needs none). `result` is the op's output node (the
-// tensor the op made, not one of its inputs), which holds the inputs, so most backward lambdas
-// need to capture nothing: its inputs are result.inputs[0], [1], ...
-using BackwardFn =
-    std::function<void(const Node& result, const Tensor& grad_output, std::span<Tensor> grad_inputs)>;
+// What an op's backward does: given `grad`, the gradient reaching its output, fill grads[i], the
+// gradient of input i (leave it undefined when that input needs none). `result` is the op's
+// output node (the tensor the op made, not one of its inputs); it holds the inputs, so most
+// backward lambdas capture nothing. A backward first names its inputs and their gradients as the
+// op's math does, then reads as the derivative (reshape's):
+//   const Tensor& x = result.inputs[0];
+//   Tensor& dx = grads[0];
+//   dx = grad.reshape(x.shape());
+using BackwardFn = std::function<void(const Node& result, const Tensor& grad, std::span<Tensor> grads)>;
 
 struct Node {
   Node() = default;

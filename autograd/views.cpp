@@ -57,8 +57,10 @@ Tensor Tensor::view(const Shape& requested, Loc loc) const {
   });
   Tensor out = make_view(*this, s, contiguous_strides(s), offset());
   // d reshape: the gradient is reshaped back.
-  detail::record(out, "view", {*this}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.reshape(result.inputs[0].shape());
+  detail::record(out, "view", {*this}, [](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+    const Tensor& x = result.inputs[0];
+    Tensor& dx = grads[0];
+    dx = grad.reshape(x.shape());
   });
   return out;
 }
@@ -68,9 +70,12 @@ Tensor Tensor::reshape(const Shape& requested, Loc loc) const {
   const Shape s = infer_shape(requested, numel(), "reshape", shape(), loc);
   if (!is_contiguous()) return contiguous(loc).view(s, loc);
   Tensor out = make_view(*this, s, contiguous_strides(s), offset());
-  detail::record(out, "reshape", {*this}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.reshape(result.inputs[0].shape());
-  });
+  detail::record(out, "reshape", {*this},
+                 [](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& x = result.inputs[0];
+                   Tensor& dx = grads[0];
+                   dx = grad.reshape(x.shape());
+                 });
   return out;
 }
 
@@ -94,10 +99,11 @@ Tensor Tensor::permute(const Shape& dims, Loc loc) const {
   }
   Tensor out = make_view(*this, new_shape, new_strides, offset());
   // d permute: apply the inverse permutation to the gradient.
-  detail::record(out, "permute", {*this}, [order](const Node&, const Tensor& g, std::span<Tensor> gi) {
+  detail::record(out, "permute", {*this}, [order](const Node&, const Tensor& grad, std::span<Tensor> grads) {
+    Tensor& dx = grads[0];
     Shape inverse = order;
     for (int i = 0; i < order.size(); ++i) inverse[static_cast<int>(order[i])] = i;
-    gi[0] = g.permute(inverse);
+    dx = grad.permute(inverse);
   });
   return out;
 }
@@ -110,9 +116,11 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1, Loc loc) const {
   std::swap(s[d0], s[d1]);
   std::swap(st[d0], st[d1]);
   Tensor out = make_view(*this, s, st, offset());
-  detail::record(out, "transpose", {*this}, [d0, d1](const Node&, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.transpose(d0, d1);
-  });
+  detail::record(out, "transpose", {*this},
+                 [d0, d1](const Node&, const Tensor& grad, std::span<Tensor> grads) {
+                   Tensor& dx = grads[0];
+                   dx = grad.transpose(d0, d1);
+                 });
   return out;
 }
 
@@ -136,9 +144,12 @@ Tensor Tensor::select(int64_t d, int64_t index, Loc loc) const {
   st.erase(dd);
   Tensor out = make_view(*this, s, st, offset() + i * strides()[dd]);
   // d select: the gradient lands in row i of a zero tensor shaped like the input.
-  detail::record(out, "select", {*this}, [dd, i](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = scatter_into_zeros(result.inputs[0].shape(), g, [&](const Tensor& z) { return z.select(dd, i); });
-  });
+  detail::record(out, "select", {*this},
+                 [dd, i](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& x = result.inputs[0];
+                   Tensor& dx = grads[0];
+                   dx = scatter_into_zeros(x.shape(), grad, [&](const Tensor& z) { return z.select(dd, i); });
+                 });
   return out;
 }
 
@@ -154,9 +165,13 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step, Loc lo
   s[dd] = (e - b + step - 1) / step;
   st[dd] = strides()[dd] * step;
   Tensor out = make_view(*this, s, st, offset() + b * strides()[dd]);
-  detail::record(out, "slice", {*this}, [dd, b, e, step](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = scatter_into_zeros(result.inputs[0].shape(), g, [&](const Tensor& z) { return z.slice(dd, b, e, step); });
-  });
+  detail::record(out, "slice", {*this},
+                 [dd, b, e, step](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& x = result.inputs[0];
+                   Tensor& dx = grads[0];
+                   dx = scatter_into_zeros(x.shape(), grad,
+                                           [&](const Tensor& z) { return z.slice(dd, b, e, step); });
+                 });
   return out;
 }
 
@@ -179,8 +194,9 @@ Tensor Tensor::unsqueeze(int64_t d, Loc loc) const {
   s.insert(dd, 1, loc);
   st.insert(dd, stride, loc);
   Tensor out = make_view(*this, s, st, offset());
-  detail::record(out, "unsqueeze", {*this}, [dd](const Node&, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.squeeze(dd);
+  detail::record(out, "unsqueeze", {*this}, [dd](const Node&, const Tensor& grad, std::span<Tensor> grads) {
+    Tensor& dx = grads[0];
+    dx = grad.squeeze(dd);
   });
   return out;
 }
@@ -193,8 +209,9 @@ Tensor Tensor::squeeze(int64_t d, Loc loc) const {
   s.erase(dd);
   st.erase(dd);
   Tensor out = make_view(*this, s, st, offset());
-  detail::record(out, "squeeze", {*this}, [dd](const Node&, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.unsqueeze(dd);
+  detail::record(out, "squeeze", {*this}, [dd](const Node&, const Tensor& grad, std::span<Tensor> grads) {
+    Tensor& dx = grads[0];
+    dx = grad.unsqueeze(dd);
   });
   return out;
 }
@@ -207,9 +224,12 @@ Tensor Tensor::squeeze(Loc loc) const {
   if (s.size() == dim()) return *this;
   Tensor out = make_view(*this, s, st, offset());
   (void)loc;
-  detail::record(out, "squeeze", {*this}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = g.reshape(result.inputs[0].shape());
-  });
+  detail::record(out, "squeeze", {*this},
+                 [](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   const Tensor& x = result.inputs[0];
+                   Tensor& dx = grads[0];
+                   dx = grad.reshape(x.shape());
+                 });
   return out;
 }
 
@@ -234,8 +254,10 @@ Tensor Tensor::expand(const Shape& target, Loc loc) const {
   detail::checked_numel(s, "expand", loc);
   Tensor out = make_view(*this, s, st, offset());
   // d expand: copies of one value each carry gradient back to it, so sum them.
-  detail::record(out, "expand", {*this}, [](const Node& result, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = sum_to_shape(g, result.inputs[0].shape());
+  detail::record(out, "expand", {*this}, [](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+    const Tensor& x = result.inputs[0];
+    Tensor& dx = grads[0];
+    dx = sum_to_shape(grad, x.shape());
   });
   return out;
 }
@@ -244,7 +266,10 @@ Tensor Tensor::clone(Loc loc) const {
   detail::check_defined({this}, "clone", loc);
   Tensor out = detail::empty(shape(), "clone", loc);
   detail::copy_into(out, *this);
-  detail::record(out, "clone", {*this}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
+  detail::record(out, "clone", {*this}, [](const Node&, const Tensor& grad, std::span<Tensor> grads) {
+    Tensor& dx = grads[0];
+    dx = grad;
+  });
   return out;
 }
 
@@ -253,7 +278,10 @@ Tensor Tensor::contiguous(Loc loc) const {
   if (is_contiguous()) return *this;
   Tensor out = detail::empty(shape(), "contiguous", loc);
   detail::copy_into(out, *this);
-  detail::record(out, "contiguous", {*this}, [](const Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
+  detail::record(out, "contiguous", {*this}, [](const Node&, const Tensor& grad, std::span<Tensor> grads) {
+    Tensor& dx = grads[0];
+    dx = grad;
+  });
   return out;
 }
 

@@ -58,16 +58,17 @@ Tensor softmax(const Tensor& a, int64_t dim, Loc loc) {
   detail::check_defined({&a}, "softmax", loc);
   const int d = normalize_dim(dim, a.dim(), "softmax", loc);
   Tensor out = softmax_forward(a, d, false);
-  detail::record(out, "softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
-    // TODO(exercise): write dx, the gradient of the loss with respect to softmax's input, and
-    // store it in gi[0]. The forward saved its output y: result.data() holds it, contiguous, of shape
-    // result.shape; `grad` is dL/dy (possibly strided: take grad.contiguous()). Softmax runs along
-    // dim d: detail::lanes_of(result.shape, d) gives outer × inner lanes of n values each, element k
-    // of a lane at start + k·inner (see softmax_forward above). For one lane, dy_j/dx_k =
-    // y_j (δ_jk - y_k); sum it against dL/dy_j. Make the result with detail::empty(result.shape).
+  detail::record(out, "softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+    Tensor& dx = grads[0];
+    // TODO(exercise): set dx (grads[0], named above), the gradient of the loss with respect to
+    // softmax's input x. The forward saved its output y: result.data() holds it, contiguous, of
+    // shape result.shape; `grad` is dL/dy (possibly strided: take grad.contiguous()). Softmax runs
+    // along dim d: detail::lanes_of(result.shape, d) gives outer × inner lanes of n values each,
+    // element k of a lane at start + k·inner (see softmax_forward above). For one lane, dy_j/dx_k =
+    // y_j (δ_jk - y_k); sum it against dL/dy_j. Make dx with detail::empty(result.shape).
     // Tip: sum in double. Softmax ignores a constant added to every score, so each lane of dx
     // must sum to 0, and a test checks it to 1e-6.
-    (void)result, (void)grad, (void)gi, (void)d;
+    (void)result, (void)grad, (void)dx, (void)d;
     throw glimpse::Error("exercise", "the backward of softmax (dx = dL/dx from dL/dy) is not written yet (exercises/, see docs/exercises.md)", Loc::current());
   });
   return out;
@@ -77,23 +78,24 @@ Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
   detail::check_defined({&a}, "log_softmax", loc);
   const int d = normalize_dim(dim, a.dim(), "log_softmax", loc);
   Tensor out = softmax_forward(a, d, true);
-  detail::record(out, "log_softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> gi) {
-    // dx = dy - softmax(x) · Σ_j dy_j along each lane, softmax(x) = exp(y).
-    const Tensor g = grad.contiguous();
-    Tensor dx = detail::empty(result.shape);
-    const Lanes l = detail::lanes_of(result.shape, d);
-    const float* y = result.data();
-    for (int64_t o = 0; o < l.outer; ++o)
-      for (int64_t i = 0; i < l.inner; ++i) {
-        const int64_t start = o * l.n * l.inner + i, s = l.inner;
-        double sum = 0.0;  // Σ_j dy_j
-        for (int64_t k = 0; k < l.n; ++k) sum += g.data()[start + k * s];
-        const float total = static_cast<float>(sum);
-        for (int64_t k = 0; k < l.n; ++k)
-          dx.data()[start + k * s] = g.data()[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
-      }
-    gi[0] = dx;
-  });
+  detail::record(
+      out, "log_softmax", {a}, [d](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+        Tensor& dx = grads[0];
+        // dx = dy - softmax(x) · Σ_j dy_j along each lane, softmax(x) = exp(y).
+        const Tensor dy = grad.contiguous();
+        dx = detail::empty(result.shape);
+        const Lanes l = detail::lanes_of(result.shape, d);
+        const float* y = result.data();
+        for (int64_t o = 0; o < l.outer; ++o)
+          for (int64_t i = 0; i < l.inner; ++i) {
+            const int64_t start = o * l.n * l.inner + i, s = l.inner;
+            double sum = 0.0;  // Σ_j dy_j
+            for (int64_t k = 0; k < l.n; ++k) sum += dy.data()[start + k * s];
+            const float total = static_cast<float>(sum);
+            for (int64_t k = 0; k < l.n; ++k)
+              dx.data()[start + k * s] = dy.data()[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
+          }
+      });
   return out;
 }
 

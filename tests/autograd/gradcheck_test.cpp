@@ -15,9 +15,11 @@ namespace {
 Tensor identity_with_wrong_backward(const Tensor& x) {
   Tensor out = detail::empty(x.shape());
   detail::copy_into(out, x);
-  detail::record(out, "wrong_identity", {x}, [](const detail::Node&, const Tensor& g, std::span<Tensor> gi) {
-    gi[0] = mul(g, 2.0f);
-  });
+  detail::record(out, "wrong_identity", {x},
+                 [](const detail::Node&, const Tensor& grad, std::span<Tensor> grads) {
+                   Tensor& dx = grads[0];
+                   dx = mul(grad, 2.0f);
+                 });
   return out;
 }
 
@@ -25,7 +27,11 @@ Tensor identity_with_wrong_backward(const Tensor& x) {
 Tensor identity_with_right_backward(const Tensor& x) {
   Tensor out = detail::empty(x.shape());
   detail::copy_into(out, x);
-  detail::record(out, "right_identity", {x}, [](const detail::Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
+  detail::record(out, "right_identity", {x},
+                 [](const detail::Node&, const Tensor& grad, std::span<Tensor> grads) {
+                   Tensor& dx = grads[0];
+                   dx = grad;
+                 });
   return out;
 }
 
@@ -36,7 +42,11 @@ Tensor sum_of_two_forgetting_the_second(const Tensor& a, const Tensor& b) {
     NoGradGuard no_grad;
     detail::copy_into(out, add(a, b));
   }
-  detail::record(out, "forgetful_add", {a, b}, [](const detail::Node&, const Tensor& g, std::span<Tensor> gi) { gi[0] = g; });
+  detail::record(out, "forgetful_add", {a, b},
+                 [](const detail::Node&, const Tensor& grad, std::span<Tensor> grads) {
+                   Tensor& da = grads[0];
+                   da = grad;  // and no db
+                 });
   return out;
 }
 
@@ -45,12 +55,14 @@ Tensor sum_of_two_forgetting_the_second(const Tensor& a, const Tensor& b) {
 Tensor identity_with_two_wrong_elements(const Tensor& x) {
   Tensor out = detail::empty(x.shape());
   detail::copy_into(out, x);
-  detail::record(out, "two_wrong", {x}, [](const detail::Node& self, const Tensor& g, std::span<Tensor> gi) {
-    std::vector<float> bump(static_cast<size_t>(numel(self.shape)), 0.0f);
-    bump[1 * self.shape[1] + 1] = 1.0f;
-    bump[0 * self.shape[1] + 1] = 0.1f;
-    gi[0] = add(g, from_vector(bump, self.shape));
-  });
+  detail::record(out, "two_wrong", {x},
+                 [](const detail::Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                   Tensor& dx = grads[0];
+                   std::vector<float> bump(static_cast<size_t>(numel(result.shape)), 0.0f);
+                   bump[1 * result.shape[1] + 1] = 1.0f;
+                   bump[0 * result.shape[1] + 1] = 0.1f;
+                   dx = add(grad, from_vector(bump, result.shape));
+                 });
   return out;
 }
 
@@ -96,11 +108,13 @@ TEST(Gradcheck, ANanGradientIsTheWorstElement) {
       [](const Inputs& v) {
         Tensor out = detail::empty(v[0].shape());
         detail::copy_into(out, v[0]);
-        detail::record(out, "nan_at_2", {v[0]}, [](const detail::Node& self, const Tensor& g, std::span<Tensor> gi) {
-          std::vector<float> d = g.contiguous().to_vector();
-          d[2] = std::nanf("");
-          gi[0] = from_vector(d, self.shape);
-        });
+        detail::record(out, "nan_at_2", {v[0]},
+                       [](const detail::Node& result, const Tensor& grad, std::span<Tensor> grads) {
+                         Tensor& dx = grads[0];
+                         std::vector<float> d = grad.contiguous().to_vector();
+                         d[2] = std::nanf("");
+                         dx = from_vector(d, result.shape);
+                       });
         return out;
       },
       {x});
