@@ -238,8 +238,8 @@ int main(int argc, char** argv) {
                parameter_count, untrained.loss, std::log(2.0f), 100 * untrained.accuracy);
 
     // The loop every lesson repeats. Full batch: each step sees every training point.
-    const auto train = [&](const std::function<Tensor(const Tensor&)>& forward, const std::vector<Tensor>& parameters,
-                           bool quiet) {
+    const auto train = [&](const std::function<Tensor(const Tensor&)>& forward,
+                           const std::vector<Tensor>& parameters, bool quiet) {
       nn::Adam optimizer(parameters, {.lr = lr});
       lessons::Progress progress(flags.steps, quiet);
       History history;

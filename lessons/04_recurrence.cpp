@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
           const auto sequences = task.sample(batch, length, data);
           Tensor loss = cross_entropy(model.forward(sequences.tokens).logits, sequences.answers);
           optimizer.zero_grad();
-          loss.backward();                              // backpropagation through time
+          loss.backward();                               // backpropagation through time
           nn::clip_grad_norm(model.parameters(), 1.0f);  // a long chain can blow a gradient up
           optimizer.step();
           r.losses.push_back(loss.item());
