@@ -51,19 +51,23 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
     lessons::prepare_out_dir(flags.out);
 
+    // 1. Forward: the tape records every op that makes the loss.
     Neuron n(x0, w0, b0);
     trace::Tracer tracer(n, {.graph_values = true});
     Tensor loss = forward(n, target);
-    fmt::print("Forward:  loss = (tanh(w*x + b) - target)^2 = {:.6f}\n", loss.item());
+    fmt::print("1. Forward:  loss = (tanh(w*x + b) - target)^2 = {:.6f}\n", loss.item());
     fmt::print("The tape holds {} ops; the loss was made by {}.\n\n", tracer.recording().graph.nodes.size() - 3,
                loss.grad_fn_name());
 
+    // 2. Backward: each op hands the gradient down to its inputs, the latest op first.
     loss.backward();
-    fmt::print("Backward, step by step (the latest op first):\n\n{}\n", trace::format_backward(tracer.recording().graph));
+    fmt::print("2. Backward, step by step (the latest op first):\n\n{}\n",
+               trace::format_backward(tracer.recording().graph));
 
-    // Check each gradient: nudge one input up and down by h and see how much the loss moves.
-    fmt::print("{:<4} {:>14} {:>16} {:>12}\n", "", "backward()", "finite diff.", "difference");
+    // 3. Check each gradient: nudge one input up and down by h and see how much the loss moves.
     const float h = 1e-3f;
+    fmt::print("3. Each gradient against a finite difference (h = {}):\n", h);
+    fmt::print("{:<4} {:>14} {:>16} {:>12}\n", "", "backward()", "finite diff.", "difference");
     std::vector<std::string> unresolved;  // gradients the finite difference cannot see in float32
     for (auto& [name, p] : n.named_parameters()) {
       NoGradGuard no_grad;
@@ -88,21 +92,22 @@ int main(int argc, char** argv) {
                  fmt::join(unresolved, ", "), h, l, gap);
     }
 
+    // The tracer's files: the graph of the forward pass, and the backward pass step by step.
     const auto files = trace::write_trace(tracer.recording(), flags.out, {.title = "Lesson 01: the tape"});
 
-    // The same check as one library call: glimpse::gradcheck nudges every element of every input
-    // (by 1e-2, differences in double) and reports the element furthest from agreeing. The tests
-    // check every op's backward with it.
+    // 4. The same check as one library call: glimpse::gradcheck nudges every element of every
+    //    input (by 1e-2, differences in double) and reports the element furthest from agreeing.
+    //    The tests check every op's backward with it.
     std::vector<Tensor> inputs;
     std::vector<std::string> names;
     for (auto& [name, p] : n.named_parameters()) inputs.push_back(p), names.push_back("d" + name);
     const GradcheckReport check = gradcheck([&](const std::vector<Tensor>&) { return forward(n, target); }, inputs);
     if (check.ok && check.input >= 0)
-      fmt::print("\nglimpse::gradcheck agrees: all {} derivatives are within its tolerance of finite differences\n"
+      fmt::print("\n4. glimpse::gradcheck agrees: all {} derivatives are within its tolerance of finite differences\n"
                  "taken in double (step 1e-2); the furthest off is {}, by {:.1e} of its value.\n",
                  check.checked, names[check.input], check.rel_error);
     else
-      fmt::print("\nglimpse::gradcheck disagrees: {}\n", check.to_string());
+      fmt::print("\n4. glimpse::gradcheck disagrees: {}\n", check.to_string());
     fmt::print("\nWhat to look at: the gradient of w is x times the gradient of z, and the gradient of x\n"
                "is w times it — backward() multiplied local derivatives along the graph (the chain rule).\n");
     lessons::print_files_to_open({{flags.out + "/graph.svg", "the graph: ops, shapes, values and gradients"},

@@ -118,33 +118,11 @@ Points hardest(const MLP& model, const Points& data, int64_t k) {
   return out;
 }
 
-// ---- training ------------------------------------------------------------------------------
+// ---- training: what the loop in main records ----------------------------------------------
 struct History {
   std::string tsv = "step\tloss\ttrain_accuracy\n";      // every step
   std::vector<std::tuple<int64_t, float, float>> checkpoints;  // about ten of them, to print
 };
-
-// The loop every lesson repeats. Full batch: each step sees every training point.
-History train(const std::function<Tensor(const Tensor&)>& forward, const std::vector<Tensor>& parameters,
-              const Points& data, int64_t steps, float lr, bool quiet) {
-  nn::Adam optimizer(parameters, {.lr = lr});
-  lessons::Progress progress(steps, quiet);
-  History history;
-  const int64_t report_every = std::max<int64_t>(1, steps / 10);
-  for (int64_t step = 0; step < steps; ++step) {
-    Tensor logits = forward(data.x);                  // forward: a score per class for each point
-    Tensor loss = cross_entropy(logits, data.y);      // how wrong, on average
-    optimizer.zero_grad();
-    loss.backward();                                  // d loss / d every parameter
-    optimizer.step();                                 // a small step downhill
-
-    const float loss_value = loss.item(), acc = accuracy(logits, data.y);  // before this update
-    history.tsv += fmt::format("{}\t{:.6f}\t{:.4f}\n", step, loss_value, acc);
-    if (step % report_every == 0 || step + 1 == steps) history.checkpoints.emplace_back(step, loss_value, acc);
-    progress.update(step, loss_value);
-  }
-  return history;
-}
 
 // ---- the decision boundary ----------------------------------------------------------------
 // P(class 1) on a cells × cells grid over [-extent, extent]², row 0 at the top (largest y).
@@ -227,7 +205,7 @@ int main(int argc, char** argv) {
     lessons::add_common_flags(app, flags);
     lessons::add_number(app, "--hidden", hidden, "units in each hidden layer", 1, 1024);
     lessons::add_number(app, "--points", points_per_class, "training points per class", 2, 10000);
-    lessons::add_number(app, "--lr", lr, "Adam's learning rate", 1e-6f, 1.0f);
+    lessons::add_lr_flag(app, lr);
     lessons::add_number(app, "--turns", turns, "how many times each spiral winds around (harder when larger)", 0.0f, 4.0f);
     lessons::add_number(app, "--noise", noise, "standard deviation of the noise added to each point", 0.0f, 1.0f);
     app.add_option("--activation", activation, "nonlinearity between the layers")->capture_default_str()->check(CLI::IsMember({"tanh", "relu"}));
@@ -259,17 +237,40 @@ int main(int argc, char** argv) {
     fmt::print("   {} parameters. Before training: loss {:.4f} (ln 2 = {:.4f} is a coin flip), accuracy {:.1f}%.\n\n",
                parameter_count, untrained.loss, std::log(2.0f), 100 * untrained.accuracy);
 
+    // The loop every lesson repeats. Full batch: each step sees every training point.
+    const auto train = [&](const std::function<Tensor(const Tensor&)>& forward,
+                           const std::vector<Tensor>& parameters, bool quiet) {
+      nn::Adam optimizer(parameters, {.lr = lr});
+      lessons::Progress progress(flags.steps, quiet);
+      History history;
+      const int64_t report_every = std::max<int64_t>(1, flags.steps / 10);
+      for (int64_t step = 0; step < flags.steps; ++step) {
+        Tensor logits = forward(train_set.x);              // forward: a score per class for each point
+        Tensor loss = cross_entropy(logits, train_set.y);  // how wrong, on average
+        optimizer.zero_grad();
+        loss.backward();                                   // d loss / d every parameter
+        optimizer.step();                                  // a small step downhill
+
+        const float loss_value = loss.item(), acc = accuracy(logits, train_set.y);  // before this update
+        history.tsv += fmt::format("{}\t{:.6f}\t{:.4f}\n", step, loss_value, acc);
+        if (step % report_every == 0 || step + 1 == flags.steps)
+          history.checkpoints.emplace_back(step, loss_value, acc);
+        progress.update(step, loss_value);
+      }
+      return history;
+    };
+
     // 3. A baseline: one Linear layer can only draw a straight line between the classes.
     nn::Linear line(2, 2, gen);
     const auto linear = [&](const Tensor& x) { return line.forward(x); };
-    train(linear, line.parameters(), train_set, flags.steps, lr, /*quiet=*/true);
+    train(linear, line.parameters(), /*quiet=*/true);
     const Score line_test = evaluate(linear, test);
     fmt::print("3. A baseline: one Linear layer (a straight line) trained the same way: test accuracy {:.1f}%.\n\n",
                100 * line_test.accuracy);
 
     // 4. Training the MLP: the same loop, the same data, the same number of steps.
     fmt::print("4. Training the MLP: {} steps of Adam (lr {}) on the cross-entropy loss\n", flags.steps, lr);
-    const History history = train(mlp, model.parameters(), train_set, flags.steps, lr, flags.quiet);
+    const History history = train(mlp, model.parameters(), flags.quiet);
     fmt::print("\n   {:>6}  {:>8}  {:>14}\n", "step", "loss", "train accuracy");
     for (const auto& [step, loss, acc] : history.checkpoints)
       fmt::print("   {:>6}  {:>8.4f}  {:>13.1f}%\n", step, loss, 100 * acc);

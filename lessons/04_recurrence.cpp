@@ -133,37 +133,7 @@ int64_t parameter_count(const nn::Module& m) {
   return n;
 }
 
-// ---- training -----------------------------------------------------------------------------
-struct Settings {
-  int64_t steps, batch, min_length, max_length;
-  float lr, clip;
-  uint64_t data_seed;
-  bool quiet;
-};
-
-// Each step: a batch of sequences of one random length in [min_length, max_length] (the short
-// ones give a first, easy signal to learn from). Both models are given the same data seed, so
-// they see exactly the same batches. Returns the loss of every step.
-template <class Model>
-std::vector<float> train(const Model& model, const MemoryTask& task, const Settings& s) {
-  Generator data(s.data_seed);
-  nn::Adam optimizer(model.parameters(), {.lr = s.lr});
-  lessons::Progress progress(s.steps, s.quiet);
-  std::vector<float> losses;
-  for (int64_t step = 0; step < s.steps; ++step) {
-    const int64_t length = s.min_length + data.integer(s.max_length - s.min_length + 1);
-    const auto batch = task.sample(s.batch, length, data);
-    Tensor loss = cross_entropy(model.forward(batch.tokens).logits, batch.answers);
-    optimizer.zero_grad();
-    loss.backward();                                 // backpropagation through time
-    nn::clip_grad_norm(model.parameters(), s.clip);  // a long chain can blow a gradient up
-    optimizer.step();
-    losses.push_back(loss.item());
-    progress.update(step, losses.back());
-  }
-  return losses;
-}
-
+// ---- measuring -----------------------------------------------------------------------------
 template <class Model>
 float accuracy(const Model& model, const MemoryTask::Batch& batch) {
   NoGradGuard no_grad;
@@ -199,20 +169,6 @@ struct Result {
   std::vector<float> grad_before, grad_after;  // ‖∂loss/∂h_t‖ for t = 0 .. N-1
 };
 
-// Gradients before training, training, accuracy on the test set, gradients after.
-template <class Model>
-Result measure(const std::string& name, Model& model, const MemoryTask& task, const Settings& settings,
-               const MemoryTask::Batch& probe, const MemoryTask::Batch& test) {
-  Result r;
-  r.grad_before = gradient_by_step(model, probe);
-  if (!settings.quiet) fmt::print("   N = {}, {}\n", settings.max_length, name);
-  std::fflush(stdout);
-  r.losses = train(model, task, settings);
-  r.accuracy = accuracy(model, test);
-  r.grad_after = gradient_by_step(model, probe);
-  return r;
-}
-
 // What one distance N taught us: one Result per model (RNN, GRU, then LSTM with --lstm).
 struct Run {
   int64_t distance = 0;
@@ -245,9 +201,9 @@ int main(int argc, char** argv) {
     lessons::add_number(app, "--distances", distances, "the N's: remember the first letter across N steps", 2, 200);
     lessons::add_number(app, "--hidden", hidden, "hidden units of each cell", 1, 256);
     lessons::add_number(app, "--embedding", embedding, "size of each letter's vector", 1, 256);
-    lessons::add_number(app, "--batch", batch, "sequences per training step", 1, 256);
+    lessons::add_batch_flag(app, batch, "sequences", 256);
     lessons::add_number(app, "--min-length", min_length, "shortest training sequence (the longest is N)", 1, 200);
-    lessons::add_number(app, "--lr", lr, "Adam's learning rate", 1e-6f, 1.0f);
+    lessons::add_lr_flag(app, lr);
     lessons::add_number(app, "--letters", task.letters, "size of the alphabet (guessing is right 1 time in letters)", 2, 26);
     lessons::add_number(app, "--test-size", test_size, "new sequences scored for each N", 1, 10000);
     lessons::add_number(app, "--trace-length", trace_length, "length of the sequence traced step by step", 3, 200);
@@ -307,12 +263,36 @@ int main(int argc, char** argv) {
       Generator probe_gen(flags.seed + 1000 + n), test_gen(flags.seed + 2000 + n);
       const auto probe = task.sample(32, n, probe_gen);  // for measuring gradients, before and after
       const auto test = task.sample(test_size, n, test_gen);
-      // Every model gets the same data seed: the same batches in the same order.
-      const Settings settings{flags.steps, batch, min_length, n, lr, 1.0f, flags.seed + 1 + n, flags.quiet};
+      // Gradients before training, the training loop, accuracy on the test set, gradients after.
+      const auto train = [&](const std::string& name, auto& model) {
+        Result r;
+        r.grad_before = gradient_by_step(model, probe);
+        if (!flags.quiet) fmt::print("   N = {}, {}\n", n, name);
+        std::fflush(stdout);
+        // Every model gets the same data seed: the same batches in the same order.
+        Generator data(flags.seed + 1 + n);
+        nn::Adam optimizer(model.parameters(), {.lr = lr});
+        lessons::Progress progress(flags.steps, flags.quiet);
+        for (int64_t step = 0; step < flags.steps; ++step) {
+          // A batch of one random length in [min_length, N]: the short ones give a first, easy signal.
+          const int64_t length = min_length + data.integer(n - min_length + 1);
+          const auto sequences = task.sample(batch, length, data);
+          Tensor loss = cross_entropy(model.forward(sequences.tokens).logits, sequences.answers);
+          optimizer.zero_grad();
+          loss.backward();                               // backpropagation through time
+          nn::clip_grad_norm(model.parameters(), 1.0f);  // a long chain can blow a gradient up
+          optimizer.step();
+          r.losses.push_back(loss.item());
+          progress.update(step, r.losses.back());
+        }
+        r.accuracy = accuracy(model, test);
+        r.grad_after = gradient_by_step(model, probe);
+        return r;
+      };
       Run run{.distance = n};
-      run.results.push_back(measure("RNN", *models->rnn, task, settings, probe, test));
-      run.results.push_back(measure("GRU", *models->gru, task, settings, probe, test));
-      if (models->lstm) run.results.push_back(measure("LSTM", *models->lstm, task, settings, probe, test));
+      run.results.push_back(train("RNN", *models->rnn));
+      run.results.push_back(train("GRU", *models->gru));
+      if (models->lstm) run.results.push_back(train("LSTM", *models->lstm));
       std::string losses;
       for (size_t m = 0; m < run.results.size(); ++m)
         losses += fmt::format("{}{} {:.4f}", m ? ", " : "", models->names()[m], run.results[m].losses.back());

@@ -6,6 +6,9 @@
 // paper's Figure 2), and trace one long example step by step.
 #include <glimpse.hpp>
 
+#include "nn/clip_grad.hpp"
+#include "nn/lr_scheduler.hpp"
+#include "nn/optim.hpp"
 #include "support/lesson.hpp"
 #include "support/seq2seq_lesson.hpp"
 #include "trace/trace.hpp"
@@ -23,27 +26,50 @@ int main(int argc, char** argv) {
     bool compare = true;
     lessons::add_common_flags(app, flags);
     lessons::add_seq2seq_flags(app, s2s);
-    app.add_flag("--compare,!--no-compare", compare, "also train the decoder without attention (lesson 05's)")
-        ->capture_default_str();
+    lessons::add_compare_flag(app, compare, "also train the decoder without attention (lesson 05's)");
     CLI11_PARSE(app, argc, argv);
     lessons::check_seq2seq_flags(s2s);
     lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
 
-    const auto with = lessons::train_seq2seq(true, s2s, flags, "with attention");
+    // 1. Training: the same data, initial encoder and budget for both decoders. The loop:
+    const auto train = [&](lessons::Seq2seqModel& m, const std::string& label) {
+      nn::Adam adam(m.model->parameters(), {.lr = s2s.lr});
+      nn::StepLR schedule(adam, std::max<int64_t>(flags.steps / 3, 1), 0.5f);  // halve the rate every third
+      if (!flags.quiet) fmt::print(stderr, "Training {} ({} steps of {} sequences):\n", label, flags.steps, s2s.batch);
+      lessons::Progress progress(flags.steps, flags.quiet);
+      for (int64_t step = 0; step < flags.steps; ++step) {
+        const nn::Batch batch = m.batcher.next();
+        adam.zero_grad();
+        Tensor loss = m.model->loss(batch);  // mean cross-entropy of the target tokens, teacher-forced
+        loss.backward();
+        nn::clip_grad_norm(m.model->parameters(), 1.0f);  // a long unroll can blow a gradient up
+        adam.step();
+        schedule.step();
+        progress.update(step, loss.item());
+      }
+      m.model->eval();
+    };
+    fmt::print("1. Training {} on '{}'{}: {} steps of {} sequences{}\n",
+               compare ? "two encoder-decoders" : "an encoder-decoder with attention", s2s.task,
+               compare ? ", one with attention and one without" : "", flags.steps, s2s.batch, compare ? " each" : "");
+    lessons::Seq2seqModel with = lessons::make_seq2seq(/*attention=*/true, s2s, flags);
+    train(with, "with attention");
     const auto with_rows = lessons::accuracy_by_length(with, s2s, flags.seed);
     std::vector<lessons::LengthAccuracy> without_rows;
     if (compare) {
-      const auto without = lessons::train_seq2seq(false, s2s, flags, "without attention (fixed context vector)");
+      lessons::Seq2seqModel without = lessons::make_seq2seq(/*attention=*/false, s2s, flags);
+      train(without, "without attention (fixed context vector)");
       without_rows = lessons::accuracy_by_length(without, s2s, flags.seed);
     }
 
-    fmt::print("\nExact-sequence accuracy by source length on held-out '{}' sequences ({} per length):\n\n",
+    // 2. Accuracy by source length, side by side.
+    fmt::print("\n2. Exact-sequence accuracy by source length on held-out '{}' sequences ({} per length):\n\n",
                s2s.task, s2s.test_per_length);
     fmt::print("{}\n", lessons::format_length_table(with_rows, "attention", compare ? &without_rows : nullptr,
                                                     "fixed vector"));
 
-    // Trace one long example (the longest trained length) as the attention decoder reads it.
+    // 3. One long example (the longest trained length), traced as the attention decoder reads it.
     const auto task = nn::make_task(s2s.task, s2s.max_length, s2s.max_length);
     Generator gen(flags.seed + 7);
     const nn::Example example = task->sample(gen);
@@ -52,7 +78,7 @@ int main(int argc, char** argv) {
     tracer.begin_sequence(example.source, lessons::with_eos(example.target, with.target_vocab));
     const nn::Batch one = nn::make_batch(std::vector<nn::Example>{example}, with.source_vocab, with.target_vocab);
     const nn::GreedyOutput decoded = nn::greedy_decode(*with.model, one.source, one.source_mask, one.target_len() + 3);
-    fmt::print("One example:  {}\n  expected:   {}\n  decoded:    {}\n", nn::join_tokens(example.source),
+    fmt::print("3. One example:  {}\n  expected:   {}\n  decoded:    {}\n", nn::join_tokens(example.source),
                nn::join_tokens(example.target), nn::join_tokens(with.target_vocab.decode(decoded.sequences[0])));
 
     trace::OutputFolder out(flags.out);

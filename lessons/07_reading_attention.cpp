@@ -6,6 +6,9 @@
 // The heatmaps show the paper's Figure 3 in miniature: a diagonal that crosses where words reorder.
 #include <glimpse.hpp>
 
+#include "nn/clip_grad.hpp"
+#include "nn/lr_scheduler.hpp"
+#include "nn/optim.hpp"
 #include "support/lesson.hpp"
 #include "support/seq2seq_lesson.hpp"
 #include "trace/trace.hpp"
@@ -20,7 +23,7 @@ struct AlignmentScore {
 };
 
 // Teacher-forced attention on held-out sentences, its argmax against the known alignment.
-AlignmentScore score_alignment(const lessons::TrainedSeq2seq& t, const std::vector<nn::Example>& examples) {
+AlignmentScore score_alignment(const lessons::Seq2seqModel& t, const std::vector<nn::Example>& examples) {
   NoGradGuard no_grad;
   const nn::Batch batch = nn::make_batch(examples, t.source_vocab, t.target_vocab);
   const nn::DecoderOutput out = t.model->forward(batch);
@@ -61,23 +64,44 @@ int main(int argc, char** argv) {
     lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
 
-    const auto trained = lessons::train_seq2seq(true, s2s, flags, "translation with attention");
+    // 1. Training: an attention encoder-decoder learns the toy translation.
+    fmt::print("1. Training an attention encoder-decoder on the toy translation: {} steps of {} sentences\n",
+               flags.steps, s2s.batch);
+    lessons::Seq2seqModel trained = lessons::make_seq2seq(/*attention=*/true, s2s, flags);
+    nn::Adam adam(trained.model->parameters(), {.lr = s2s.lr});
+    nn::StepLR schedule(adam, std::max<int64_t>(flags.steps / 3, 1), 0.5f);  // halve the rate every third
+    lessons::Progress progress(flags.steps, flags.quiet);
+    for (int64_t step = 0; step < flags.steps; ++step) {
+      const nn::Batch batch = trained.batcher.next();
+      adam.zero_grad();
+      Tensor loss = trained.model->loss(batch);  // mean cross-entropy of the target words, teacher-forced
+      loss.backward();
+      nn::clip_grad_norm(trained.model->parameters(), 1.0f);  // a long unroll can blow a gradient up
+      adam.step();
+      schedule.step();
+      progress.update(step, loss.item());
+    }
+    trained.model->eval();
+
+    // 2. How many held-out sentences it translates exactly right.
     const auto rows = lessons::accuracy_by_length(trained, s2s, flags.seed);
     double exact = 0;
     for (const auto& r : rows) exact += r.exact / static_cast<double>(rows.size());
+    fmt::print("\n2. Held-out translations decoded exactly right: {:.1f}% (mean over lengths {}..{}).\n", 100 * exact,
+               s2s.min_length, s2s.max_length);
 
+    // 3. Where its attention points, against the known alignment.
     const auto task = nn::make_task(s2s.task, s2s.min_length, s2s.max_length);
     Generator gen(flags.seed + 11);
     const std::vector<nn::Example> held_out = nn::generate(*task, flags.smoke ? 20 : 300, gen);
     const AlignmentScore score = score_alignment(trained, held_out);
-    fmt::print("\nHeld-out translations decoded exactly right: {:.1f}% (mean over lengths {}..{}).\n", 100 * exact,
-               s2s.min_length, s2s.max_length);
-    fmt::print("Attention argmax on the true source word: {:.1f}% of {} target words;\n"
+    fmt::print("3. Attention argmax on the true source word: {:.1f}% of {} target words;\n"
                "  of the {} words that moved (adjectives, adverbs, the nouns they jumped): {:.1f}%.\n",
                100.0 * score.right / std::max<int64_t>(score.total, 1), score.total, score.moved_total,
                100.0 * score.moved_right / std::max<int64_t>(score.moved_total, 1));
 
-    // Draw a few held-out sentences that contain a reordering.
+    // 4. Draw a few held-out sentences that contain a reordering.
+    fmt::print("4. Held-out sentences with a reordering, drawn:\n");
     trace::Tracer tracer(*trained.model, {.modules = {"decoder.attention"},
                                           .max_sequences = examples_to_draw,
                                           .vocabulary = trained.target_vocab.tokens(),

@@ -131,7 +131,7 @@ int64_t parameter_count(const nn::Module& m) {
   return n;
 }
 
-// ---- training and measuring ------------------------------------------------------------------
+// ---- measuring ------------------------------------------------------------------------------
 struct Result {
   std::string name;
   int64_t parameters = 0;
@@ -166,34 +166,6 @@ Measured measure(const Retriever& model, const Retrieval::Batch& data) {
   }
   for (double* x : {&m.accuracy, &m.peak, &m.on_answer, &m.entropy}) *x /= static_cast<double>(B);
   return m;
-}
-
-Result train(const Retriever& model, const Retrieval& task, int64_t steps, int64_t batch, float lr,
-             const Retrieval::Batch& held_out, const Retrieval::Batch& check, uint64_t data_seed, bool quiet) {
-  Result r;
-  r.name = model.name;
-  r.parameters = parameter_count(model);
-  Generator data(data_seed);  // the same batches for every scoring function
-  nn::Adam adam(model.parameters(), {.lr = lr});
-  if (!quiet) fmt::print(stderr, "Training {} ({} steps of {} queries):\n", model.name, steps, batch);
-  lessons::Progress progress(steps, quiet);
-  double train_seconds = 0;
-  for (int64_t step = 0; step < steps; ++step) {
-    const Retrieval::Batch b = task.sample(batch, data);
-    const auto start = std::chrono::steady_clock::now();
-    Tensor loss = cross_entropy(model.scores(b.queries, b.keys), b.answers);
-    adam.zero_grad();
-    loss.backward();
-    adam.step();
-    train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    r.losses.push_back(loss.item());
-    progress.update(step, r.losses.back());
-    if (r.steps_to_90 < 0 && (step + 1) % 20 == 0 && measure(model, check).accuracy >= 0.9) r.steps_to_90 = step + 1;
-  }
-  r.ms_per_step = 1000.0 * train_seconds / std::max<int64_t>(steps, 1);
-  const Measured m = measure(model, held_out);
-  r.accuracy = m.accuracy, r.peak_weight = m.peak, r.weight_on_answer = m.on_answer, r.entropy = m.entropy;
-  return r;
 }
 
 // ---- the 1/√d scale, measured ----------------------------------------------------------------
@@ -268,12 +240,39 @@ int main(int argc, char** argv) {
     const Retrieval task(dim, keys, noise, task_gen);
     const Retrieval::Batch held_out = task.sample(held_out_size, task_gen);
     const Retrieval::Batch check = task.sample(256, task_gen);
+    // The training loop, the same for every model; it times the forward, backward and step only.
+    const auto train = [&](const Retriever& model) {
+      Result r;
+      r.name = model.name;
+      r.parameters = parameter_count(model);
+      Generator data(flags.seed + 2);  // the same batches for every scoring function
+      nn::Adam adam(model.parameters(), {.lr = lr});
+      if (!flags.quiet) fmt::print(stderr, "Training {} ({} steps of {} queries):\n", model.name, flags.steps, batch);
+      lessons::Progress progress(flags.steps, flags.quiet);
+      double train_seconds = 0;
+      for (int64_t step = 0; step < flags.steps; ++step) {
+        const Retrieval::Batch b = task.sample(batch, data);
+        const auto start = std::chrono::steady_clock::now();
+        Tensor loss = cross_entropy(model.scores(b.queries, b.keys), b.answers);  // the answer is a key position
+        adam.zero_grad();
+        loss.backward();
+        adam.step();
+        train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        r.losses.push_back(loss.item());
+        progress.update(step, r.losses.back());
+        if (r.steps_to_90 < 0 && (step + 1) % 20 == 0 && measure(model, check).accuracy >= 0.9)
+          r.steps_to_90 = step + 1;  // checked every 20 steps on 256 other queries
+      }
+      r.ms_per_step = 1000.0 * train_seconds / std::max<int64_t>(flags.steps, 1);
+      const Measured m = measure(model, held_out);
+      r.accuracy = m.accuracy, r.peak_weight = m.peak, r.weight_on_answer = m.on_answer, r.entropy = m.entropy;
+      return r;
+    };
     FourScorers scorers(dim, hidden, attn_dim, flags.seed);
     std::vector<Result> results;
-    for (const auto& model : scorers.models)
-      results.push_back(train(*model, task, flags.steps, batch, lr, held_out, check, flags.seed + 2, flags.quiet));
+    for (const auto& model : scorers.models) results.push_back(train(*model));
 
-    fmt::print("\nFind the key among {} (d = {}, projections to h = {}, noise {}), {} steps of {} queries;\n"
+    fmt::print("\n1. Find the key among {} (d = {}, projections to h = {}, noise {}), {} steps of {} queries;\n"
                "held-out accuracy on {} queries (chance: {:.1f}%):\n\n",
                keys, dim, hidden, noise, flags.steps, batch, held_out_size, 100.0 / keys);
     fmt::print("  {:<11} {:>7} {:>9} {:>12} {:>11} {:>9} {:>10} {:>9}\n", "score", "params", "accuracy", "steps to 90%",
@@ -299,9 +298,8 @@ int main(int argc, char** argv) {
     Generator no_bias_init(flags.seed + 1);
     const Retriever concat_no_bias("concat_no_bias", nn::LuongScore::Concat, false, dim, hidden, attn_dim,
                                    false, no_bias_init);
-    const Result no_bias =
-        train(concat_no_bias, task, flags.steps, batch, lr, held_out, check, flags.seed + 2, flags.quiet);
-    fmt::print("\nConcat with and without a bias in the projections (same data, start and budget), and how\n"
+    const Result no_bias = train(concat_no_bias);
+    fmt::print("\n2. Concat with and without a bias in the projections (same data, start and budget), and how\n"
                "odd each trained model is (−x: the query and every key negated):\n\n");
     fmt::print("  {:<15} {:>9} {:>9} {:>11} {:>18}\n", "model", "accuracy", "entropy", "max |f(x)|",
                "max |f(x) + f(−x)|");
@@ -318,7 +316,8 @@ int main(int argc, char** argv) {
     std::vector<ScaleRow> scale;
     for (int64_t d : {16, 64, 256, 1024})
       for (bool scaled : {false, true}) scale.push_back(measure_scale(d, scaled, keys, trials, scale_gen));
-    fmt::print("\nRandom q, k ~ N(0, 1) in d dimensions, softmax over {} keys ({} trials per row):\n\n", keys, trials);
+    fmt::print("\n3. Random q, k ~ N(0, 1) in d dimensions, softmax over {} keys ({} trials per row):\n\n", keys,
+               trials);
     fmt::print("  {:>5}  {:<10} {:>10} {:>9} {:>9} {:>16}\n", "d", "scores", "std(qᵀk)", "peak α", "entropy",
                "|grad at scores|");
     std::string scale_tsv = "d\tscaled\tscore_std\tpeak_weight\tentropy\tgrad_norm\n";
@@ -330,6 +329,8 @@ int main(int argc, char** argv) {
     }
 
     // 4. One heatmap per scoring function: S queries, query t made from key t (right = diagonal).
+    fmt::print("\n4. One heatmap per scoring function: {} queries, query q_t made from key k_t (right = diagonal).\n",
+               keys);
     Generator draw_gen(flags.seed + 4);
     const Retrieval::Batch shown = task.sample(1, draw_gen);  // only its keys are used
     std::vector<float> kv = shown.keys.to_vector();

@@ -184,29 +184,6 @@ Score evaluate(const CoreferenceModel& model, const nn::Task& task, const std::v
   return s;
 }
 
-// Trains `model` on `train` for `steps` batches; returns the last loss.
-float train(CoreferenceModel& model, const std::vector<nn::Example>& train_set, const nn::Vocab& source_vocab,
-            const nn::Vocab& target_vocab, int64_t steps, int64_t batch_size, float lr, uint64_t seed,
-            bool quiet) {
-  nn::Batcher batcher(train_set, source_vocab, target_vocab, batch_size, seed);
-  nn::Adam optimizer(model.parameters(), {.lr = lr});
-  lessons::Progress progress(steps, quiet);
-  float last = 0;
-  for (int64_t step = 0; step < steps; ++step) {
-    const nn::Batch batch = batcher.next();
-    const Questions q = questions_of(batcher.examples(), batch);
-    const Reading r = model.forward(batch.source, batch.source_lengths, q.it_positions);
-    // The answer is a position: -log of the weight "it" puts on the right word.
-    const Tensor loss = nll_loss(log(r.pointer_weights + 1e-9f), q.referents);
-    optimizer.zero_grad();
-    loss.backward();
-    optimizer.step();
-    last = loss.item();
-    progress.update(step, last);
-  }
-  return last;
-}
-
 // The famous pair, as examples of the task (kept out of the training data).
 nn::Example sentence_about(const std::string& adjective, int64_t referent) {
   nn::Example ex;
@@ -279,8 +256,7 @@ int main(int argc, char** argv) {
     lessons::add_batch_flag(app, batch_size, "sentences");
     lessons::add_sentence_flags(app, sentences);
     lessons::add_lr_flag(app, lr);
-    app.add_flag("--compare,!--no-compare", compare, "also train the model without its self-attention layer")
-        ->capture_default_str();
+    lessons::add_compare_flag(app, compare, "also train the model without its self-attention layer");
     CLI11_PARSE(app, argc, argv);
     lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 10, sentences.train = 100, sentences.test = 20;
@@ -295,22 +271,43 @@ int main(int argc, char** argv) {
     unseen.push_back(tired), unseen.push_back(wide);
     const std::vector<nn::Example> train_set = nn::generate_excluding(task, sentences.train, data, unseen);
     fmt::print(
-        "The coreference task: {} training and {} held-out sentences, {} words, e.g.\n  {}  →  \"it\" is the "
+        "1. The coreference task: {} training and {} held-out sentences, {} words, e.g.\n  {}  →  \"it\" is the "
         "{}\n\n",
         train_set.size(), test.size(), source_vocab.size(), nn::join_tokens(train_set[0].source),
         train_set[0].target[0]);
 
+    // The training loop, the same for both models below; returns the last loss.
+    const auto train = [&](CoreferenceModel& model) {
+      nn::Batcher batcher(train_set, source_vocab, target_vocab, batch_size, flags.seed);
+      nn::Adam optimizer(model.parameters(), {.lr = lr});
+      lessons::Progress progress(flags.steps, flags.quiet);
+      float last = 0;
+      for (int64_t step = 0; step < flags.steps; ++step) {
+        const nn::Batch batch = batcher.next();
+        const Questions q = questions_of(batcher.examples(), batch);
+        const Reading r = model.forward(batch.source, batch.source_lengths, q.it_positions);
+        // The answer is a position: -log of the weight "it" puts on the right word.
+        const Tensor loss = nll_loss(log(r.pointer_weights + 1e-9f), q.referents);
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        last = loss.item();
+        progress.update(step, last);
+      }
+      return last;
+    };
+
     // 2. The model: embeddings → self-attention → a pointer from "it". Train it.
     manual_seed(flags.seed);
     CoreferenceModel model(source_vocab.size(), task.max_length(), dim, /*with_self_attention=*/true);
-    fmt::print("Training: {} steps of {} sentences, d = {}\n", flags.steps, batch_size, dim);
-    const float loss = train(model, train_set, source_vocab, target_vocab, flags.steps, batch_size, lr,
-                             flags.seed, flags.quiet);
+    fmt::print("2. Training: {} steps of {} sentences, d = {}\n", flags.steps, batch_size, dim);
+    const float loss = train(model);
     model.eval();
-    const Score score = evaluate(model, task, test, source_vocab, target_vocab);
     fmt::print("final training loss {:.4f}\n\n", loss);
 
-    fmt::print("On {} held-out sentences:\n", score.sentences);
+    // 3. What it does on sentences it never saw.
+    const Score score = evaluate(model, task, test, source_vocab, target_vocab);
+    fmt::print("3. On {} held-out sentences:\n", score.sentences);
     fmt::print("  \"it\" points at the right noun (argmax):        {:5.1f}%\n",
                100.0 * score.correct / score.sentences);
     fmt::print("  share of \"it\"'s attention on the right noun:   {:5.1f}%\n", 100 * score.on_referent);
@@ -325,16 +322,15 @@ int main(int argc, char** argv) {
                  100 * score.reads_adjective[i][1]);
     fmt::print("\n");
 
-    // 3. Without the self-attention layer, "it" cannot know what comes after it.
+    // 4. Without the self-attention layer, "it" cannot know what comes after it.
     Score baseline;
+    fmt::print("4. The same model without its self-attention layer (the pointer reads the bare embeddings):\n");
+    if (!compare) fmt::print("  not trained (--no-compare)\n\n");
     if (compare) {
       manual_seed(flags.seed);
       CoreferenceModel pointer_only(source_vocab.size(), task.max_length(), dim,
                                     /*with_self_attention=*/false);
-      fmt::print(
-          "The same model without its self-attention layer (the pointer reads the bare embeddings):\n");
-      train(pointer_only, train_set, source_vocab, target_vocab, flags.steps, batch_size, lr, flags.seed,
-            flags.quiet);
+      train(pointer_only);
       baseline = evaluate(pointer_only, task, test, source_vocab, target_vocab);
       fmt::print(
           "  right noun {:5.1f}% of the time, {:5.1f}% of the attention on it: a coin toss between the two "
@@ -343,7 +339,8 @@ int main(int argc, char** argv) {
           100.0 * baseline.correct / baseline.sentences, 100 * baseline.on_referent);
     }
 
-    // 4. The two sentences of the title, traced.
+    // 5. The two sentences of the title, traced.
+    fmt::print("5. The two sentences of the title, traced:\n");
     trace::OutputFolder out(flags.out);
     trace::Tracer tracer(model, {.record_graph = false, .record_backward = false});
     std::vector<Reading> readings;

@@ -95,27 +95,6 @@ IndexTensor answers_of(const std::vector<nn::Example>& examples, const nn::Batch
   return IndexTensor(out);
 }
 
-std::vector<float> train(Encoder& model, const std::vector<nn::Example>& train_set, const nn::Vocab& words,
-                         const nn::Vocab& nouns, int64_t steps, int64_t batch_size, float lr, uint64_t seed,
-                         bool quiet) {
-  nn::Batcher batcher(train_set, words, nouns, batch_size, seed);
-  nn::Adam optimizer(model.parameters(), {.lr = lr});
-  lessons::Progress progress(steps, quiet);
-  std::vector<float> losses;
-  for (int64_t step = 0; step < steps; ++step) {
-    const nn::Batch batch = batcher.next();
-    const Reading r =
-        model.forward(batch.source, batch.source_lengths, it_positions_of(batcher.examples(), batch));
-    const Tensor loss = cross_entropy(r.logits, answers_of(batcher.examples(), batch, nouns));
-    optimizer.zero_grad();
-    loss.backward();
-    optimizer.step();
-    losses.push_back(loss.item());
-    progress.update(step, losses.back());
-  }
-  return losses;
-}
-
 // The mean loss over each quarter of training: how fast it fell.
 std::vector<float> quarters(const std::vector<float>& losses) {
   std::vector<float> out(4, 0.0f);
@@ -254,22 +233,19 @@ int main(int argc, char** argv) {
     float lr = 0.005f;
     bool compare = true;
     lessons::add_common_flags(app, flags);
-    lessons::add_number(app, "--dim", sizes.dim, "model width d_model", 4, 256);
-    lessons::add_number(app, "--heads", sizes.heads, "attention heads per block (must divide --dim)", 1, 16);
+    lessons::add_block_flags(app, sizes.dim, sizes.heads, sizes.layers);
     lessons::add_number(app, "--ff", sizes.feedforward, "width of the feed-forward network", 1, 1024);
-    lessons::add_number(app, "--layers", sizes.layers, "encoder blocks", 1, 8);
     lessons::add_batch_flag(app, batch_size, "sentences");
     lessons::add_sentence_flags(app, sentences);
     lessons::add_lr_flag(app, lr);
-    app.add_flag("--compare,!--no-compare", compare, "also train a pre-norm stack and compare")
-        ->capture_default_str();
+    lessons::add_compare_flag(app, compare, "also train a pre-norm stack and compare");
     CLI11_PARSE(app, argc, argv);
-    lessons::require(sizes.dim % sizes.heads == 0,
-                     fmt::format("--heads {} must divide --dim {}", sizes.heads, sizes.dim));
+    lessons::check_block_flags(sizes.dim, sizes.heads);
     lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 10, sentences.train = 100, sentences.test = 20;
 
-    // 1. The same sentences as lesson 09.
+    // 1. Lesson 09's sentences, and a stack of post-norm encoder blocks (the paper's layout:
+    //    x = norm(x + sublayer(x))), trained to name the noun "it" stands for.
     const nn::CoreferenceTask task;
     const nn::Vocab words(task.source_tokens()), nouns(task.target_tokens());
     const nn::Example tired = sentence_about("tired", 1), wide = sentence_about("wide", 5);
@@ -279,25 +255,44 @@ int main(int argc, char** argv) {
     unseen.push_back(tired), unseen.push_back(wide);
     const std::vector<nn::Example> train_set = nn::generate_excluding(task, sentences.train, data, unseen);
 
-    // 2. Two post-norm encoder blocks (the paper's layout): x = norm(x + sublayer(x)).
+    // The training loop, the same for both stacks; returns the loss of every step.
+    const auto train = [&](Encoder& model) {
+      nn::Batcher batcher(train_set, words, nouns, batch_size, flags.seed);
+      nn::Adam optimizer(model.parameters(), {.lr = lr});
+      lessons::Progress progress(flags.steps, flags.quiet);
+      std::vector<float> losses;
+      for (int64_t step = 0; step < flags.steps; ++step) {
+        const nn::Batch batch = batcher.next();
+        const Reading r =
+            model.forward(batch.source, batch.source_lengths, it_positions_of(batcher.examples(), batch));
+        const Tensor loss = cross_entropy(r.logits, answers_of(batcher.examples(), batch, nouns));
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        losses.push_back(loss.item());
+        progress.update(step, losses.back());
+      }
+      return losses;
+    };
+
     manual_seed(flags.seed);
     Encoder model(words.size(), nouns.size(), sizes, /*norm_first=*/false);
     fmt::print(
-        "Training {} post-norm blocks (d_model {}, {} heads of {}, feed-forward {}): {} steps of {} "
+        "1. Training {} post-norm blocks (d_model {}, {} heads of {}, feed-forward {}): {} steps of {} "
         "sentences\n",
         sizes.layers, sizes.dim, sizes.heads, sizes.dim / sizes.heads, sizes.feedforward, flags.steps,
         batch_size);
-    const std::vector<float> losses =
-        train(model, train_set, words, nouns, flags.steps, batch_size, lr, flags.seed, flags.quiet);
+    const std::vector<float> losses = train(model);
     model.eval();
     const Score score = evaluate(model, task, test, words, nouns, sizes);
     fmt::print(
         "final training loss {:.4f}; the noun \"it\" stands for, on {} held-out sentences: {:.1f}% right\n\n",
         losses.back(), score.sentences, percent(score));
 
-    // The same measure on the two sentences of the title, which it_heads_tired/wide.svg draw.
+    // 2. Where each head sends the attention of "it": over the held-out sentences, and the same
+    //    measure on the two sentences of the title, which it_heads_tired/wide.svg draw.
     const Score title = evaluate(model, task, {tired, wide}, words, nouns, sizes);
-    fmt::print("Where each head sends the attention of \"it\": mean over the held-out sentences, and (last two\n"
+    fmt::print("2. Where each head sends the attention of \"it\": mean over the held-out sentences, and (last two\n"
                "columns) over the two title sentences, the rows it_heads_tired.svg and it_heads_wide.svg draw:\n");
     fmt::print("  {:<14} {:>12} {:>11} {:>10} {:>8}  | {:>9} {:>11}  | {:>13} {:>7}\n", "", "animate noun",
                "place noun", "adjective", "itself", "referent", "other noun", "title: animal", "street");
@@ -323,12 +318,12 @@ int main(int argc, char** argv) {
     // 3. Pre-norm: x = x + sublayer(norm(x)). Same data, same seed, same budget.
     Score pre;
     std::vector<float> pre_losses;
+    fmt::print("3. The same stack with pre-norm blocks:\n");
+    if (!compare) fmt::print("  not trained (--no-compare)\n\n");
     if (compare) {
       manual_seed(flags.seed);
       Encoder pre_norm(words.size(), nouns.size(), sizes, /*norm_first=*/true);
-      fmt::print("The same stack with pre-norm blocks:\n");
-      pre_losses =
-          train(pre_norm, train_set, words, nouns, flags.steps, batch_size, lr, flags.seed, flags.quiet);
+      pre_losses = train(pre_norm);
       pre_norm.eval();
       pre = evaluate(pre_norm, task, test, words, nouns, sizes);
       const int64_t q = flags.steps / 4;
@@ -346,6 +341,7 @@ int main(int argc, char** argv) {
     }
 
     // 4. Every head of every block on one sentence, traced; "it"'s row of every head for both.
+    fmt::print("4. The two sentences of the title, every head traced:\n");
     trace::OutputFolder out(flags.out);
     trace::Recording recording;
     for (const nn::Example* ex : {&tired, &wide}) {

@@ -308,17 +308,15 @@ int main(int argc, char** argv) {
     lessons::add_number(app, "--patch", s.patch, "patch side in pixels", 1, 16);
     lessons::add_number(app, "--shape", s.shape, "shape side in pixels", 3, 32);
     lessons::add_number(app, "--noise", s.noise, "background noise (standard deviation; the shape is about 1 bright)", 0.0f, 10.0f);
-    lessons::add_number(app, "--dim", s.dim, "model width d_model", 4, 256);
-    lessons::add_number(app, "--heads", s.heads, "attention heads per block (must divide --dim)", 1, 16);
-    lessons::add_number(app, "--layers", s.layers, "encoder blocks", 1, 8);
-    lessons::add_number(app, "--batch", batch_size, "images per training step (fresh ones every step)", 1, 256);
+    lessons::add_block_flags(app, s.dim, s.heads, s.layers);
+    lessons::add_batch_flag(app, batch_size, "fresh images", 256);
     lessons::add_number(app, "--test", test_size, "held-out images", 3, 10000);
     lessons::add_lr_flag(app, lr);
     lessons::add_number(app, "--examples", examples, "pictures to draw", 1, 20);
     CLI11_PARSE(app, argc, argv);
     lessons::require(s.image % s.patch == 0, fmt::format("--image {} must be a multiple of --patch {}", s.image, s.patch));
     lessons::require(s.shape <= s.image, fmt::format("--shape {} must be at most --image {}", s.shape, s.image));
-    lessons::require(s.dim % s.heads == 0, fmt::format("--heads {} must divide --dim {}", s.heads, s.dim));
+    lessons::check_block_flags(s.dim, s.heads);
     lessons::require(s.grid() * s.grid() <= 256, fmt::format("--image {} with --patch {} makes {} patches: at most 256",
                                                              s.image, s.patch, s.grid() * s.grid()));
     lessons::prepare_out_dir(flags.out);
@@ -328,14 +326,14 @@ int main(int argc, char** argv) {
     Generator test_gen(flags.seed + 1), train_gen(flags.seed);
     std::vector<Picture> test;
     for (int64_t i = 0; i < test_size; ++i) test.push_back(draw_picture(s, test_gen));
-    fmt::print("Pictures of {}×{} pixels: a {} ({}×{} px) on noise; cut into {} patches of {}×{} pixels.\n",
+    fmt::print("1. Pictures of {}×{} pixels: a {} ({}×{} px) on noise; cut into {} patches of {}×{} pixels.\n",
                s.image, s.image, fmt::join(kShapes, ", "), s.shape, s.shape, s.grid() * s.grid(), s.patch,
                s.patch);
 
     // 2. The model, trained to name the shape.
     manual_seed(flags.seed);
     VisionTransformer model(s);
-    fmt::print("Training a {}-block Vision Transformer (d_model {}, {} heads): {} steps of {} pictures\n",
+    fmt::print("2. Training a {}-block Vision Transformer (d_model {}, {} heads): {} steps of {} pictures\n",
                s.layers, s.dim, s.heads, flags.steps, batch_size);
     nn::Adam optimizer(model.parameters(), {.lr = lr});
     lessons::Progress progress(flags.steps, flags.quiet);
@@ -352,13 +350,13 @@ int main(int argc, char** argv) {
       progress.update(step, loss_value);
     }
     model.eval();
-
-    // 3. Where does [CLS] look?
     const Score score = evaluate(model, test, s);
     fmt::print("final training loss {:.4f}; shapes named right on {} held-out pictures: {:.1f}%\n\n",
                loss_value, score.pictures, 100.0 * score.correct / score.pictures);
+
+    // 3. Where does [CLS] look? (measured on the same held-out pictures)
     fmt::print(
-        "The shape covers {:.1f}% of the patches (on average). Of the attention [CLS] gives to patches,\n",
+        "3. The shape covers {:.1f}% of the patches (on average). Of the attention [CLS] gives to patches,\n",
         100 * score.object_area);
     for (int64_t l = 0; l < s.layers; ++l)
       fmt::print("  block {}: {:.1f}% lands on the shape's patches ({:.1f}× their share of the area)\n", l,
@@ -371,6 +369,7 @@ int main(int argc, char** argv) {
     //    head — and the model's guess. One head's map alone (37 × 37 = 1369 values here) is more
     //    than a tracer keeps of a tensor by default (1024), so raise TraceOptions::max_values to
     //    fit all the heads' maps, and each block's [1 + N, d] output.
+    fmt::print("4. A few held-out pictures, traced:\n");
     const int64_t positions = 1 + s.grid() * s.grid();
     const std::string last = fmt::format("layers.{}.self_attn", s.layers - 1);  // [CLS]'s last look
     trace::Tracer tracer(model, {.max_values = std::max(s.heads * positions * positions, positions * s.dim),

@@ -1,7 +1,7 @@
 // Lesson flags, checked before any work: every number a lesson reads from its command line has a
 // range, and a value outside it stops the lesson with one line naming the flag and the range
 // (`--steps: expects a number in [1, 100000], got 0`); the --out folder is made and tried before
-// training. The flags lessons 05–10 share are declared here once.
+// training. The flags several lessons share are declared here once.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -78,13 +78,30 @@ inline void prepare_out_dir(const std::string& out) {
   fs::remove(probe, ec);
 }
 
-// ---- the flags lessons 05–10 share ------------------------------------------------------------
+// ---- the flags several lessons share -------------------------------------------------------
 inline CLI::Option* add_batch_flag(CLI::App& app, int64_t& batch, const std::string& what, int64_t largest = 1024) {
   return add_number(app, "--batch", batch, what + " per training step", 1, largest);
 }
 
 inline CLI::Option* add_lr_flag(CLI::App& app, float& lr) {
   return add_number(app, "--lr", lr, "Adam learning rate", 1e-6f, 1.0f);
+}
+
+// `--compare` (the default) or `--no-compare`: whether a lesson also trains its second model.
+inline CLI::Option* add_compare_flag(CLI::App& app, bool& compare, const std::string& what) {
+  return app.add_flag("--compare,!--no-compare", compare, what)->capture_default_str();
+}
+
+// Lessons 10 and 11 stack Transformer encoder blocks: their width, heads and depth.
+inline void add_block_flags(CLI::App& app, int64_t& dim, int64_t& heads, int64_t& layers) {
+  add_number(app, "--dim", dim, "model width d_model", 4, 256);
+  add_number(app, "--heads", heads, "attention heads per block (must divide --dim)", 1, 16);
+  add_number(app, "--layers", layers, "encoder blocks", 1, 8);
+}
+
+// After parsing: each head gets --dim / --heads of the width.
+inline void check_block_flags(int64_t dim, int64_t heads) {
+  require(dim % heads == 0, fmt::format("--heads {} must divide --dim {}", heads, dim));
 }
 
 // Lessons 09 and 10 train and test on generated sentences.

@@ -1,6 +1,6 @@
-// Shared by lessons 05 and 06 (and 07, 08): train an encoder-decoder on a task with known answers,
-// then measure exact-sequence accuracy by source length — the experiment of Bahdanau et al.'s
-// Figure 2, in miniature. Only the decoder differs between the lessons.
+// Shared by lessons 05, 06 and 07: build an encoder-decoder and its data for a task with known
+// answers, then (after the lesson's training loop) measure exact-sequence accuracy by source
+// length — the experiment of Bahdanau et al.'s Figure 2, in miniature. Only the decoder differs.
 #pragma once
 
 #include <fmt/ranges.h>
@@ -10,10 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/clip_grad.hpp"
 #include "nn/decoding.hpp"
-#include "nn/lr_scheduler.hpp"
-#include "nn/optim.hpp"
 #include "nn/seq2seq.hpp"
 #include "nn/tasks.hpp"
 #include "support/lesson.hpp"
@@ -60,50 +57,32 @@ inline void check_seq2seq_flags(const Seq2seqFlags& f) {
   }
 }
 
-// A trained model with the vocabularies it reads and writes.
-struct TrainedSeq2seq {
+// An encoder-decoder ready to train: the model, the vocabularies it reads and writes, and the
+// batches it trains on. The lesson writes the training loop.
+struct Seq2seqModel {
   std::shared_ptr<nn::Seq2seq> model;
   nn::Vocab source_vocab, target_vocab;
-  std::vector<float> losses;  // one per step
-  double seconds = 0;
+  nn::Batcher batcher;  // `next()` gives one training step's batch
 };
 
-// Trains an encoder-decoder, with Bahdanau attention or without, on `f.task`. The same seed
-// gives the same data and the same initial weights for both kinds, so only the decoder differs.
-inline TrainedSeq2seq train_seq2seq(bool attention, const Seq2seqFlags& f, const CommonFlags& common,
-                                    const std::string& label) {
+// Builds the training data of `f.task` and an encoder-decoder, with Bahdanau attention or without.
+// The same seed gives the same data and the same initial weights for both kinds, so only the
+// decoder differs.
+inline Seq2seqModel make_seq2seq(bool attention, const Seq2seqFlags& f, const CommonFlags& common) {
   const auto task = nn::make_task(f.task, f.min_length, f.max_length);
-  TrainedSeq2seq out{nullptr, nn::Vocab(task->source_tokens()), nn::Vocab(task->target_tokens()), {}, 0};
+  nn::Vocab source_vocab(task->source_tokens()), target_vocab(task->target_tokens());
   Generator data_gen(common.seed);
   nn::Batcher batcher(nn::generate(*task, std::max<int64_t>(common.steps * f.batch / 4, 1000), data_gen),
-                      out.source_vocab, out.target_vocab, f.batch, common.seed);
+                      source_vocab, target_vocab, f.batch, common.seed);
   Generator init(common.seed + 1);
-  auto encoder = std::make_shared<nn::Encoder>(out.source_vocab.size(), f.embedding, f.hidden, false, init);
+  auto encoder = std::make_shared<nn::Encoder>(source_vocab.size(), f.embedding, f.hidden, false, init);
   std::shared_ptr<nn::Seq2seqDecoder> decoder;
   if (attention)
-    decoder = std::make_shared<nn::AttentionDecoder>(out.target_vocab.size(), f.embedding, f.hidden, 0, init);
+    decoder = std::make_shared<nn::AttentionDecoder>(target_vocab.size(), f.embedding, f.hidden, 0, init);
   else
-    decoder = std::make_shared<nn::Decoder>(out.target_vocab.size(), f.embedding, f.hidden, init);
-  out.model = std::make_shared<nn::Seq2seq>(encoder, decoder);
-
-  nn::Adam adam(out.model->parameters(), {.lr = f.lr});
-  nn::StepLR schedule(adam, std::max<int64_t>(common.steps / 3, 1), 0.5f);
-  if (!common.quiet) fmt::print(stderr, "Training {} ({} steps of {} sequences):\n", label, common.steps, f.batch);
-  Progress progress(common.steps, common.quiet);
-  for (int64_t step = 0; step < common.steps; ++step) {
-    const nn::Batch batch = batcher.next();
-    adam.zero_grad();
-    Tensor loss = out.model->loss(batch);
-    loss.backward();
-    nn::clip_grad_norm(out.model->parameters(), 1.0f);
-    adam.step();
-    schedule.step();
-    out.losses.push_back(loss.item());
-    progress.update(step, out.losses.back());
-  }
-  out.seconds = progress.seconds();
-  out.model->eval();
-  return out;
+    decoder = std::make_shared<nn::Decoder>(target_vocab.size(), f.embedding, f.hidden, init);
+  return {std::make_shared<nn::Seq2seq>(encoder, decoder), std::move(source_vocab), std::move(target_vocab),
+          std::move(batcher)};
 }
 
 struct LengthAccuracy {
@@ -116,7 +95,7 @@ struct LengthAccuracy {
 
 // Greedy decoding on `f.test_per_length` fresh sequences of every length from 1 to
 // f.test_max_length that the task can produce.
-inline std::vector<LengthAccuracy> accuracy_by_length(const TrainedSeq2seq& t, const Seq2seqFlags& f,
+inline std::vector<LengthAccuracy> accuracy_by_length(const Seq2seqModel& t, const Seq2seqFlags& f,
                                                       uint64_t seed) {
   std::vector<LengthAccuracy> rows;
   Generator gen(seed + 1000);  // not the training data's generator
