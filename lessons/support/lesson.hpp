@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "support/flags.hpp"
+#ifdef GLIMPSE_LESSON_EXERCISES
+#include "support/exercise_check.hpp"
+#endif
 
 namespace glimpse::lessons {
 
@@ -86,6 +89,12 @@ template <class Body>
 int run_lesson(Body&& body) {
   try {
     fmt::print("{}\n", backend_line());
+#ifdef GLIMPSE_LESSON_EXERCISES
+    // An exercise build: lessons/CMakeLists.txt names the learner's pieces this lesson runs, and
+    // each is compared with the reference on a fixed input before the lesson starts. The default
+    // build has none, and prints exactly what it printed before.
+    fmt::print("{}", exercise_check::report(GLIMPSE_LESSON_EXERCISES));
+#endif
     return body();
   } catch (const std::exception& e) {
     fmt::print(stderr, "\nerror: {}\n", e.what());
