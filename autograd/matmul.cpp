@@ -15,6 +15,68 @@ using detail::MatrixRef;
 using detail::Node;
 
 namespace {
+// How the kernel reads an operand and runs the batched product: below matmul, after the math.
+Tensor batched_matmul(const Tensor& a, const Tensor& b, Loc loc);
+bool row_major(const Tensor& t);
+bool column_major(const Tensor& t);
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
+  detail::check_defined({&a, &b}, "matmul", loc);
+  detail::gemm_backend(loc);  // a bad GLIMPSE_GEMM is reported at the caller's line
+  check(a.dim() >= 1 && b.dim() >= 1, "matmul", loc, [&] {
+    return fmt::format("both operands need at least 1 dim, got shapes {} and {}", to_string(a.shape()),
+                       to_string(b.shape()));
+  });
+  // Checked here, on the caller's shapes, before 1-D operands are promoted.
+  const int64_t ka = a.shape()[a.dim() - 1], kb = b.shape()[b.dim() == 1 ? 0 : b.dim() - 2];
+  check(ka == kb, "matmul", loc, [&] {
+    return fmt::format("shapes {} and {} cannot be multiplied: inner sizes {} and {} differ",
+                       to_string(a.shape()), to_string(b.shape()), ka, kb);
+  });
+  // 1-D operands are promoted to matrices and the added dim removed afterwards (torch.matmul).
+  if (a.dim() == 1 && b.dim() == 1) return matmul(a.unsqueeze(0), b.unsqueeze(-1), loc).reshape(Shape{}, loc);
+  if (a.dim() == 1) return matmul(a.unsqueeze(0), b, loc).squeeze(-2);
+  if (b.dim() == 1) return matmul(a, b.unsqueeze(-1), loc).squeeze(-1);
+  // [..., m, k] · [k, n] with row-major rows: one [(...·m), k] · [k, n] product (a Linear layer
+  // on a batch of sequences) instead of a product per batch entry and, in backward, a stack of
+  // per-entry weight gradients summed afterwards.
+  if (a.dim() > 2 && b.dim() == 2 && a.is_contiguous()) {
+    Shape out_shape = a.shape();
+    out_shape[a.dim() - 1] = b.shape()[1];
+    return matmul(a.reshape({-1, ka}, loc), b, loc).reshape(out_shape, loc);
+  }
+  Tensor out = batched_matmul(a, b, loc);
+  // dA = dC·Bᵀ, dB = Aᵀ·dC (dC is `grad`), each summed over the batch dims it was broadcast along.
+  detail::record(out, "matmul", {a, b}, [](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
+    const Tensor& a = result.inputs[0];
+    const Tensor& b = result.inputs[1];
+    Tensor& da = grads[0];
+    Tensor& db = grads[1];
+    // A 2-D operand that is a transposed view (Wᵀ in a Linear layer) gets its gradient in its
+    // own layout, (Bᵀ·dCᵀ)ᵀ rather than dC·Bᵀ: the transpose's backward then hands W a
+    // contiguous gradient, and summing W's gradients over time steps stays a straight loop.
+    const bool plain = a.dim() == 2 && b.dim() == 2;
+    auto transposed_view = [plain](const Tensor& t) { return plain && column_major(t) && !row_major(t); };
+    if (a.requires_grad()) {
+      if (transposed_view(a))
+        da = batched_matmul(b, grad.transpose(0, 1), Loc::current()).transpose(0, 1);
+      else
+        da = sum_to_shape(batched_matmul(grad, b.transpose(-1, -2), Loc::current()), a.shape());
+    }
+    if (b.requires_grad()) {
+      if (transposed_view(b))
+        db = batched_matmul(grad.transpose(0, 1), a, Loc::current()).transpose(0, 1);
+      else
+        db = sum_to_shape(batched_matmul(a.transpose(-1, -2), grad, Loc::current()), b.shape());
+    }
+  });
+  return out;
+}
+
+// ---- how the product runs -------------------------------------------------------------------
+
+namespace {
 
 // The strides of the last two dims as the kernel sees them. A size-1 dim is never stepped
 // along, so its stride is arbitrary (0 after expand, anything after a transpose); give it the
@@ -102,59 +164,6 @@ void set_matmul_backend(const std::string& name, Loc loc) {
   check(backend.has_value(), "set_matmul_backend", loc,
         [&] { return fmt::format("unknown backend '{}': use glimpse, reference or openblas", name); });
   detail::set_gemm_backend(*backend, loc);
-}
-
-Tensor matmul(const Tensor& a, const Tensor& b, Loc loc) {
-  detail::check_defined({&a, &b}, "matmul", loc);
-  detail::gemm_backend(loc);  // a bad GLIMPSE_GEMM is reported at the caller's line
-  check(a.dim() >= 1 && b.dim() >= 1, "matmul", loc, [&] {
-    return fmt::format("both operands need at least 1 dim, got shapes {} and {}", to_string(a.shape()),
-                       to_string(b.shape()));
-  });
-  // Checked here, on the caller's shapes, before 1-D operands are promoted.
-  const int64_t ka = a.shape()[a.dim() - 1], kb = b.shape()[b.dim() == 1 ? 0 : b.dim() - 2];
-  check(ka == kb, "matmul", loc, [&] {
-    return fmt::format("shapes {} and {} cannot be multiplied: inner sizes {} and {} differ", to_string(a.shape()),
-                       to_string(b.shape()), ka, kb);
-  });
-  // 1-D operands are promoted to matrices and the added dim removed afterwards (torch.matmul).
-  if (a.dim() == 1 && b.dim() == 1) return matmul(a.unsqueeze(0), b.unsqueeze(-1), loc).reshape(Shape{}, loc);
-  if (a.dim() == 1) return matmul(a.unsqueeze(0), b, loc).squeeze(-2);
-  if (b.dim() == 1) return matmul(a, b.unsqueeze(-1), loc).squeeze(-1);
-  // [..., m, k] · [k, n] with row-major rows: one [(...·m), k] · [k, n] product (a Linear layer
-  // on a batch of sequences) instead of a product per batch entry and, in backward, a stack of
-  // per-entry weight gradients summed afterwards.
-  if (a.dim() > 2 && b.dim() == 2 && a.is_contiguous()) {
-    Shape out_shape = a.shape();
-    out_shape[a.dim() - 1] = b.shape()[1];
-    return matmul(a.reshape({-1, ka}, loc), b, loc).reshape(out_shape, loc);
-  }
-  Tensor out = batched_matmul(a, b, loc);
-  // dA = dC·Bᵀ, dB = Aᵀ·dC (dC is `grad`), each summed over the batch dims it was broadcast along.
-  detail::record(out, "matmul", {a, b}, [](const Node& result, const Tensor& grad, std::span<Tensor> grads) {
-    const Tensor& a = result.inputs[0];
-    const Tensor& b = result.inputs[1];
-    Tensor& da = grads[0];
-    Tensor& db = grads[1];
-    // A 2-D operand that is a transposed view (Wᵀ in a Linear layer) gets its gradient in its
-    // own layout, (Bᵀ·dCᵀ)ᵀ rather than dC·Bᵀ: the transpose's backward then hands W a
-    // contiguous gradient, and summing W's gradients over time steps stays a straight loop.
-    const bool plain = a.dim() == 2 && b.dim() == 2;
-    auto transposed_view = [plain](const Tensor& t) { return plain && column_major(t) && !row_major(t); };
-    if (a.requires_grad()) {
-      if (transposed_view(a))
-        da = batched_matmul(b, grad.transpose(0, 1), Loc::current()).transpose(0, 1);
-      else
-        da = sum_to_shape(batched_matmul(grad, b.transpose(-1, -2), Loc::current()), a.shape());
-    }
-    if (b.requires_grad()) {
-      if (transposed_view(b))
-        db = batched_matmul(grad.transpose(0, 1), a, Loc::current()).transpose(0, 1);
-      else
-        db = sum_to_shape(batched_matmul(a.transpose(-1, -2), grad, Loc::current()), b.shape());
-    }
-  });
-  return out;
 }
 
 }  // namespace glimpse

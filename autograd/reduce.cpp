@@ -22,41 +22,10 @@ struct Reduction {
   Shape out;   // the result's shape (kept, or kept without the reduced dims)
 };
 
-Reduction plan_reduction(const Tensor& a, const Shape& dims, bool keepdim, const char* op, Loc loc) {
-  Reduction r;
-  for (int64_t d : dims) {
-    const int i = normalize_dim(d, a.dim(), op, loc);
-    check(!r.reduced[i], op, loc, [&] {
-      return fmt::format("dim {} appears more than once in dims {} (shape {})", d, to_string(dims), to_string(a.shape()));
-    });
-    r.reduced[i] = true;
-  }
-  r.kept = a.shape();
-  for (int i = 0; i < a.dim(); ++i) {
-    if (r.reduced[i]) r.kept[i] = 1;
-    if (!r.reduced[i] || keepdim) r.out.push_back(r.kept[i]);
-  }
-  return r;
-}
-
-// Sums `a` over the dims marked in `r`; the result is laid out as r.out. Each output cell adds
-// its inputs in one fixed order (the input's), in double: adding 4096 × 0.1 one float at a time
-// drifts to 409.6158, in double it is 409.60001 (exact: 409.6000061).
-Tensor sum_kernel(const Tensor& a, const Reduction& r) {
-  std::vector<double> totals(static_cast<size_t>(numel(r.out)), 0.0);
-  const float* x = a.data();
-  // Walk the input; each element adds into the output cell it reduces to (stride 0 along
-  // reduced dims sends them all to one cell).
-  Shape out_strides = contiguous_strides(r.kept);
-  for (int i = 0; i < a.dim(); ++i)
-    if (r.reduced[i]) out_strides[i] = 0;
-  const Shape* strides[3] = {&a.strides(), &out_strides, nullptr};
-  int64_t base[3] = {0, 0, 0};
-  detail::for_each_offset(a.shape(), strides, base, [&](int64_t ia, int64_t io, int64_t) { totals[io] += x[ia]; });
-  Tensor out = detail::empty(r.out);
-  std::copy(totals.begin(), totals.end(), out.data());
-  return out;
-}
+// Which dims a reduction folds and the shapes it keeps (checks the dims).
+Reduction plan_reduction(const Tensor& a, const Shape& dims, bool keepdim, const char* op, Loc loc);
+// Sums `a` over the dims marked in `r`, in double (below, after the ops).
+Tensor sum_kernel(const Tensor& a, const Reduction& r);
 
 }  // namespace
 
@@ -209,5 +178,49 @@ Tensor sum_to_shape(const Tensor& grad, const Shape& shape, Loc loc) {
   }
   return sum(grad, dims, true, loc).reshape(shape, loc);
 }
+
+// ---- how a reduction runs ------------------------------------------------------------------
+
+namespace {
+
+Reduction plan_reduction(const Tensor& a, const Shape& dims, bool keepdim, const char* op, Loc loc) {
+  Reduction r;
+  for (int64_t d : dims) {
+    const int i = normalize_dim(d, a.dim(), op, loc);
+    check(!r.reduced[i], op, loc, [&] {
+      return fmt::format("dim {} appears more than once in dims {} (shape {})", d, to_string(dims),
+                         to_string(a.shape()));
+    });
+    r.reduced[i] = true;
+  }
+  r.kept = a.shape();
+  for (int i = 0; i < a.dim(); ++i) {
+    if (r.reduced[i]) r.kept[i] = 1;
+    if (!r.reduced[i] || keepdim) r.out.push_back(r.kept[i]);
+  }
+  return r;
+}
+
+// Sums `a` over the dims marked in `r`; the result is laid out as r.out. Each output cell adds
+// its inputs in one fixed order (the input's), in double: adding 4096 × 0.1 one float at a time
+// drifts to 409.6158, in double it is 409.60001 (exact: 409.6000061).
+Tensor sum_kernel(const Tensor& a, const Reduction& r) {
+  std::vector<double> totals(static_cast<size_t>(numel(r.out)), 0.0);
+  const float* x = a.data();
+  // Walk the input; each element adds into the output cell it reduces to (stride 0 along
+  // reduced dims sends them all to one cell).
+  Shape out_strides = contiguous_strides(r.kept);
+  for (int i = 0; i < a.dim(); ++i)
+    if (r.reduced[i]) out_strides[i] = 0;
+  const Shape* strides[3] = {&a.strides(), &out_strides, nullptr};
+  int64_t base[3] = {0, 0, 0};
+  detail::for_each_offset(a.shape(), strides, base,
+                          [&](int64_t ia, int64_t io, int64_t) { totals[io] += x[ia]; });
+  Tensor out = detail::empty(r.out);
+  std::copy(totals.begin(), totals.end(), out.data());
+  return out;
+}
+
+}  // namespace
 
 }  // namespace glimpse
