@@ -14,16 +14,6 @@
 
 using namespace glimpse;
 
-namespace {
-
-IndexTensor ids_of(const Tensor& t) {
-  std::vector<int64_t> ids;
-  for (float v : t.to_vector()) ids.push_back(static_cast<int64_t>(v));
-  return IndexTensor(std::move(ids), t.shape());
-}
-
-}  // namespace
-
 TEST(AttentionDecoderBridge, MatchesPyTorchForwardAndBackward) {
   const auto f = test::load_fixture("attention_decoder_bridge");
   Generator gen(1);
@@ -33,7 +23,7 @@ TEST(AttentionDecoderBridge, MatchesPyTorchForwardAndBackward) {
   nn::load_state(decoder, test::fixture_params(f));
   Tensor states = test::leaf(f.at("states")), final = test::leaf(f.at("final"));
   const nn::DecoderMemory memory = decoder.prepare({states, final, f.at("mask")});
-  const nn::DecoderOutput out = decoder.forward(ids_of(f.at("tokens")), memory);
+  const nn::DecoderOutput out = decoder.forward(test::ids_of(f.at("tokens")), memory);
   EXPECT_TRUE(test::all_close(out.logits, f.at("logits")));
   EXPECT_TRUE(test::all_close(out.attention, f.at("attention")));
   test::fixture_loss(f, {{"logits", out.logits}, {"attention", out.attention}}).backward();
@@ -53,7 +43,7 @@ TEST(DecoderForwardOnly, MatchesPyTorchForwardAndBackward) {
   const nn::DecoderMemory memory =
       decoder.prepare({test::leaf(f.at("states")), final, f.at("mask"), /*directions=*/2});
   EXPECT_EQ(memory.final.shape(), (Shape{2, 3}));
-  const nn::DecoderOutput out = decoder.forward(ids_of(f.at("tokens")), memory);
+  const nn::DecoderOutput out = decoder.forward(test::ids_of(f.at("tokens")), memory);
   EXPECT_TRUE(test::all_close(out.logits, f.at("logits")));
   test::fixture_loss(f, {{"logits", out.logits}}).backward();
   EXPECT_TRUE(test::all_close(final.grad(), f.at("grad.final")));  // the backward half gets zeros

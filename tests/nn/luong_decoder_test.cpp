@@ -11,16 +11,6 @@
 
 using namespace glimpse;
 
-namespace {
-
-IndexTensor ids_of(const Tensor& t) {
-  std::vector<int64_t> ids;
-  for (float v : t.to_vector()) ids.push_back(static_cast<int64_t>(v));
-  return IndexTensor(std::move(ids), t.shape());
-}
-
-}  // namespace
-
 TEST(LuongDecoder, MatchesPyTorchForwardAndBackward) {
   const auto f = test::load_fixture("luong_decoder");
   Generator gen(1);
@@ -29,7 +19,7 @@ TEST(LuongDecoder, MatchesPyTorchForwardAndBackward) {
   nn::load_state(decoder, test::fixture_params(f));
   Tensor states = test::leaf(f.at("states")), final = test::leaf(f.at("final"));
   const nn::DecoderMemory memory = decoder.prepare({states, final, f.at("mask")});
-  const nn::DecoderOutput out = decoder.forward(ids_of(f.at("tokens")), memory);
+  const nn::DecoderOutput out = decoder.forward(test::ids_of(f.at("tokens")), memory);
   EXPECT_TRUE(test::all_close(out.logits, f.at("logits")));
   EXPECT_TRUE(test::all_close(out.attention, f.at("attention")));
   test::fixture_loss(f, {{"logits", out.logits}, {"attention", out.attention}}).backward();
