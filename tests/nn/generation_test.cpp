@@ -102,6 +102,7 @@ TEST(Generate, WithoutTheCacheALongPromptIsCroppedToBlockSize) {
 TEST(Generate, BadArgumentsNameTheFunctionAndTheCallersLine) {
   const auto model = spread_model(7);
   Generator gen(1);
+  const std::vector<int64_t> seven = {1, 2, 3, 4, 5, 6, 7};
   struct Case {
     std::function<void()> call;
     int line;
@@ -117,10 +118,8 @@ TEST(Generate, BadArgumentsNameTheFunctionAndTheCallersLine) {
       {[&] { nn::generate(*model, {}, 3, {}, gen); }, __LINE__, "generate: the prompt is empty"},
       {[&] { nn::generate(*model, {1}, -1, {}, gen); }, __LINE__,
        "generate: max_new_tokens must be >= 0, got -1"},
-      {[&] {
-         nn::generate(*model, {1, 2, 3, 4, 5, 6, 7}, 3, {}, gen);
-       },
-       __LINE__, "generate: a prompt of 7 tokens is longer than block_size 6: with the KV cache it must fit"},
+      {[&] { nn::generate(*model, seven, 3, {}, gen); }, __LINE__,
+       "generate: a prompt of 7 tokens is longer than block_size 6: with the KV cache it must fit"},
   };
   for (const Case& c : cases) {
     const std::string msg = test::error_message(c.call);
@@ -129,5 +128,5 @@ TEST(Generate, BadArgumentsNameTheFunctionAndTheCallersLine) {
     EXPECT_NE(msg.find(fmt::format("generation_test.cpp:{}", c.line)), std::string::npos) << msg;
     EXPECT_EQ(msg.find(GLIMPSE_SOURCE_DIR "/nn/"), std::string::npos) << msg;
   }
-  EXPECT_NO_THROW(nn::generate(*model, {1, 2, 3, 4, 5, 6, 7}, 3, {}, gen, /*use_cache=*/false));
+  EXPECT_NO_THROW(nn::generate(*model, seven, 3, {}, gen, /*use_cache=*/false));
 }

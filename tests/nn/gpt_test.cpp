@@ -151,10 +151,9 @@ TEST(GPT, ErrorsNameTheModuleAndTheCallersLine) {
   std::string msg = test::error_message([&] { model(IndexTensor({1, 2, 3, 4, 5, 6, 7}, Shape{1, 7})); });
   EXPECT_NE(msg.find("GPT: a sequence of 7 tokens is longer than block_size 6"), std::string::npos) << msg;
   EXPECT_NE(msg.find(fmt::format("gpt_test.cpp:{}", line)), std::string::npos) << msg;
+  const IndexTensor two({1, 2}, Shape{1, 2}), three({1, 2, 3}, Shape{1, 3});
   line = __LINE__ + 1;
-  msg = test::error_message([&] {
-    model.loss(IndexTensor({1, 2}, Shape{1, 2}), IndexTensor({1, 2, 3}, Shape{1, 3}));
-  });
+  msg = test::error_message([&] { model.loss(two, three); });
   EXPECT_NE(msg.find("GPT::loss: targets [1, 3] must have the shape of idx [1, 2]"), std::string::npos)
       << msg;
   EXPECT_NE(msg.find(fmt::format("gpt_test.cpp:{}", line)), std::string::npos) << msg;
