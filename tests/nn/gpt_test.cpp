@@ -3,10 +3,13 @@
 #include "nn/gpt.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "attention_fixture.hpp"
+#include "nn/checkpoint.hpp"
 #include "nn/optim.hpp"
 #include "nn/state.hpp"
 #include "nn/step_hooks.hpp"
@@ -162,4 +165,16 @@ TEST(GPT, ErrorsNameTheModuleAndTheCallersLine) {
   EXPECT_NE(msg.find("99"), std::string::npos) << msg;
   EXPECT_NE(msg.find(fmt::format("gpt_test.cpp:{}", line)), std::string::npos) << msg;
   EXPECT_EQ(msg.find(GLIMPSE_SOURCE_DIR "/nn/"), std::string::npos) << msg;
+}
+
+TEST(GPT, ACheckpointRestoresTheSameLogits) {
+  Generator gen(8), other(9);
+  nn::GPT model(tiny_config(), gen), restored(tiny_config(), other);
+  const auto path =
+      std::filesystem::temp_directory_path() / fmt::format("glimpse_gpt_{}.safetensors", ::getpid());
+  nn::save(model, path);
+  nn::load(restored, path);
+  std::filesystem::remove(path);
+  const IndexTensor idx({1, 4, 1, 5}, Shape{1, 4});
+  EXPECT_EQ(restored(idx).to_vector(), model(idx).to_vector());
 }
