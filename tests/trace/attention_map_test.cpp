@@ -2,11 +2,13 @@
 // every row is a probability distribution over the source.
 #include "trace/attention_map.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <numeric>
 
 #include "nn/bahdanau_attention.hpp"
+#include "nn/gpt.hpp"
 #include "nn/multi_head_attention.hpp"
 #include "trace/tracer.hpp"
 #include "trace_fixture.hpp"
@@ -94,4 +96,30 @@ TEST(AttentionMap, MultiHeadGivesOneMapPerHeadAndTheAverage) {
       for (int64_t j = 0; j < 4; ++j) EXPECT_EQ(maps[1 + h].weights[i][j], heads[(h * 4 + i) * 4 + j]);
   }
   for (const auto& map : maps) expect_rows_sum_to_one(map);
+}
+
+TEST(AttentionMap, AGPTGivesEveryLayersAndHeadsCausalMap) {
+  Generator gen(6);
+  nn::GPTConfig config;
+  config.vocab_size = 5;
+  config.block_size = 4;
+  config.n_layer = 2;
+  config.n_head = 2;
+  config.n_embd = 8;
+  nn::GPT model(config, gen);
+  trace::Tracer tracer(model);
+  tracer.begin_sequence({"a", "b", "c", "d"});
+  model(IndexTensor({0, 1, 2, 3}, Shape{1, 4}));
+  const auto maps = trace::attention_maps(tracer.recording().sequences.at(0));
+  std::vector<std::string> which;
+  for (const auto& map : maps) {
+    which.push_back(fmt::format("{} {}", map.module, map.head));
+    EXPECT_EQ(map.rows, (std::vector<std::string>{"a", "b", "c", "d"}));
+    for (int64_t i = 0; i < 4; ++i)
+      for (int64_t j = i + 1; j < 4; ++j)
+        EXPECT_EQ(map.weights[i][j], 0.0f) << "causal: " << i << " sees " << j;
+    expect_rows_sum_to_one(map);
+  }
+  EXPECT_EQ(which, (std::vector<std::string>{"h.0.attn -1", "h.0.attn 0", "h.0.attn 1", "h.1.attn -1",
+                                             "h.1.attn 0", "h.1.attn 1"}));
 }
