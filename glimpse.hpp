@@ -37,6 +37,8 @@
 #include "nn/seq2seq.hpp"
 #include "nn/state.hpp"
 #include "nn/tasks.hpp"
+#include "nn/transformer.hpp"
+#include "nn/transformer_decoder_layer.hpp"
 #include "nn/transformer_encoder_layer.hpp"
 #include "nn/vocab.hpp"
 #include "trace/trace.hpp"
