@@ -40,5 +40,6 @@
 #include "nn/transformer.hpp"
 #include "nn/transformer_decoder_layer.hpp"
 #include "nn/transformer_encoder_layer.hpp"
+#include "nn/transformer_seq2seq_decoder.hpp"
 #include "nn/vocab.hpp"
 #include "trace/trace.hpp"
