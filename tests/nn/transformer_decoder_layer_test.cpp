@@ -76,6 +76,22 @@ TEST(TransformerDecoderLayer, Gradcheck) {
     }
 }
 
+TEST(TransformerDecoderLayer, GradcheckOfEveryParameter) {
+  // The parameters themselves are gradcheck's inputs: it perturbs them in place, the layer reads them.
+  Generator gen(10);
+  for (bool norm_first : {false, true}) {
+    SCOPED_TRACE(norm_first ? "pre-norm" : "post-norm");
+    nn::TransformerDecoderLayer layer(4, 2, 6, 0.0f, "gelu", 1e-5f, norm_first, gen);
+    const Tensor tgt = randn({2, 2, 4}, gen), memory = randn({2, 3, 4}, gen);
+    const Tensor memory_padding = nn::padding_mask({3, 2}, 3);
+    EXPECT_TRUE(test::gradcheck(
+        [&](const std::vector<Tensor>&) {
+          return layer(tgt, memory, nn::causal_mask(2), Tensor(), Tensor(), memory_padding).output;
+        },
+        layer.parameters()));
+  }
+}
+
 TEST(TransformerDecoderLayer, GradcheckThroughTheAttentionWeights) {
   Generator gen(6);
   nn::TransformerDecoderLayer layer(4, 2, 6, 0.0f, "relu", 1e-5f, false, gen);
