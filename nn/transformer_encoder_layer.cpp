@@ -3,13 +3,15 @@
 
 #include <fmt/format.h>
 
+#include "nn/state.hpp"
+
 namespace glimpse::nn {
 
 TransformerEncoderLayer::TransformerEncoderLayer(int64_t d_model, int64_t nhead, int64_t dim_feedforward,
                                                  float dropout, const std::string& activation,
                                                  float layer_norm_eps, bool norm_first, Generator& gen,
                                                  Loc caller)
-    : activation_(activation), norm_first_(norm_first) {
+    : activation_(activation), norm_first_(norm_first), gen_(&gen) {
   const CallerScope scope(caller);
   glimpse::detail::check(dim_feedforward > 0, "TransformerEncoderLayer", caller, [&] {
     return fmt::format("dim_feedforward must be positive, got {}", dim_feedforward);
@@ -58,6 +60,16 @@ TransformerEncoderLayerOutput TransformerEncoderLayer::forward(const Tensor& src
   const Tensor weights = mean(attn.weights, Shape{1}, false);  // attn.weights is per head: [B, H, T, T]
   emit_step({{"output", x}, {"weights", weights}});
   return {x, weights, attn.weights};
+}
+
+std::shared_ptr<TransformerEncoderLayer> TransformerEncoderLayer::clone(Loc caller) const {
+  const CallerScope scope(caller);
+  auto copy = std::make_shared<TransformerEncoderLayer>(self_attn_->embed_dim(), self_attn_->num_heads(),
+                                                        linear1_->out_features(), dropout_->p(), activation_,
+                                                        norm1_->eps(), norm_first_, *gen_, caller);
+  load_state(*copy, state_dict(*this), true, caller);
+  copy->train(is_training());
+  return copy;
 }
 
 }  // namespace glimpse::nn

@@ -55,6 +55,10 @@ class TransformerEncoderLayer : public Module {
     return forward(src, src_mask, src_key_padding_mask, caller);
   }
 
+  // A new layer of the same configuration with a copy of this one's parameter values (what
+  // PyTorch's TransformerEncoder gets from copy.deepcopy of the layer it is given).
+  std::shared_ptr<TransformerEncoderLayer> clone(Loc caller = Loc::current()) const;
+
   std::string kind() const override { return "TransformerEncoderLayer"; }
 
   bool norm_first() const { return norm_first_; }
@@ -71,6 +75,7 @@ class TransformerEncoderLayer : public Module {
 
   std::string activation_;
   bool norm_first_;
+  Generator* gen_;  // not owned; for clone()
   std::shared_ptr<MultiheadAttention> self_attn_;
   std::shared_ptr<Linear> linear1_;
   std::shared_ptr<Dropout> dropout_;
