@@ -45,5 +45,6 @@
 #include "nn/transformer_decoder_layer.hpp"
 #include "nn/transformer_encoder_layer.hpp"
 #include "nn/transformer_seq2seq_decoder.hpp"
+#include "nn/transformer_seq2seq_encoder.hpp"
 #include "nn/vocab.hpp"
 #include "trace/trace.hpp"

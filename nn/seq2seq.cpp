@@ -305,7 +305,8 @@ DecoderStep AttentionDecoder::step(const Tensor& embedded, const DecoderState& s
 
 // ---- Seq2seq -------------------------------------------------------------------------------
 
-Seq2seq::Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder, Loc caller) {
+Seq2seq::Seq2seq(std::shared_ptr<Seq2seqEncoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder,
+                 Loc caller) {
   const CallerScope scope(caller);
   check(encoder && decoder, "Seq2seq", caller, [] { return std::string("needs an encoder and a decoder"); });
   check(encoder->output_size() == decoder->encoder_size(), "Seq2seq", caller, [&] {

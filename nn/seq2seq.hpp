@@ -48,10 +48,22 @@ struct EncoderOutput {
   int64_t directions = 1;  // 2 for a bidirectional encoder: final = [h→_S; h←_1]
 };
 
+// What a decoder needs of an encoder: source ids in, EncoderOutput out, and the size E of its
+// states. Encoder (below: a GRU or LSTM) is one; TransformerSeq2seqEncoder
+// (nn/transformer_seq2seq_encoder.hpp) is another.
+class Seq2seqEncoder : public Module {
+ public:
+  // source [B, S] ids; source_mask [B, S] with 1 = real token (optional: no padding).
+  virtual EncoderOutput forward(const IndexTensor& source, const Tensor& source_mask = Tensor(),
+                                Loc caller = Loc::current()) const = 0;
+  // E: the size of each state and of the final state.
+  virtual int64_t output_size() const = 0;
+};
+
 // The recurrence an Encoder runs over the source.
 enum class EncoderCell { GRU, LSTM };
 
-class Encoder : public Module {
+class Encoder : public Seq2seqEncoder {
  public:
   // Children "embedding" (<pad> = id 0 stays a zero vector) and "gru".
   Encoder(int64_t vocab_size, int64_t embedding_dim, int64_t hidden_size, bool bidirectional = false,
@@ -63,11 +75,11 @@ class Encoder : public Module {
 
   // source [B, S] ids; source_mask [B, S] with 1 = real token (optional: no padding).
   EncoderOutput forward(const IndexTensor& source, const Tensor& source_mask = Tensor(),
-                        Loc caller = Loc::current()) const;
+                        Loc caller = Loc::current()) const override;
 
   std::string kind() const override { return "Encoder"; }
   // E: the size of each state and of the final state (2·hidden_size when bidirectional).
-  int64_t output_size() const { return output_size_; }
+  int64_t output_size() const override { return output_size_; }
   bool bidirectional() const { return lstm_ ? lstm_->bidirectional() : gru_->bidirectional(); }
   EncoderCell cell() const { return lstm_ ? EncoderCell::LSTM : EncoderCell::GRU; }
 
@@ -246,7 +258,7 @@ class AttentionDecoder : public Seq2seqDecoder {
 // ("decoder.attention.W.weight").
 class Seq2seq : public Module {
  public:
-  Seq2seq(std::shared_ptr<Encoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder,
+  Seq2seq(std::shared_ptr<Seq2seqEncoder> encoder, std::shared_ptr<Seq2seqDecoder> decoder,
           Loc caller = Loc::current());
 
   // Encodes `source` and prepares the decoder's memory.
@@ -260,11 +272,11 @@ class Seq2seq : public Module {
               Loc caller = Loc::current()) const;
 
   std::string kind() const override { return "Seq2seq"; }
-  const Encoder& encoder() const { return *encoder_; }
+  const Seq2seqEncoder& encoder() const { return *encoder_; }
   const Seq2seqDecoder& decoder() const { return *decoder_; }
 
  private:
-  std::shared_ptr<Encoder> encoder_;
+  std::shared_ptr<Seq2seqEncoder> encoder_;
   std::shared_ptr<Seq2seqDecoder> decoder_;
 };
 
