@@ -60,11 +60,4 @@ inline ::testing::AssertionResult close_or_as_close_as_pytorch(const Tensor& act
   return ::testing::AssertionSuccess() << beyond_1e5 << " element(s) beyond 1e-5, each within twice PyTorch's float32 error";
 }
 
-// Token ids stored in a fixture as floats (the "tokens" entry), as an IndexTensor.
-inline IndexTensor ids_of(const Tensor& t) {
-  std::vector<int64_t> ids;
-  for (float v : t.to_vector()) ids.push_back(static_cast<int64_t>(v));
-  return IndexTensor(std::move(ids), t.shape());
-}
-
 }  // namespace glimpse::test

@@ -10,6 +10,7 @@
 #include "nn/seq2seq.hpp"
 #include "nn/state.hpp"
 #include "nn/vocab.hpp"
+#include "nn_test_util.hpp"
 #include "support/error_message.hpp"
 
 using namespace glimpse;
@@ -23,7 +24,7 @@ TEST(AttentionDecoderBridge, MatchesPyTorchForwardAndBackward) {
   nn::load_state(decoder, test::fixture_params(f));
   Tensor states = test::leaf(f.at("states")), final = test::leaf(f.at("final"));
   const nn::DecoderMemory memory = decoder.prepare({states, final, f.at("mask")});
-  const nn::DecoderOutput out = decoder.forward(test::ids_of(f.at("tokens")), memory);
+  const nn::DecoderOutput out = decoder.forward(test::to_index(f.at("tokens")), memory);
   EXPECT_TRUE(test::all_close(out.logits, f.at("logits")));
   EXPECT_TRUE(test::all_close(out.attention, f.at("attention")));
   test::fixture_loss(f, {{"logits", out.logits}, {"attention", out.attention}}).backward();
@@ -43,7 +44,7 @@ TEST(DecoderForwardOnly, MatchesPyTorchForwardAndBackward) {
   const nn::DecoderMemory memory =
       decoder.prepare({test::leaf(f.at("states")), final, f.at("mask"), /*directions=*/2});
   EXPECT_EQ(memory.final.shape(), (Shape{2, 3}));
-  const nn::DecoderOutput out = decoder.forward(test::ids_of(f.at("tokens")), memory);
+  const nn::DecoderOutput out = decoder.forward(test::to_index(f.at("tokens")), memory);
   EXPECT_TRUE(test::all_close(out.logits, f.at("logits")));
   test::fixture_loss(f, {{"logits", out.logits}}).backward();
   EXPECT_TRUE(test::all_close(final.grad(), f.at("grad.final")));  // the backward half gets zeros

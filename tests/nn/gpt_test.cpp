@@ -14,6 +14,7 @@
 #include "nn/optim.hpp"
 #include "nn/state.hpp"
 #include "nn/step_hooks.hpp"
+#include "nn_test_util.hpp"
 #include "support/error_message.hpp"
 
 using namespace glimpse;
@@ -28,12 +29,6 @@ nn::GPTConfig tiny_config() {
   c.n_head = 2;
   c.n_embd = 8;
   return c;
-}
-
-IndexTensor ids_of(const Tensor& t) {
-  std::vector<int64_t> ids;
-  for (float v : t.to_vector()) ids.push_back(static_cast<int64_t>(v));
-  return IndexTensor(ids, t.shape());
 }
 
 }  // namespace
@@ -58,7 +53,7 @@ TEST(GPT, LogitsLossAndEveryGradientMatchPyTorch) {
   Generator gen(1);
   nn::GPT model(tiny_config(), gen);
   nn::load_state(model, test::fixture_params(f));
-  const IndexTensor idx = ids_of(f.at("idx")), targets = ids_of(f.at("targets"));
+  const IndexTensor idx = test::to_index(f.at("idx")), targets = test::to_index(f.at("targets"));
   EXPECT_TRUE(test::all_close(model(idx), f.at("logits")));
   const Tensor loss = model.loss(idx, targets);
   EXPECT_TRUE(test::all_close(loss.reshape({1}), f.at("loss")));

@@ -8,6 +8,7 @@
 #include "attention_fixture.hpp"
 #include "nn/decoding.hpp"
 #include "nn/state.hpp"
+#include "nn_test_util.hpp"
 
 using namespace glimpse;
 
@@ -19,7 +20,7 @@ TEST(LuongDecoder, MatchesPyTorchForwardAndBackward) {
   nn::load_state(decoder, test::fixture_params(f));
   Tensor states = test::leaf(f.at("states")), final = test::leaf(f.at("final"));
   const nn::DecoderMemory memory = decoder.prepare({states, final, f.at("mask")});
-  const nn::DecoderOutput out = decoder.forward(test::ids_of(f.at("tokens")), memory);
+  const nn::DecoderOutput out = decoder.forward(test::to_index(f.at("tokens")), memory);
   EXPECT_TRUE(test::all_close(out.logits, f.at("logits")));
   EXPECT_TRUE(test::all_close(out.attention, f.at("attention")));
   test::fixture_loss(f, {{"logits", out.logits}, {"attention", out.attention}}).backward();
