@@ -59,4 +59,22 @@ inline std::vector<std::string> parameter_names(const nn::Module& module) {
   return out;
 }
 
+// Trains `model` for `steps` Adam steps on the batcher's batches; returns the first and last losses.
+struct LossEnds {
+  float first = 0, last = 0;
+};
+inline LossEnds train_seq2seq(nn::Seq2seq& model, nn::Batcher& batcher, int steps, float lr) {
+  nn::Adam adam(model.parameters(), nn::AdamOptions{.lr = lr});
+  LossEnds ends;
+  for (int step = 0; step < steps; ++step) {
+    const nn::Batch batch = batcher.next();
+    adam.zero_grad();
+    Tensor loss = model.loss(batch);
+    loss.backward();
+    adam.step();
+    (step == 0 ? ends.first : ends.last) = loss.item();
+  }
+  return ends;
+}
+
 }  // namespace glimpse::test

@@ -76,17 +76,8 @@ TEST(TransformerSeq2seqDecoder, LearnsToCopy) {
   auto decoder =
       std::make_shared<TransformerSeq2seqDecoder>(vocab.size(), 16, 2, 1, 32, 0.0f, "relu", false, init);
   Seq2seq model(encoder, decoder);
-  Adam adam(model.parameters(), AdamOptions{.lr = 0.01f});
-  float first = 0, last = 0;
-  for (int step = 0; step < 300; ++step) {
-    const Batch batch = batcher.next();
-    adam.zero_grad();
-    Tensor loss = model.loss(batch);
-    loss.backward();
-    adam.step();
-    (step == 0 ? first : last) = loss.item();
-  }
-  EXPECT_LT(last, 0.1f * first) << "first " << first << ", last " << last;
+  const test::LossEnds loss = test::train_seq2seq(model, batcher, 300, 0.01f);
+  EXPECT_LT(loss.last, 0.1f * loss.first) << "first " << loss.first << ", last " << loss.last;
   // Greedy decoding, through the interface's steps, copies held-out sequences.
   model.eval();
   const std::vector<Example> held_out = generate(task, 100, data_gen);
