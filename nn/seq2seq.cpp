@@ -159,6 +159,9 @@ DecoderOutput Seq2seqDecoder::forward(const IndexTensor& decoder_input, const De
     return fmt::format("teacher_forcing_ratio {} needs a Generator to decide each step", teacher_forcing_ratio);
   });
 
+  if (always_forced)
+    if (std::optional<DecoderOutput> at_once = forward_teacher_forced(decoder_input, memory)) return *at_once;
+
   const int64_t T = decoder_input.shape[1];
   // Fully teacher-forced: every input is known up front, so embed them all in one op.
   const Tensor all_embedded = always_forced ? embed(decoder_input) : Tensor();  // [B, T, emb]

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "autograd/random.hpp"
@@ -167,11 +168,19 @@ class Seq2seqDecoder : public Module {
   // `teacher_forcing_ratio`, else the model's own previous prediction (argmax), decided once per
   // step for the whole batch by `gen`. Ratio 1 (the default) never needs `gen`; a ratio below 1
   // without a generator is an error.
+  // A decoder that can read the whole target in one pass (the Transformer's, under a causal mask)
+  // does so when every step is teacher-forced; the recurrent ones step.
   DecoderOutput forward(const IndexTensor& decoder_input, const DecoderMemory& memory,
                         float teacher_forcing_ratio = 1.0f, Generator* gen = nullptr,
                         Loc caller = Loc::current()) const;
 
  protected:
+  // The teacher-forced pass in one go, equal to T steps; nullopt (the default): step one by one.
+  virtual std::optional<DecoderOutput> forward_teacher_forced(const IndexTensor& decoder_input,
+                                                              const DecoderMemory& memory) const {
+    (void)decoder_input, (void)memory;
+    return std::nullopt;
+  }
   Seq2seqDecoder(int64_t vocab_size, int64_t hidden_size, int64_t encoder_size,
                  FinalState final_state = FinalState::BothDirections)
       : vocab_size_(vocab_size),

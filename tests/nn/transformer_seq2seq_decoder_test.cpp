@@ -34,11 +34,24 @@ TEST(TransformerSeq2seqDecoder, StepByStepEqualsOneTeacherForcedPass) {
   const DecoderMemory memory = model.encode(IndexTensor({3, 4, 5, 6, 7, 8, 3, 0}, {2, 4}),
                                             from_vector({1, 1, 1, 1, 1, 1, 1, 0}, {2, 4}));
   const IndexTensor input({1, 3, 4, 5, 1, 6, 6, 2}, {2, 4});
-  const DecoderOutput steps = decoder.forward(input, memory);  // the interface's loop, one step at a time
-  const Tensor all = decoder.forward_all(decoder.embed(input), memory);
-  EXPECT_TRUE(test::all_close(steps.logits, all));
-  EXPECT_EQ(steps.attention.shape(), (Shape{2, 4, 4}));
-  for (int64_t t = 0; t < 4; ++t) EXPECT_EQ(steps.attention.at({1, t, 3}), 0.0f);  // the padding
+  // Teacher forcing through the interface reads the target at once (forward_all's pass) ...
+  const DecoderOutput at_once = decoder.forward(input, memory);
+  EXPECT_TRUE(test::all_close(at_once.logits, decoder.forward_all(decoder.embed(input), memory)));
+  EXPECT_EQ(at_once.attention.shape(), (Shape{2, 4, 4}));
+  for (int64_t t = 0; t < 4; ++t) EXPECT_EQ(at_once.attention.at({1, t, 3}), 0.0f);  // the padding
+  // ... and gives what decoding gets one step at a time, logits and attention.
+  DecoderState state = decoder.initial_state(memory);
+  for (int64_t t = 0; t < 4; ++t) {
+    const DecoderStep s =
+        decoder.step(decoder.embed(IndexTensor({input[t], input[4 + t]}, {2})), state, memory);
+    EXPECT_TRUE(test::all_close(s.logits, at_once.logits.select(1, t))) << t;
+    EXPECT_TRUE(test::all_close(s.attention, at_once.attention.select(1, t))) << t;
+    state = s.state;
+  }
+  // A free-running forward steps too, and its first step (<sos>, as the truth's) agrees.
+  Generator coin(4);
+  const DecoderOutput free_running = decoder.forward(input, memory, 0.0f, &coin);
+  EXPECT_TRUE(test::all_close(free_running.logits.select(1, 0), at_once.logits.select(1, 0)));
 }
 
 TEST(TransformerSeq2seqDecoder, NamesAreTorchsUnderTheDecoder) {
@@ -76,7 +89,7 @@ TEST(TransformerSeq2seqDecoder, LearnsToCopy) {
   auto decoder =
       std::make_shared<TransformerSeq2seqDecoder>(vocab.size(), 16, 2, 1, 32, 0.0f, "relu", false, init);
   Seq2seq model(encoder, decoder);
-  const test::LossEnds loss = test::train_seq2seq(model, batcher, 300, 0.01f);
+  const test::LossEnds loss = test::train_seq2seq(model, batcher, 400, 0.01f);
   EXPECT_LT(loss.last, 0.1f * loss.first) << "first " << loss.first << ", last " << loss.last;
   // Greedy decoding, through the interface's steps, copies held-out sequences.
   model.eval();

@@ -44,7 +44,7 @@ TEST(TransformerSeq2seqEncoder, AnAllTransformerSeq2seqLearnsToReverse) {
       std::make_shared<TransformerSeq2seqDecoder>(vocab.size(), 16, 2, 1, 32, 0.0f, "relu", false, init);
   Seq2seq model(encoder, decoder);
   EXPECT_EQ(&model.encoder(), encoder.get());
-  const test::LossEnds loss = test::train_seq2seq(model, batcher, 300, 0.01f);
+  const test::LossEnds loss = test::train_seq2seq(model, batcher, 400, 0.01f);
   EXPECT_LT(loss.last, 0.1f * loss.first) << "first " << loss.first << ", last " << loss.last;
   model.eval();
   const std::vector<Example> held_out = generate(task, 100, data_gen);

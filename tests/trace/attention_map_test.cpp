@@ -5,11 +5,15 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
 #include <numeric>
 
 #include "nn/bahdanau_attention.hpp"
 #include "nn/gpt.hpp"
 #include "nn/multi_head_attention.hpp"
+#include "nn/transformer_seq2seq_decoder.hpp"
+#include "nn/transformer_seq2seq_encoder.hpp"
 #include "trace/tracer.hpp"
 #include "trace_fixture.hpp"
 
@@ -122,4 +126,43 @@ TEST(AttentionMap, AGPTGivesEveryLayersAndHeadsCausalMap) {
   }
   EXPECT_EQ(which, (std::vector<std::string>{"h.0.attn -1", "h.0.attn 0", "h.0.attn 1", "h.1.attn -1",
                                              "h.1.attn 0", "h.1.attn 1"}));
+}
+
+// Issue 11: a traced teacher-forced pass of an encoder-decoder Transformer records, for every
+// layer and head, the encoder's self-attention, the decoder's masked self-attention and its
+// cross-attention over the source.
+TEST(AttentionMap, AnEncoderDecoderTransformerGivesEveryLayersAndHeadsSelfAndCrossMaps) {
+  Generator gen(7);
+  auto encoder = std::make_shared<nn::TransformerSeq2seqEncoder>(6, 8, 2, 2, 16, 0.0f, "relu", false, gen);
+  auto decoder = std::make_shared<nn::TransformerSeq2seqDecoder>(6, 8, 2, 2, 16, 0.0f, "relu", false, gen);
+  nn::Seq2seq model(encoder, decoder);
+  model.eval();
+  trace::Tracer tracer(model);
+  const std::vector<std::string> source = {"a", "b", "c"}, target = {"<sos>", "c", "b", "a"};
+  tracer.begin_sequence(source, target);
+  const nn::DecoderOutput out = model.decoder().forward(IndexTensor({1, 5, 4, 3}, {1, 4}),
+                                                        model.encode(IndexTensor({3, 4, 5}, {1, 3})));
+  const auto maps = trace::attention_maps(tracer.recording().sequences.at(0));
+  std::map<std::string, const trace::AttentionMap*> by_name;
+  for (const auto& map : maps) by_name[fmt::format("{} {}", map.module, map.head)] = &map;
+  for (int64_t l = 0; l < 2; ++l)
+    for (int64_t h = -1; h < 2; ++h) {
+      const auto* enc = by_name[fmt::format("encoder.encoder.layers.{}.self_attn {}", l, h)];
+      const auto* self = by_name[fmt::format("decoder.decoder.layers.{}.self_attn {}", l, h)];
+      const auto* cross = by_name[fmt::format("decoder.decoder.layers.{}.multihead_attn {}", l, h)];
+      ASSERT_TRUE(enc && self && cross) << "layer " << l << " head " << h << ": " << maps.size() << " maps";
+      EXPECT_EQ(enc->row_count(), 3);
+      EXPECT_EQ(enc->column_count(), 3);
+      EXPECT_EQ(self->rows, target);
+      EXPECT_EQ(cross->rows, target);
+      EXPECT_EQ(cross->columns, source);
+      for (int64_t i = 0; i < 4; ++i)
+        for (int64_t j = i + 1; j < 4; ++j)
+          EXPECT_EQ(self->weights[i][j], 0.0f) << "causal: " << i << " sees " << j;
+      for (const auto* map : {enc, self, cross}) expect_rows_sum_to_one(*map);
+    }
+  // The last layer's averaged cross-attention is what the decoder reports as its attention.
+  const auto* last = by_name["decoder.decoder.layers.1.multihead_attn -1"];
+  for (int64_t k = 0; k < 4; ++k)
+    for (int64_t j = 0; j < 3; ++j) EXPECT_EQ(last->weights[k][j], out.attention.at({0, k, j}));
 }
