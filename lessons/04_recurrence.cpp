@@ -127,12 +127,6 @@ struct Readers : nn::Module {
   std::string kind() const override { return "Readers"; }
 };
 
-int64_t parameter_count(const nn::Module& m) {
-  int64_t n = 0;
-  for (const Tensor& p : m.parameters()) n += p.numel();
-  return n;
-}
-
 // ---- measuring -----------------------------------------------------------------------------
 template <class Model>
 float accuracy(const Model& model, const MemoryTask::Batch& batch) {
@@ -241,14 +235,17 @@ int main(int argc, char** argv) {
     {
       Generator gen(flags.seed);
       const Readers sizes(task.letters, embedding, hidden, task.letters, with_lstm, gen);
-      fmt::print("2. Models that differ only in their cell: Embedding({}) → cell with {} hidden units → Linear → {} "
-                 "classes.\n"
-                 "   RNN  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                           {:>5} parameters\n"
-                 "   GRU  gates r, z; candidate n; h' = (1 - z)·n + z·h: z ≈ 1 keeps h     {:>5} parameters\n",
-                 embedding, hidden, task.letters, parameter_count(*sizes.rnn), parameter_count(*sizes.gru));
+      fmt::print(
+          "2. Models that differ only in their cell: Embedding({}) → cell with {} hidden units → Linear → {} "
+          "classes.\n"
+          "   RNN  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)                           {:>5} parameters\n"
+          "   GRU  gates r, z; candidate n; h' = (1 - z)·n + z·h: z ≈ 1 keeps h     {:>5} parameters\n",
+          embedding, hidden, task.letters, lessons::parameter_count(*sizes.rnn),
+          lessons::parameter_count(*sizes.gru));
       if (sizes.lstm)
-        fmt::print("   LSTM gates i, f, g, o; c' = f·c + i·g, h' = o·tanh(c'): f ≈ 1 keeps c {:>5} parameters\n",
-                   parameter_count(*sizes.lstm));
+        fmt::print(
+            "   LSTM gates i, f, g, o; c' = f·c + i·g, h' = o·tanh(c'): f ≈ 1 keeps c {:>5} parameters\n",
+            lessons::parameter_count(*sizes.lstm));
       fmt::print("\n");
     }
 

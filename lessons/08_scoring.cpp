@@ -125,12 +125,6 @@ struct FourScorers : nn::Module {
   std::string kind() const override { return "FourScorers"; }
 };
 
-int64_t parameter_count(const nn::Module& m) {
-  int64_t n = 0;
-  for (const Tensor& p : m.parameters()) n += p.numel();
-  return n;
-}
-
 // ---- measuring ------------------------------------------------------------------------------
 struct Result {
   std::string name;
@@ -244,7 +238,7 @@ int main(int argc, char** argv) {
     const auto train = [&](const Retriever& model) {
       Result r;
       r.name = model.name;
-      r.parameters = parameter_count(model);
+      r.parameters = lessons::parameter_count(model);
       Generator data(flags.seed + 2);  // the same batches for every scoring function
       nn::Adam adam(model.parameters(), {.lr = lr});
       if (!flags.quiet) fmt::print(stderr, "Training {} ({} steps of {} queries):\n", model.name, flags.steps, batch);

@@ -66,6 +66,13 @@ class Progress {
   double last_print_ = -1.0;
 };
 
+// Trainable numbers in a model: what "the same budget" compares.
+inline int64_t parameter_count(const nn::Module& model) {
+  int64_t n = 0;
+  for (const Tensor& p : model.parameters()) n += p.numel();
+  return n;
+}
+
 // The lesson's last words: what it found is printed by the lesson; this lists the files to open.
 inline void print_files_to_open(const std::vector<std::pair<std::string, std::string>>& files) {
   fmt::print("\nOpen these files:\n");

@@ -65,24 +65,33 @@ struct Seq2seqModel {
   nn::Batcher batcher;  // `next()` gives one training step's batch
 };
 
-// Builds the training data of `f.task` and an encoder-decoder, with Bahdanau attention or without.
-// The same seed gives the same data and the same initial weights for both kinds, so only the
-// decoder differs.
-inline Seq2seqModel make_seq2seq(bool attention, const Seq2seqFlags& f, const CommonFlags& common) {
+// The training data of `f.task`, its vocabularies, and a model built on them by `make_model`
+// from the initial-weight generator. The same seed gives the same data and the same generator to
+// every model, so two models of one lesson differ only in what `make_model` builds.
+template <class MakeModel>
+Seq2seqModel make_seq2seq_with(const Seq2seqFlags& f, const CommonFlags& common, MakeModel&& make_model) {
   const auto task = nn::make_task(f.task, f.min_length, f.max_length);
   nn::Vocab source_vocab(task->source_tokens()), target_vocab(task->target_tokens());
   Generator data_gen(common.seed);
   nn::Batcher batcher(nn::generate(*task, std::max<int64_t>(common.steps * f.batch / 4, 1000), data_gen),
                       source_vocab, target_vocab, f.batch, common.seed);
   Generator init(common.seed + 1);
-  auto encoder = std::make_shared<nn::Encoder>(source_vocab.size(), f.embedding, f.hidden, false, init);
-  std::shared_ptr<nn::Seq2seqDecoder> decoder;
-  if (attention)
-    decoder = std::make_shared<nn::AttentionDecoder>(target_vocab.size(), f.embedding, f.hidden, 0, init);
-  else
-    decoder = std::make_shared<nn::Decoder>(target_vocab.size(), f.embedding, f.hidden, init);
-  return {std::make_shared<nn::Seq2seq>(encoder, decoder), std::move(source_vocab), std::move(target_vocab),
-          std::move(batcher)};
+  std::shared_ptr<nn::Seq2seq> model = make_model(source_vocab.size(), target_vocab.size(), init);
+  return {std::move(model), std::move(source_vocab), std::move(target_vocab), std::move(batcher)};
+}
+
+// A GRU encoder-decoder of lessons 05–07, with Bahdanau attention or without; with the same seed
+// both start from the same encoder, so only the decoder differs.
+inline Seq2seqModel make_seq2seq(bool attention, const Seq2seqFlags& f, const CommonFlags& common) {
+  return make_seq2seq_with(f, common, [&](int64_t source_size, int64_t target_size, Generator& init) {
+    auto encoder = std::make_shared<nn::Encoder>(source_size, f.embedding, f.hidden, false, init);
+    std::shared_ptr<nn::Seq2seqDecoder> decoder;
+    if (attention)
+      decoder = std::make_shared<nn::AttentionDecoder>(target_size, f.embedding, f.hidden, 0, init);
+    else
+      decoder = std::make_shared<nn::Decoder>(target_size, f.embedding, f.hidden, init);
+    return std::make_shared<nn::Seq2seq>(encoder, decoder);
+  });
 }
 
 struct LengthAccuracy {
