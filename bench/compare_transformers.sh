@@ -85,6 +85,13 @@ if [[ -x $matmul ]]; then
 fi
 
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'), before: $(load)"
+# Which matmul each side runs: libtorch multiplies through OpenBLAS, whose kernel follows the CPU
+# it recognises (OPENBLAS_CORETYPE overrides it); Glimpse's gemm backend is bench-matmul's first line.
+if [[ -x $libtorch_gpt ]]; then
+  core=$(OPENBLAS_VERBOSE=2 "$libtorch_gpt" 1 2 1 1 2 2 1 1 2>&1 | grep -oE 'Core: .*' || echo "Core: unknown")
+  echo "libtorch's OpenBLAS kernel: ${core#Core: }${OPENBLAS_CORETYPE:+ (OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)}"
+fi
+if [[ -x $matmul ]]; then echo "Glimpse's $("$matmul" 32 | grep -oE 'glimpse gemm backend: .*')"; fi
 echo
 rows=() bound_rows=() mems=()
 # measure MODEL GLIMPSE LIBTORCH GFLOP_FUNCTION CONFIG: three alternating rounds, each side's best.
