@@ -91,7 +91,9 @@ if [[ -x $libtorch_gpt ]]; then
   core=$(OPENBLAS_VERBOSE=2 "$libtorch_gpt" 1 2 1 1 2 2 1 1 2>&1 | grep -oE 'Core: .*' || echo "Core: unknown")
   echo "libtorch's OpenBLAS kernel: ${core#Core: }${OPENBLAS_CORETYPE:+ (OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)}"
 fi
-if [[ -x $matmul ]]; then echo "Glimpse's $("$matmul" 32 | grep -oE 'glimpse gemm backend: .*')"; fi
+if [[ -x $matmul ]]; then
+  echo "Glimpse's gemm backend: $("$matmul" 32 | grep -oE 'glimpse gemm backend: .*' | sed 's/.*: //')"
+fi
 echo
 rows=() bound_rows=() mems=()
 # measure MODEL GLIMPSE LIBTORCH GFLOP_FUNCTION CONFIG: three alternating rounds, each side's best.
