@@ -1,0 +1,87 @@
+// bench-gpt B T LAYERS HEADS EMBD V STEPS [THREADS]: one training step of nn::GPT, the decoder-only
+// language model of lesson 13 (nanoGPT's shape), timed after 3 warm-up steps.
+// bench/gpt_libtorch.cpp is the same model and step in libtorch; both print
+// "... X.XXX ms/step loss=... peak_rss=...MB cpu=X.XXXms/step", so bench/compare_transformers.sh
+// can read them side by side.
+//
+// The model: GPTConfig{vocab_size V, block_size T, n_layer LAYERS, n_head HEADS, n_embd EMBD,
+// dropout 0}: wte + wpe, LAYERS pre-norm blocks (ln_1, causal self-attention c_attn/c_proj, ln_2,
+// MLP c_fc, exact gelu, c_proj; every Linear with a bias), ln_f, lm_head without bias and not tied
+// to wte. The step: a batch of B sequences of T + 1 random tokens (input = the first T, targets =
+// the last T), GPT::loss (cross-entropy over all B·T positions), gradient-norm clipping at 1
+// (nanoGPT's grad_clip), Adam lr 1e-3.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <glimpse.hpp>
+#include <string>
+#include <vector>
+
+using namespace glimpse;
+
+namespace {
+
+// Columns [from, from + count) of [rows, cols] token ids.
+IndexTensor columns(const std::vector<int64_t>& ids, int64_t rows, int64_t cols, int64_t from,
+                    int64_t count) {
+  std::vector<int64_t> out;
+  for (int64_t b = 0; b < rows; ++b)
+    for (int64_t t = from; t < from + count; ++t) out.push_back(ids[b * cols + t]);
+  return IndexTensor(out, Shape{rows, count});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 8) {
+    std::fprintf(stderr, "usage: bench-gpt B T LAYERS HEADS EMBD V STEPS [THREADS]\n");
+    return 2;
+  }
+  const int64_t B = atoll(argv[1]), T = atoll(argv[2]), LAYERS = atoll(argv[3]), HEADS = atoll(argv[4]),
+                EMBD = atoll(argv[5]), V = atoll(argv[6]), STEPS = atoll(argv[7]);
+  // Glimpse's own kernels run on one thread; THREADS only reaches OpenBLAS, where gemm uses it
+  // (see autograd/kernels/gemm.cpp), through GLIMPSE_THREADS.
+  const int64_t THREADS = argc > 8 ? atoll(argv[8]) : 1;
+  if (B < 1 || T < 1 || LAYERS < 1 || HEADS < 1 || EMBD < 1 || EMBD % HEADS != 0 || V < 1 || STEPS < 1 ||
+      THREADS < 1) {
+    std::fprintf(stderr,
+                 "bench-gpt: every argument must be a positive integer and EMBD a multiple of HEADS\n");
+    return 2;
+  }
+  setenv("GLIMPSE_THREADS", std::to_string(THREADS).c_str(), 1);
+  Generator init(0);
+  nn::GPT model({.vocab_size = V, .block_size = T, .n_layer = LAYERS, .n_head = HEADS, .n_embd = EMBD}, init);
+  nn::Adam opt(model.parameters(), {.lr = 1e-3f});
+  Generator gen(0);
+  std::vector<int64_t> text(static_cast<size_t>(B * (T + 1)));
+  for (auto& id : text) id = gen.integer(V);
+  const IndexTensor idx = columns(text, B, T + 1, 0, T), targets = columns(text, B, T + 1, 1, T);
+
+  auto step = [&] {
+    const Tensor loss = model.loss(idx, targets);
+    opt.zero_grad();
+    loss.backward();
+    nn::clip_grad_norm(model.parameters(), 1.0f);
+    opt.step();
+    return loss.item();
+  };
+
+  for (int i = 0; i < 3; ++i) step();
+  // Wall time is what a learner waits; CPU time (std::clock: every thread of the process) is
+  // what the step costs, and moves less when other jobs share the machine.
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::clock_t c0 = std::clock();
+  float loss = 0.0f;
+  for (int64_t i = 0; i < STEPS; ++i) loss = step();
+  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / STEPS;
+  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC / STEPS;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf(
+      "glimpse B=%ld T=%ld layers=%ld heads=%ld embd=%ld V=%ld threads=%ld: %.3f ms/step loss=%.4f "
+      "peak_rss=%.1fMB cpu=%.3fms/step\n",
+      B, T, LAYERS, HEADS, EMBD, V, THREADS, dt * 1e3, loss, usage.ru_maxrss / 1024.0, cpu * 1e3);
+}

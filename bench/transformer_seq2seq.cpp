@@ -1,0 +1,105 @@
+// bench-transformer-seq2seq B S T D HEADS LAYERS FF V STEPS [THREADS]: one training step of the
+// encoder-decoder Transformer of lesson 12 (issue 11), built from Glimpse's modules, timed after 3
+// warm-up steps. bench/transformer_seq2seq_libtorch.cpp is the same model and step in libtorch;
+// both print "... X.XXX ms/step loss=... peak_rss=...MB cpu=X.XXXms/step", so
+// bench/compare_transformers.sh can read them side by side.
+//
+// The model: nn::Seq2seq of a TransformerSeq2seqEncoder (embedding + sinusoidal positions, LAYERS
+// post-norm relu encoder layers, final LayerNorm) and a TransformerSeq2seqDecoder (the same, with
+// LAYERS decoder layers, then the output Linear), dropout 0. The step: source [B, S] and a target
+// of T + 1 tokens (decoder input = the first T, labels = the last T), the whole target read in one
+// teacher-forced pass under the causal mask (TransformerSeq2seqDecoder::forward_all, the path
+// Seq2seq::loss takes once a teacher-forced forward reads the target at once), cross-entropy,
+// gradient-norm clipping at 1 (as the seq2seq lessons clip), Adam lr 1e-3.
+// Lesson 12's default sizes: bench-transformer-seq2seq 32 12 13 32 4 2 64 64 STEPS.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <glimpse.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace glimpse;
+
+namespace {
+
+// [rows, cols] token ids drawn uniformly from 1 … vocab−1: real tokens, never <pad> (id 0).
+IndexTensor random_tokens(int64_t rows, int64_t cols, int64_t vocab, Generator& gen) {
+  std::vector<int64_t> ids(static_cast<size_t>(rows * cols));
+  for (auto& id : ids) id = 1 + gen.integer(vocab - 1);
+  return IndexTensor(ids, Shape{rows, cols});
+}
+
+// Columns [from, from + count) of a [B, T] index tensor.
+IndexTensor columns(const IndexTensor& ids, int64_t from, int64_t count) {
+  const int64_t rows = ids.shape[0], cols = ids.shape[1];
+  std::vector<int64_t> out;
+  for (int64_t b = 0; b < rows; ++b)
+    for (int64_t t = from; t < from + count; ++t) out.push_back(ids.values[b * cols + t]);
+  return IndexTensor(out, Shape{rows, count});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 10) {
+    std::fprintf(stderr, "usage: bench-transformer-seq2seq B S T D HEADS LAYERS FF V STEPS [THREADS]\n");
+    return 2;
+  }
+  const int64_t B = atoll(argv[1]), S = atoll(argv[2]), T = atoll(argv[3]), D = atoll(argv[4]),
+                HEADS = atoll(argv[5]), LAYERS = atoll(argv[6]), FF = atoll(argv[7]), V = atoll(argv[8]),
+                STEPS = atoll(argv[9]);
+  // Glimpse's own kernels run on one thread; THREADS only reaches OpenBLAS, where gemm uses it
+  // (see autograd/kernels/gemm.cpp), through GLIMPSE_THREADS.
+  const int64_t THREADS = argc > 10 ? atoll(argv[10]) : 1;
+  if (B < 1 || S < 1 || T < 1 || D < 1 || HEADS < 1 || D % HEADS != 0 || LAYERS < 1 || FF < 1 || V < 2 ||
+      STEPS < 1 || THREADS < 1) {
+    std::fprintf(stderr,
+                 "bench-transformer-seq2seq: every argument must be a positive integer, D a multiple of "
+                 "HEADS and V at least 2\n");
+    return 2;
+  }
+  setenv("GLIMPSE_THREADS", std::to_string(THREADS).c_str(), 1);
+  Generator init(0);
+  auto encoder =
+      std::make_shared<nn::TransformerSeq2seqEncoder>(V, D, HEADS, LAYERS, FF, 0.0f, "relu", false, init);
+  auto decoder =
+      std::make_shared<nn::TransformerSeq2seqDecoder>(V, D, HEADS, LAYERS, FF, 0.0f, "relu", false, init);
+  nn::Seq2seq model(encoder, decoder);
+  nn::Adam opt(model.parameters(), {.lr = 1e-3f});
+  Generator gen(0);
+  const IndexTensor src = random_tokens(B, S, V, gen), tgt = random_tokens(B, T + 1, V, gen);
+  const IndexTensor dec_in = columns(tgt, 0, T);
+  const IndexTensor dec_out = columns(tgt, 1, T);
+
+  auto step = [&] {
+    const nn::DecoderMemory memory = model.encode(src);                          // [B, S, D]
+    const Tensor logits = decoder->forward_all(decoder->embed(dec_in), memory);  // [B, T, V]
+    const Tensor loss = nn::sequence_cross_entropy(logits, dec_out);
+    opt.zero_grad();
+    loss.backward();
+    nn::clip_grad_norm(model.parameters(), 1.0f);
+    opt.step();
+    return loss.item();
+  };
+
+  for (int i = 0; i < 3; ++i) step();
+  // Wall time is what a learner waits; CPU time (std::clock: every thread of the process) is
+  // what the step costs, and moves less when other jobs share the machine.
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::clock_t c0 = std::clock();
+  float loss = 0.0f;
+  for (int64_t i = 0; i < STEPS; ++i) loss = step();
+  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / STEPS;
+  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC / STEPS;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf(
+      "glimpse B=%ld S=%ld T=%ld D=%ld heads=%ld layers=%ld ff=%ld V=%ld threads=%ld: %.3f ms/step loss=%.4f "
+      "peak_rss=%.1fMB cpu=%.3fms/step\n",
+      B, S, T, D, HEADS, LAYERS, FF, V, THREADS, dt * 1e3, loss, usage.ru_maxrss / 1024.0, cpu * 1e3);
+}
