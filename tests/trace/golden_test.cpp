@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <string>
 #include <set>
 #include <sstream>
+#include <string>
 
+#include "nn/transformer_seq2seq_decoder.hpp"
+#include "nn/transformer_seq2seq_encoder.hpp"
 #include "trace/render.hpp"
 #include "trace/tracer.hpp"
 #include "trace/write_trace.hpp"
@@ -84,6 +86,25 @@ trace::Recording trace_seq2seq() {
   return tracer.take();
 }
 
+// Issue 11: a tiny encoder-decoder Transformer, teacher-forced: every layer's and head's self- and
+// cross-attention and the decoder's steps. Forward only, without the graph: its values are the
+// same bits under every compiler, where the graph's node ids are not (see the README).
+trace::Recording trace_transformer() {
+  Generator gen(7);
+  const nn::Vocab vocab(std::vector<std::string>{"a", "b", "c"});
+  auto encoder =
+      std::make_shared<nn::TransformerSeq2seqEncoder>(vocab.size(), 4, 2, 1, 8, 0.0f, "relu", false, gen);
+  auto decoder =
+      std::make_shared<nn::TransformerSeq2seqDecoder>(vocab.size(), 4, 2, 1, 8, 0.0f, "relu", false, gen);
+  nn::Seq2seq model(encoder, decoder);
+  trace::Tracer tracer(model,
+                       {.vocabulary = vocab.tokens(), .record_graph = false, .record_backward = false});
+  const nn::Example ex = TinySeq2seq::example();
+  tracer.begin_sequence(ex.source, {"<sos>", "c", "b", "a"});
+  (void)model.forward(nn::make_batch(std::vector<nn::Example>{ex}, vocab, vocab));
+  return tracer.take();
+}
+
 // Lesson 01's example: a neuron, y = tanh(w·x + b), and its loss.
 trace::Recording trace_neuron() {
   Tensor x = from_vector({0.5f, -1.0f}, {2});
@@ -109,6 +130,10 @@ TEST(Golden, FirstDifferenceNamesTheLine) {
 }
 
 TEST(Golden, Seq2seqTraceMatchesTheCommittedFiles) { check_golden(trace_seq2seq(), "seq2seq"); }
+
+TEST(Golden, TransformerAttentionOfEveryLayerAndHeadMatchesTheCommittedFiles) {
+  check_golden(trace_transformer(), "transformer");
+}
 
 TEST(Golden, NeuronGraphAndBackwardMatchTheCommittedFiles) { check_golden(trace_neuron(), "neuron"); }
 
