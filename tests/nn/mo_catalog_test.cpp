@@ -11,39 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "mo_test_util.hpp"
 #include "support/error_message.hpp"
 
 using namespace glimpse;
 using namespace glimpse::nn;
 
 namespace {
-
-// An MO file as msgfmt writes it: header, the two tables, then the strings, NUL-terminated.
-// `originals` must be sorted (as msgfmt sorts them); "" is the header entry.
-std::string mo_bytes(const std::vector<std::pair<std::string, std::string>>& entries, bool big_endian = false,
-                     uint32_t revision = 0) {
-  std::string out;
-  const auto put = [&](uint32_t v) {
-    for (int k = 0; k < 4; ++k) {
-      const int shift = big_endian ? 24 - 8 * k : 8 * k;
-      out += static_cast<char>((v >> shift) & 0xff);
-    }
-  };
-  const uint32_t n = static_cast<uint32_t>(entries.size());
-  const uint32_t originals = 28, translations = originals + 8 * n;
-  uint32_t at = translations + 8 * n;
-  put(0x950412de), put(revision), put(n), put(originals), put(translations), put(0), put(0);
-  std::string strings;
-  for (int pass = 0; pass < 2; ++pass)
-    for (const auto& [original, translation] : entries) {
-      const std::string& s = pass == 0 ? original : translation;
-      put(static_cast<uint32_t>(s.size())), put(at);
-      strings += s;
-      strings += '\0';
-      at += static_cast<uint32_t>(s.size()) + 1;
-    }
-  return out + strings;
-}
 
 const std::string kHeader = "Project-Id-Version: sed 4.9\nContent-Type: text/plain; charset=UTF-8\n";
 
@@ -66,7 +40,7 @@ void set_at(std::string& bytes, size_t at, uint32_t v) { std::memcpy(bytes.data(
 
 TEST(MoCatalog, ReadsEntriesContextsAndPluralFormsInBothByteOrders) {
   for (const bool big_endian : {false, true}) {
-    const MoCatalog c = parse_mo_catalog(mo_bytes(kEntries, big_endian), "sed.mo");
+    const MoCatalog c = parse_mo_catalog(test::mo_bytes(kEntries, big_endian), "sed.mo");
     EXPECT_EQ(c.charset, "utf-8");
     ASSERT_EQ(c.entries.size(), 3u) << "the header is not an entry";
     EXPECT_EQ(c.entries[0].original, "invalid line number increment");
@@ -83,18 +57,18 @@ TEST(MoCatalog, ReadsEntriesContextsAndPluralFormsInBothByteOrders) {
 TEST(MoCatalog, ConvertsLatin1ToUtf8AndRefusesOtherCharsets) {
   const std::string latin1_header = "Content-Type: text/plain; charset=ISO-8859-1\n";
   const MoCatalog c =
-      parse_mo_catalog(mo_bytes({{"", latin1_header}, {"file", "fichier cr\xe9\xe9"}}), "x.mo");
+      parse_mo_catalog(test::mo_bytes({{"", latin1_header}, {"file", "fichier cr\xe9\xe9"}}), "x.mo");
   EXPECT_EQ(c.charset, "iso-8859-1");
   EXPECT_EQ(c.entries.at(0).translations.at(0), "fichier créé");
   const std::string message = test::error_message([] {
-    (void)parse_mo_catalog(mo_bytes({{"", "Content-Type: text/plain; charset=KOI8-R\n"}, {"a", "b"}}),
+    (void)parse_mo_catalog(test::mo_bytes({{"", "Content-Type: text/plain; charset=KOI8-R\n"}, {"a", "b"}}),
                            "ru.mo");
   });
   EXPECT_NE(message.find("ru.mo: its header names charset 'koi8-r'"), std::string::npos) << message;
 }
 
 TEST(MoCatalog, ABadMagicNumberNamesTheFileAndOffsetZero) {
-  std::string bytes = mo_bytes(kEntries);
+  std::string bytes = test::mo_bytes(kEntries);
   bytes[0] = 'X';
   const std::string message = test::error_message([&] { (void)parse_mo_catalog(bytes, "broken.mo"); });
   EXPECT_NE(message.find("read_mo_catalog"), std::string::npos) << message;
@@ -104,7 +78,7 @@ TEST(MoCatalog, ABadMagicNumberNamesTheFileAndOffsetZero) {
 }
 
 TEST(MoCatalog, EveryTruncationIsAnErrorNotAReadPastTheEnd) {
-  const std::string whole = mo_bytes(kEntries);
+  const std::string whole = test::mo_bytes(kEntries);
   // Cut anywhere: inside the header, a table or the strings. The last string's NUL is the last byte.
   for (size_t size = 0; size < whole.size(); ++size) {
     const std::string message =
@@ -118,7 +92,7 @@ TEST(MoCatalog, EveryTruncationIsAnErrorNotAReadPastTheEnd) {
 }
 
 TEST(MoCatalog, OffsetsAndLengthsOutsideTheFileAreNamed) {
-  const std::string good = mo_bytes(kEntries);
+  const std::string good = test::mo_bytes(kEntries);
   std::string bytes = good;
   set_at(bytes, 8, 1000000);  // N: a table far larger than the file
   EXPECT_NE(test::error_message([&] {
@@ -147,7 +121,7 @@ TEST(MoCatalog, OffsetsAndLengthsOutsideTheFileAreNamed) {
 
 TEST(MoCatalog, TextThatIsNotUtf8NamesItsOffset) {
   const std::string bytes =
-      mo_bytes({{"", kHeader}, {"file", "fichier cr\xe9\xe9"}});  // latin1 bytes, UTF-8 header
+      test::mo_bytes({{"", kHeader}, {"file", "fichier cr\xe9\xe9"}});  // latin1 bytes, UTF-8 header
   const std::string message = test::error_message([&] { (void)parse_mo_catalog(bytes, "bad.mo"); });
   const size_t expected = bytes.find("fichier") + 10;
   EXPECT_NE(
@@ -156,12 +130,13 @@ TEST(MoCatalog, TextThatIsNotUtf8NamesItsOffset) {
       << message;
   for (const char* broken :
        {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"})  // overlong, surrogate, > U+10FFFF, cut
-    EXPECT_THROW((void)parse_mo_catalog(mo_bytes({{"", kHeader}, {"a", broken}}), "u.mo"), Error) << broken;
+    EXPECT_THROW((void)parse_mo_catalog(test::mo_bytes({{"", kHeader}, {"a", broken}}), "u.mo"), Error)
+        << broken;
 }
 
 TEST(MoCatalog, ReadsAFileAndNamesAMissingOne) {
   const auto file = std::filesystem::temp_directory_path() / "glimpse_mo_catalog_test.mo";
-  std::ofstream(file, std::ios::binary) << mo_bytes(kEntries, true);
+  std::ofstream(file, std::ios::binary) << test::mo_bytes(kEntries, true);
   EXPECT_EQ(read_mo_catalog(file).entries.size(), 3u);
   std::filesystem::remove(file);
   EXPECT_NE(
