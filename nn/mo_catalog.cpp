@@ -154,12 +154,11 @@ MoCatalog parse_mo_catalog(std::string_view bytes, const std::string& name, Loc 
   const uint32_t count = in.number(8, "the number of strings");
   const uint32_t originals = in.number(12, "the offset of the original strings' table");
   const uint32_t translations = in.number(16, "the offset of the translations' table");
-  for (const auto& [table, what] :
-       {std::pair{originals, "original strings'"}, {translations, "translations'"}})
-    in.check(static_cast<uint64_t>(table) + 8ull * count <= bytes.size(), [&] {
+  for (const auto& table : {std::pair{originals, "original strings'"}, {translations, "translations'"}})
+    in.check(static_cast<uint64_t>(table.first) + 8ull * count <= bytes.size(), [&] {
       return fmt::format(
-          "the {} table at offset {} holds {} entries of 8 bytes, past the end of the file ({} bytes)", what,
-          table, count, bytes.size());
+          "the {} table at offset {} holds {} entries of 8 bytes, past the end of the file ({} bytes)",
+          table.second, table.first, count, bytes.size());
     });
 
   struct Raw {
