@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <glimpse.hpp>
 #include <limits>
 
@@ -88,6 +89,16 @@ HeadSummary summarise(const trace::AttentionMap& map) {
   s.distance /= T, s.itself /= T;
   if (T > 1) s.previous /= T - 1;
   return s;
+}
+
+// Where the piece of validation text whose attention is drawn starts: at the first paragraph
+// (after an empty line, where a fortune begins) that leaves `length` characters, else at 0.
+size_t piece_start(const std::vector<int64_t>& val, const nn::CharVocab& vocab, int64_t length) {
+  if (!vocab.contains('\n')) return 0;
+  const int64_t newline = vocab.id('\n');
+  for (size_t i = 2; i + length <= val.size(); ++i)
+    if (val[i - 1] == newline && val[i - 2] == newline && val[i] != newline) return i;
+  return 0;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -183,11 +194,16 @@ int main(int argc, char** argv) {
     fmt::print("1. The corpus: {} ({} file{}), {} characters, a vocabulary of {}:\n",
                corpus_file.empty() ? std::string("Debian's fortunes") : "--corpus", corpus.files.size(),
                corpus.files.size() == 1 ? "" : "s", corpus.text.size(), vocab.size());
-    std::string shown_files;
-    for (const std::string& f : corpus.files) shown_files += (shown_files.empty() ? "" : " ") + f;
-    fmt::print("  files: {}\n  ", shown_files);
+    std::string line = "  files:";
+    for (const std::string& f : corpus.files) {
+      if (line.size() + 1 + f.size() > 100) fmt::print("{}\n", line), line = "        ";
+      line += " " + f;
+    }
+    fmt::print("{}\n  ", line);
     for (char c : vocab.characters()) fmt::print("{}", visible(c));
-    fmt::print("\n  (␣ is a space, ⏎ a newline, ⇥ a tab; \\xNN a control byte)\n\n");
+    fmt::print(
+        "\n  (␣ is a space, ⏎ a newline, ⇥ a tab; \\xNN a byte that is not printable ASCII: a control "
+        "character or\n  part of a UTF-8 letter)\n\n");
 
     // 2. The split: the first 90% of the text trains, the last 10% validates, on fixed windows.
     const nn::WindowBatch val_windows = nn::consecutive_windows(split.val, eval_windows, config.block_size);
@@ -229,7 +245,8 @@ int main(int argc, char** argv) {
     std::string tsv = "step\ttrain_loss\tval_loss\n";
     tsv += fmt::format("0\t\t{:.6f}\n", loss_at_start);
     const auto training_start = std::chrono::steady_clock::now();
-    double seconds_evaluating = 0;
+    const std::clock_t cpu_start = std::clock();
+    double seconds_evaluating = 0, cpu_seconds_evaluating = 0;
     for (int64_t step = 1; step <= flags.steps; ++step) {
       const nn::WindowBatch batch = nn::random_windows(split.train, batch_size, config.block_size, windows);
       const Tensor loss = model.loss(batch.x, batch.y);  // x [B, T] → logits [B, T, V]; y is x shifted by one
@@ -240,19 +257,29 @@ int main(int argc, char** argv) {
       progress.update(step - 1, train_loss);
       if (step % eval_every == 0 || step == flags.steps) {
         const auto eval_start = std::chrono::steady_clock::now();
+        const std::clock_t eval_cpu_start = std::clock();
         curve.emplace_back(step, validation_loss(model, val_windows));
         seconds_evaluating += seconds_since(eval_start);
+        cpu_seconds_evaluating += static_cast<double>(std::clock() - eval_cpu_start) / CLOCKS_PER_SEC;
         tsv += fmt::format("{}\t{:.6f}\t{:.6f}\n", step, train_loss, curve.back().second);
       }
     }
     const double seconds_training = seconds_since(training_start);
+    const double cpu_seconds_training = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
     fmt::print("   step   validation loss\n");
     for (const auto& [step, loss] : curve)
       fmt::print("  {:>5}   {:.4f}  {}\n", step, loss, bar(loss, loss_at_start));
-    if (!flags.quiet)
-      fmt::print("   {:.1f} s training ({:.1f} ms a step), {:.1f} s of it measuring the validation loss\n",
-                 seconds_training, 1000 * (seconds_training - seconds_evaluating) / flags.steps,
-                 seconds_evaluating);
+    if (!flags.quiet) {
+      // The training steps alone (the evaluations taken out), wall clock and this process's CPU
+      // time: on a busy machine the wall clock also counts the time other programs had the CPU.
+      const double steps_wall = seconds_training - seconds_evaluating;
+      const double steps_cpu = cpu_seconds_training - cpu_seconds_evaluating;
+      fmt::print(
+          "   {:.1f} s training, {:.1f} s of it measuring the validation loss; the steps alone: {:.1f} ms "
+          "each ({:.1f} ms of CPU time)\n",
+          seconds_training, seconds_evaluating, 1000 * steps_wall / flags.steps,
+          1000 * steps_cpu / flags.steps);
+    }
     out.write("loss_curve.tsv", tsv,
               fmt::format(
                   "the validation loss every {} steps, and that step's training loss (plot val_loss against "
@@ -270,7 +297,8 @@ int main(int argc, char** argv) {
     //    map is where position i looks, and everything right of the diagonal is 0.
     model.eval();
     const int64_t L = std::min(attention_length, config.block_size);
-    const std::vector<int64_t> piece(split.val.begin(), split.val.begin() + L);
+    const std::vector<int64_t> piece(split.val.begin() + piece_start(split.val, vocab, L),
+                                     split.val.begin() + piece_start(split.val, vocab, L) + L);
     std::vector<std::string> characters;
     for (int64_t id : piece) characters.push_back(visible(vocab.character(id)));
     trace::Recording recording;
