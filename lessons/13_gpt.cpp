@@ -111,10 +111,8 @@ int main(int argc, char** argv) {
   return lessons::run_lesson([&] {
     CLI::App app{
         "Lesson 13: a GPT in a minute. A decoder-only character model trained from scratch on Debian's "
-        "fortunes "
-        "(apt-get install fortunes): validation loss, samples before and after, every head's causal "
-        "attention, "
-        "and generation with the KV cache."};
+        "fortunes (apt-get install fortunes): validation loss, samples before and after, every head's "
+        "causal attention, and generation with the KV cache."};
     lessons::CommonFlags flags;
     flags.out = "out/13_gpt";
     flags.steps = 500;
@@ -202,8 +200,8 @@ int main(int argc, char** argv) {
     fmt::print("{}\n  ", line);
     for (char c : vocab.characters()) fmt::print("{}", visible(c));
     fmt::print(
-        "\n  (␣ is a space, ⏎ a newline, ⇥ a tab; \\xNN a byte that is not printable ASCII: a control "
-        "character or\n  part of a UTF-8 letter)\n\n");
+        "\n  (␣ is a space, ⏎ a newline, ⇥ a tab; \\xNN a byte that is not printable ASCII: "
+        "a control character or\n  part of a UTF-8 letter)\n\n");
 
     // 2. The split: the first 90% of the text trains, the last 10% validates, on fixed windows.
     const nn::WindowBatch val_windows = nn::consecutive_windows(split.val, eval_windows, config.block_size);

@@ -163,9 +163,8 @@ TokenSplit split_tokens(const std::vector<int64_t>& ids, double val_fraction, in
   for (const auto& [part, length] : {std::pair{"training", n_train}, std::pair{"validation", n_val}})
     detail::check(length > block_size, "split_tokens", caller, [&] {
       return fmt::format(
-          "the {} part holds {} characters ({} in all, {:g} of them for validation), but one window of the "
-          "context "
-          "(block_size {}) needs {}: use a longer corpus or a shorter context",
+          "the {} part holds {} characters ({} in all, {:g} of them for validation), but one window "
+          "of the context (block_size {}) needs {}: use a longer corpus or a shorter context",
           part, length, n, val_fraction, block_size, block_size + 1);
     });
   return {std::vector<int64_t>(ids.begin(), ids.begin() + n_train),
