@@ -14,6 +14,7 @@
 #include "nn/bahdanau_attention.hpp"
 #include "nn/batch.hpp"
 #include "nn/causal_self_attention.hpp"
+#include "nn/char_corpus.hpp"
 #include "nn/checkpoint.hpp"
 #include "nn/clip_grad.hpp"
 #include "nn/decoding.hpp"

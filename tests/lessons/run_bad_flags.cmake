@@ -1,5 +1,7 @@
-# Usage: cmake -DLESSON=path/to/NN_topic -DTABLE=bad_flags.txt -DWORK=dir -P run_bad_flags.cmake
+# Usage: cmake -DLESSON=path/to/NN_topic -DTABLE=bad_flags.txt -DWORK=dir [-DEXTRA=--a|1] -P run_bad_flags.cmake
 #
+# EXTRA ("|"-separated) goes before every case's own flags: what the lesson needs to run at all
+# (lesson 13's --corpus), so that each case is refused for its own flag and for nothing else.
 # Runs one lesson with every bad flag of TABLE that applies to it, and with values just outside the
 # range of every numeric flag its --help shows. Each run must exit with a non-zero code (a crash or
 # a timeout does not count) within 5 s, name the flag in its message, and leave no files: neither
@@ -75,13 +77,14 @@ foreach(case ${cases})
   string(REPLACE "|" ";" arguments "${case}")
   string(REPLACE "@FILE@" "${WORK}/a_file" arguments "${arguments}")
   list(GET arguments 0 flag)
+  string(REPLACE "|" ";" extra "${EXTRA}")
   math(EXPR count "${count} + 1")
   if(case STREQUAL "--out|@EMPTY@")
-    set(command ${LESSON} --out= --quiet)  # execute_process drops an empty "" argument
+    set(command ${LESSON} ${extra} --out= --quiet)  # execute_process drops an empty "" argument
   elseif(flag STREQUAL "--out")
-    set(command ${LESSON} ${arguments} --quiet)
+    set(command ${LESSON} ${extra} ${arguments} --quiet)
   else()
-    set(command ${LESSON} ${arguments} --quiet --out ${WORK}/out_${count})
+    set(command ${LESSON} ${extra} ${arguments} --quiet --out ${WORK}/out_${count})
   endif()
   string(TIMESTAMP start "%s")
   execute_process(COMMAND ${command} WORKING_DIRECTORY ${WORK} RESULT_VARIABLE result OUTPUT_VARIABLE output

@@ -12,6 +12,16 @@ set -euo pipefail
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# Lessons that train on a corpus (lesson 13: Debian's fortunes) read this text instead, so the
+# check needs no package.
+corpus="$work/corpus.txt"
+for i in 1 2 3 4 5 6; do
+  printf '%s\n' "The cat sat on the mat, and the dog sat on the log." \
+    "A fortune is a short text: a joke, a quote, a proverb, a poem." "%" \
+    "Time flies like an arrow, fruit flies like a banana." \
+    "What is the answer? Forty-two, said the computer, after a long think." "%"
+done > "$corpus"
+
 reference_run=""
 failures=0
 runs=0
@@ -23,8 +33,10 @@ for build in "$@"; do
       name=$(basename "$lesson")
       run="$work/$(basename "$build")-$backend/$name"
       mkdir -p "$run"
+      extra=()
+      if "$lesson" --help | grep -- '--corpus' > /dev/null; then extra=(--corpus "$corpus"); fi
       # Each run in its own folder with the same relative --out, so printed paths agree.
-      if ! (cd "$run" && ASAN_OPTIONS=detect_leaks=0 GLIMPSE_GEMM=$backend "$lesson" --smoke --quiet --out out \
+      if ! (cd "$run" && ASAN_OPTIONS=detect_leaks=0 GLIMPSE_GEMM=$backend "$lesson" --smoke "${extra[@]}" --quiet --out out \
               > stdout.txt 2> stderr.txt); then
         echo "FAILED: $name in $build (GLIMPSE_GEMM=$backend)"; cat "$run/stderr.txt"; failures=$((failures + 1))
         continue
