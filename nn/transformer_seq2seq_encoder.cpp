@@ -26,8 +26,9 @@ TransformerSeq2seqEncoder::TransformerSeq2seqEncoder(int64_t vocab_size, int64_t
                                             make_layer, num_layers, std::make_shared<LayerNorm>(d_model)));
 }
 
-EncoderOutput TransformerSeq2seqEncoder::forward(const IndexTensor& source, const Tensor& source_mask,
-                                                 Loc caller) const {
+TransformerEncoderOutput TransformerSeq2seqEncoder::forward_layers(const IndexTensor& source,
+                                                                   const Tensor& source_mask,
+                                                                   Loc caller) const {
   const CallerScope scope(caller);
   check(source.shape.size() == 2 && source.shape[1] >= 1, "TransformerSeq2seqEncoder", [&] {
     return fmt::format("expects source ids [batch, length >= 1], got {}", to_string(source.shape));
@@ -38,9 +39,16 @@ EncoderOutput TransformerSeq2seqEncoder::forward(const IndexTensor& source, cons
   });
   const int64_t S = source.shape[1];
   const Tensor x = embedding_->forward(source) + sinusoidal_encoding(S, d_model_);  // [B, S, d]
+  // attention's convention: 1 = padding
+  return encoder_->forward(x, Tensor(), source_mask.defined() ? 1.0f - source_mask : Tensor());
+}
+
+EncoderOutput TransformerSeq2seqEncoder::forward(const IndexTensor& source, const Tensor& source_mask,
+                                                 Loc caller) const {
+  const CallerScope scope(caller);
   EncoderOutput out;
+  out.states = forward_layers(source, source_mask).output;
   if (source_mask.defined()) out.padding_mask = 1.0f - source_mask;  // attention's convention: 1 = padding
-  out.states = encoder_->forward(x, Tensor(), out.padding_mask).output;
   // The mean over the real tokens: padding rows count 0 in the sum and in the count.
   if (source_mask.defined()) {
     const Tensor real = source_mask.unsqueeze(2);  // [B, S, 1]
