@@ -571,8 +571,9 @@ struct PronounSentence {
 };
 
 // One sentence of the task: `form` 0..3, a describer (or nullptr) for each noun.
-Example pronoun_sentence(const Noun& animate, const Noun& place, int64_t form, const Adjective& adjective,
-                         const Adjective* animate_describer, const Adjective* place_describer) {
+Example pronoun_sentence(PronounTask::Order order, const Noun& animate, const Noun& place, int64_t form,
+                         const Adjective& adjective, const Adjective* animate_describer,
+                         const Adjective* place_describer) {
   PronounSentence s;
   int64_t animate_at = -1;
   int64_t place_at = -1;
@@ -612,12 +613,19 @@ Example pronoun_sentence(const Noun& animate, const Noun& place, int64_t form, c
                                return a.english == adjective.english;
                              }) != kTiredLike.end();
   const Noun& referent = about_animate ? animate : place;
+  const std::vector<Aligned> main_clause = std::exchange(s.target, {});
   s.say("because", {"parce", "qu'"});
   s.ex.query_position = s.say("it");
   s.target.push_back({referent.feminine ? "elle" : "il", s.ex.query_position});
   s.say("was", {"était"});
   s.say("too", {"trop"});
   s.say(adjective.english, {agreeing(adjective, referent.feminine)});
+  if (order == PronounTask::Order::BecauseFirst) {  // "parce qu'il était trop fatigué , l'animal ..."
+    s.target.push_back({",", -1});
+    s.target.insert(s.target.end(), main_clause.begin(), main_clause.end());
+  } else {
+    s.target.insert(s.target.begin(), main_clause.begin(), main_clause.end());
+  }
   s.ex.referent = about_animate ? animate_at : place_at;
   split_aligned(s.target, s.ex);
   return s.ex;
@@ -625,8 +633,8 @@ Example pronoun_sentence(const Noun& animate, const Noun& place, int64_t form, c
 
 }  // namespace
 
-PronounTask::PronounTask(int64_t min_length, int64_t max_length, Loc caller)
-    : Task("PronounTask", min_length, max_length, 11, 15, caller) {}
+PronounTask::PronounTask(int64_t min_length, int64_t max_length, Order order, Loc caller)
+    : Task("PronounTask", min_length, max_length, 11, 15, caller), order_(order) {}
 
 const std::vector<Noun>& PronounTask::animates() { return kPronounAnimates; }
 const std::vector<Noun>& PronounTask::places() { return kPronounPlaces; }
@@ -640,19 +648,19 @@ bool PronounTask::about_animate(const Example& ex) {
 }
 
 Example PronounTask::make(const std::string& animate, const std::string& place, int64_t form,
-                          const std::string& adjective, Loc caller) {
+                          const std::string& adjective, Order order, Loc caller) {
   const CallerScope scope(caller);
   detail::check(form >= 0 && form < kNumForms, "PronounTask::make", caller,
                 [&] { return fmt::format("form {} does not exist (0..{})", form, kNumForms - 1); });
   std::vector<Adjective> adjectives = kTiredLike;
   adjectives.insert(adjectives.end(), kWideLike.begin(), kWideLike.end());
-  return pronoun_sentence(named(kPronounAnimates, animate, "animate nouns"),
+  return pronoun_sentence(order, named(kPronounAnimates, animate, "animate nouns"),
                           named(kPronounPlaces, place, "places"), form,
                           named(adjectives, adjective, "adjectives"), nullptr, nullptr);
 }
 
 Example PronounTask::sample(Generator& gen) const {
-  return sample_in_range(gen, [](Generator& g) {
+  return sample_in_range(gen, [this](Generator& g) {
     const Noun& animate = pick(kPronounAnimates, g);
     const Noun& place = pick(kPronounPlaces, g);
     const int64_t form = g.integer(kNumForms);
@@ -662,7 +670,7 @@ Example PronounTask::sample(Generator& gen) const {
     };
     const Adjective* animate_describer = describer();
     const Adjective* place_describer = describer();
-    return pronoun_sentence(animate, place, form, adjective, animate_describer, place_describer);
+    return pronoun_sentence(order_, animate, place, form, adjective, animate_describer, place_describer);
   });
 }
 
@@ -677,9 +685,9 @@ std::vector<std::string> PronounTask::source_tokens() const {
 }
 
 std::vector<std::string> PronounTask::target_tokens() const {
-  std::vector<std::string> out = {"le",  "la",     "l'",   "n'a",       "pas", "traversé", "traversée",
-                                  "a",   "refusé", "de",   "traverser", "été", "par",      "parce",
-                                  "qu'", "il",     "elle", "était",     "trop"};
+  std::vector<std::string> out = {"le",  "la",     "l'",   "n'a",       "pas",   "traversé", "traversée",
+                                  "a",   "refusé", "de",   "traverser", "été",   "par",      "parce",
+                                  "qu'", "il",     "elle", ",",         "était", "trop"};
   for (const auto* nouns : {&kPronounAnimates, &kPronounPlaces})
     for (const Noun& n : *nouns) out.push_back(n.french);
   const auto add = [&](const std::string& word) {

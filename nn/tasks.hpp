@@ -218,8 +218,15 @@ class CoreferenceTask : public Task {
 // pronoun is one target token. Alignment: each French word to the English word(s) it translates
 // (n'a and pas → didn't; the article → "the"; il/elle → "it"). query_position is "it", referent
 // the position of the noun it stands for. Sources are 11 to 15 tokens long.
+//
+// Order::BecauseFirst fronts the because-clause in the French, as French may ("parce qu' il était
+// trop fatigué , l' animal n'a pas traversé la rue"; the comma aligns to nothing). In the natural
+// order the decoder has written both nouns, with their genders, before it writes il or elle, so it
+// can read the gender from its own output and needs from the source only whether the sentence is
+// tired-like or wide-like; fronted, the gender can come from nowhere but the source.
 class PronounTask : public Task {
  public:
+  enum class Order { Natural, BecauseFirst };
   struct Noun {
     std::string english, french;
     bool feminine;
@@ -227,7 +234,8 @@ class PronounTask : public Task {
   struct Adjective {
     std::string english, masculine, feminine;
   };
-  explicit PronounTask(int64_t min_length = 11, int64_t max_length = 15, Loc caller = Loc::current());
+  explicit PronounTask(int64_t min_length = 11, int64_t max_length = 15, Order order = Order::Natural,
+                       Loc caller = Loc::current());
   std::string name() const override { return "pronoun"; }
   Example sample(Generator& gen) const override;
   std::vector<std::string> source_tokens() const override;
@@ -237,7 +245,9 @@ class PronounTask : public Task {
   // The sentence for a given animate noun, place, form (0..3) and adjective, without describers:
   // the title's two are make("animal", "street", 0, "tired") and make("animal", "street", 0, "wide").
   static Example make(const std::string& animate, const std::string& place, int64_t form,
-                      const std::string& adjective, Loc caller = Loc::current());
+                      const std::string& adjective, Order order = Order::Natural,
+                      Loc caller = Loc::current());
+  Order order() const { return order_; }
   static const std::vector<Noun>& animates();
   static const std::vector<Noun>& places();
   // Adjectives that make "it" the animate noun (tired-like), and those that make it the place.
@@ -245,6 +255,9 @@ class PronounTask : public Task {
   static const std::vector<Adjective>& place_adjectives();
   // Is `ex` (one of this task's) about the animate noun: does it end in a tired-like adjective?
   static bool about_animate(const Example& ex);
+
+ private:
+  Order order_;
 };
 
 // ---- by name (for lesson flags) --------------------------------------------------------------

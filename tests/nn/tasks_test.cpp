@@ -370,6 +370,21 @@ TEST(Pronoun, EveryFormTranslatedAndAligned) {
   EXPECT_EQ(passive.referent, 1);
   EXPECT_EQ(passive.query_position, 9);
 
+  // Fronted: the because-clause first, the comma from no English word, the rest aligned as before.
+  const Example fronted = PronounTask::make("animal", "street", 0, "tired", PronounTask::Order::BecauseFirst);
+  EXPECT_EQ(join_tokens(fronted.source), "the animal didn't cross the street because it was too tired");
+  EXPECT_EQ(join_tokens(fronted.target),
+            "parce qu' il était trop fatigué , l' animal n'a pas traversé la rue");
+  EXPECT_EQ(positions_of(fronted), (std::vector<int64_t>{6, 6, 7, 8, 9, 10, -1, 0, 1, 2, 2, 3, 4, 5}));
+  EXPECT_EQ(fronted.referent, 1);
+  EXPECT_EQ(fronted.query_position, 7);
+  PronounTask fronted_task(11, 15, PronounTask::Order::BecauseFirst);
+  for (const Example& ex : draw(fronted_task, 200, 3)) {
+    EXPECT_EQ(ex.target[0], "parce");
+    EXPECT_TRUE(ex.target[2] == "il" || ex.target[2] == "elle");  // before any French noun
+  }
+  expect_tokens_declared(fronted_task, draw(fronted_task, 200, 3));
+
   const Example did_not = PronounTask::make("girl", "field", 1, "wide");
   EXPECT_EQ(join_tokens(did_not.target), "la fille n'a pas traversé le champ parce qu' il était trop large");
   EXPECT_EQ(did_not.referent, 6);
