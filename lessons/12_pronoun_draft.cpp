@@ -6,9 +6,12 @@
 // for. A translator must find the referent to write il or elle. Lessons 09 and 10 *told* a model
 // which noun "it" is (a loss on the answer). Here nobody does: an encoder-decoder Transformer is
 // trained on the translation alone, with no loss on any attention, and we look afterwards at where
-// "it" looks in the encoder's self-attention. When the decoder writes il/elle its cross-attention
-// reads the encoder's vector at "it", so the referent's gender has to be there already, and only
-// the encoder's self-attention can bring it from the noun. Does one head learn to do exactly that?
+// "it" looks in the encoder's self-attention. If the decoder, when it writes il/elle, reads the
+// encoder's vector at "it", the referent's gender has to be there already, and only the encoder's
+// self-attention can bring it from the noun. Does one head learn to do exactly that? The lesson
+// measures it on sentences never seen, and also where the decoder does read: a model that
+// translates perfectly may find the gender another way (in the natural French order it has written
+// both nouns, le/la and all, before the pronoun; --because-first takes that away).
 #include <algorithm>
 #include <array>
 #include <glimpse.hpp>
@@ -61,6 +64,9 @@ struct Score {
   Rate sentence;  // the whole greedy translation is right
   // (b) per encoder layer and head: "it"'s largest weight is on the referent noun.
   std::vector<std::vector<Rate>> on_referent;  // [layer][head]
+  // The same for the adjective at the end (the word that decides which noun "it" is, and whose
+  // French form agrees with the referent): is its largest weight on the referent?
+  std::vector<std::vector<Rate>> adjective_on_referent;  // [layer][head]
   // Where the largest weight goes when it is not the referent, per layer and head.
   std::vector<std::vector<std::array<int64_t, 5>>>
       elsewhere;  // other noun, an article, the adjective, itself, other
@@ -92,6 +98,7 @@ Score evaluate(const nn::Seq2seq& model, const nn::TransformerSeq2seqEncoder& en
   NoGradGuard no_grad;
   Score s;
   s.on_referent.assign(sizes.layers, std::vector<Rate>(sizes.heads));
+  s.adjective_on_referent.assign(sizes.layers, std::vector<Rate>(sizes.heads));
   s.elsewhere.assign(sizes.layers, std::vector<std::array<int64_t, 5>>(sizes.heads));
   s.cross_at_pronoun.assign(sizes.decoder_layers, std::vector<std::array<int64_t, 5>>(sizes.decoder_heads));
   for (size_t start = 0; start < examples.size(); start += 100) {
@@ -136,6 +143,10 @@ Score evaluate(const nn::Seq2seq& model, const nn::TransformerSeq2seqEncoder& en
           for (int64_t t = 1; t < n; ++t)
             if (w.at({b, h, it, t}) > w.at({b, h, it, top})) top = t;
           s.on_referent[l][h].add(kind, top == ex.referent);
+          int64_t adjective_top = 0;
+          for (int64_t t = 1; t < n; ++t)
+            if (w.at({b, h, n - 1, t}) > w.at({b, h, n - 1, adjective_top})) adjective_top = t;
+          s.adjective_on_referent[l][h].add(kind, adjective_top == ex.referent);
           if (top == ex.referent) continue;
           const std::string& word = ex.source[top];
           const int where = is_noun(word) ? 0 : word == "the" ? 1 : top == n - 1 ? 2 : top == it ? 3 : 4;
@@ -185,7 +196,7 @@ int main(int argc, char** argv) {
         "head learns, unasked, to look from \"it\" at the noun it stands for."};
     lessons::CommonFlags flags;
     flags.out = "out/12_pronoun";
-    flags.steps = 400;
+    flags.steps = 300;
     Sizes sizes;
     int64_t batch_size = 64, train_size = 4000, validation_size = 500, test_size = 1000;
     float lr = 0.002f;
@@ -316,7 +327,7 @@ int main(int argc, char** argv) {
     fmt::print("  {:<14} {:>10} {:>10}   {:>10} {:>10}  ", "", kKindNames[0], kKindNames[1], kKindNames[0],
                kKindNames[1]);
     for (const char* e : kElsewhere) fmt::print(" {:>10}", e);
-    fmt::print("\n");
+    fmt::print("   the adjective (test)\n");
     for (int64_t l = 0; l < sizes.layers; ++l)
       for (int64_t h = 0; h < sizes.heads; ++h) {
         const Rate& v = on_validation.on_referent[l][h];
@@ -325,6 +336,8 @@ int main(int argc, char** argv) {
                    v.percent(kWide), t.percent(kTired), t.percent(kWide));
         const int64_t n = t.total[0] + t.total[1];
         for (int64_t count : on_test.elsewhere[l][h]) fmt::print(" {:>9.1f}%", 100.0 * count / n);
+        const Rate& a = on_test.adjective_on_referent[l][h];
+        fmt::print("   {:>6.1f}% {:>6.1f}%", a.percent(kTired), a.percent(kWide));
         fmt::print("{}\n", l == best_layer && h == best_head ? "  <- chosen" : "");
       }
     const Rate& chosen = on_test.on_referent[best_layer][best_head];
@@ -335,7 +348,8 @@ int main(int argc, char** argv) {
         "this).\n"
         "A head that looks at the animate noun whatever the adjective scores ~100% on one kind and ~0% on "
         "the\n"
-        "other: only a head high on both follows the referent.\n\n",
+        "other: only a head high on both follows the referent. The last two columns ask the same of the\n"
+        "adjective's row: does the word that decides, and must agree, look at the referent?\n\n",
         best_layer, best_head, chosen.percent(kTired), chosen.percent(kWide));
 
     // 5. The picture: a line from "it" to every word, its width the weight, for the chosen head
