@@ -369,8 +369,8 @@ int main(int argc, char** argv) {
       for (const auto& [layer, head, which] :
            {std::tuple{best_layer, best_head, "chosen"}, std::tuple{worst_layer, worst_head, "other"}}) {
         const std::vector<float> weights = it_row(read, *ex, layer, head);
-        fmt::print("  where \"it\" looks in layer {} head {} ({} head):\n", layer, head,
-                   std::string(which) == "chosen" ? "the chosen" : "a head that does not do this");
+        fmt::print("  where \"it\" looks in layer {} head {} ({}):\n", layer, head,
+                   std::string(which) == "chosen" ? "the chosen head" : "a head that does not do this");
         print_bars(*ex, weights);
         const std::string stem = fmt::format("it_{}_{}_head", ex->source.back(), which);
         trace::write_picture(
