@@ -1,4 +1,4 @@
-// Lessons 05, 07, 09: synthetic tasks with known answers and alignments.
+// Lessons 05, 07, 09, 12: synthetic tasks with known answers and alignments.
 #include "nn/tasks.hpp"
 
 #include <fmt/format.h>
@@ -508,10 +508,200 @@ std::vector<std::string> CoreferenceTask::target_tokens() const {
   return out;
 }
 
+// ---- the pronoun that needs its referent --------------------------------------------------------
+
+namespace {
+
+using Noun = PronounTask::Noun;
+using Adjective = PronounTask::Adjective;
+
+const std::vector<Noun> kPronounAnimates = {{"animal", "animal", false}, {"dog", "chien", false},
+                                            {"horse", "cheval", false},  {"boy", "garçon", false},
+                                            {"cow", "vache", true},      {"girl", "fille", true},
+                                            {"goat", "chèvre", true},    {"mouse", "souris", true}};
+const std::vector<Noun> kPronounPlaces = {{"bridge", "pont", false},  {"field", "champ", false},
+                                          {"path", "chemin", false},  {"park", "parc", false},
+                                          {"street", "rue", true},    {"road", "route", true},
+                                          {"river", "rivière", true}, {"square", "place", true}};
+const std::vector<Adjective> kPronounDescribers = {{"big", "grand", "grande"}, {"little", "petit", "petite"}};
+const std::vector<Adjective> kTiredLike = {{"tired", "fatigué", "fatiguée"},
+                                           {"scared", "effrayé", "effrayée"},
+                                           {"slow", "lent", "lente"},
+                                           {"weak", "faible", "faible"},
+                                           {"lazy", "paresseux", "paresseuse"}};
+const std::vector<Adjective> kWideLike = {{"wide", "large", "large"},
+                                          {"long", "long", "longue"},
+                                          {"busy", "fréquenté", "fréquentée"},
+                                          {"narrow", "étroit", "étroite"},
+                                          {"dangerous", "dangereux", "dangereuse"}};
+
+const std::string& agreeing(const Adjective& a, bool feminine) { return feminine ? a.feminine : a.masculine; }
+
+template <class T>
+const T& named(const std::vector<T>& items, const std::string& english, const char* what) {
+  for (const T& item : items)
+    if (item.english == english) return item;
+  throw Error("PronounTask::make", fmt::format("'{}' is not one of the task's {}", english, what));
+}
+
+// A sentence of the pronoun task under construction: the source, the target with its alignment.
+struct PronounSentence {
+  Example ex;
+  std::vector<Aligned> target;
+
+  int64_t say(const std::string& english) {
+    ex.source.push_back(english);
+    return static_cast<int64_t>(ex.source.size()) - 1;
+  }
+  // An English word and the French words it becomes.
+  void say(const std::string& english, std::initializer_list<std::string> french) {
+    const int64_t at = say(english);
+    for (const std::string& f : french) target.push_back({f, at});
+  }
+  // "the [describer] noun" → "le/la/l' [describer] noun"; returns the noun's position.
+  int64_t noun_phrase(const Noun& noun, const Adjective* describer) {
+    const int64_t the = say("the");
+    const bool vowel = describer == nullptr && std::string("aeiou").find(noun.french[0]) != std::string::npos;
+    target.push_back({vowel ? "l'" : noun.feminine ? "la" : "le", the});
+    if (describer) say(describer->english, {agreeing(*describer, noun.feminine)});
+    const int64_t at = say(noun.english);
+    target.push_back({noun.french, at});
+    return at;
+  }
+};
+
+// One sentence of the task: `form` 0..3, a describer (or nullptr) for each noun.
+Example pronoun_sentence(PronounTask::Order order, const Noun& animate, const Noun& place, int64_t form,
+                         const Adjective& adjective, const Adjective* animate_describer,
+                         const Adjective* place_describer) {
+  PronounSentence s;
+  int64_t animate_at = -1;
+  int64_t place_at = -1;
+  switch (form) {
+    case 0:  // the A didn't cross the P → A' n'a pas traversé P'
+      animate_at = s.noun_phrase(animate, animate_describer);
+      s.say("didn't", {"n'a", "pas"});
+      s.say("cross", {"traversé"});
+      place_at = s.noun_phrase(place, place_describer);
+      break;
+    case 1:  // the A did not cross the P → A' n'a pas traversé P'
+      animate_at = s.noun_phrase(animate, animate_describer);
+      s.say("did", {"n'a"});
+      s.say("not", {"pas"});
+      s.say("cross", {"traversé"});
+      place_at = s.noun_phrase(place, place_describer);
+      break;
+    case 2:  // the A refused to cross the P → A' a refusé de traverser P'
+      animate_at = s.noun_phrase(animate, animate_describer);
+      s.say("refused", {"a", "refusé"});
+      s.say("to", {"de"});
+      s.say("cross", {"traverser"});
+      place_at = s.noun_phrase(place, place_describer);
+      break;
+    default: {  // the P was not crossed by the A → P' n'a pas été traversé(e) par A'
+      place_at = s.noun_phrase(place, place_describer);
+      const int64_t was = s.say("was");
+      s.say("not", {"n'a", "pas"});
+      s.target.push_back({"été", was});
+      s.say("crossed", {place.feminine ? "traversée" : "traversé"});
+      s.say("by", {"par"});
+      animate_at = s.noun_phrase(animate, animate_describer);
+      break;
+    }
+  }
+  const bool about_animate = std::find_if(kTiredLike.begin(), kTiredLike.end(), [&](const Adjective& a) {
+                               return a.english == adjective.english;
+                             }) != kTiredLike.end();
+  const Noun& referent = about_animate ? animate : place;
+  const std::vector<Aligned> main_clause = std::exchange(s.target, {});
+  s.say("because", {"parce", "qu'"});
+  s.ex.query_position = s.say("it");
+  s.target.push_back({referent.feminine ? "elle" : "il", s.ex.query_position});
+  s.say("was", {"était"});
+  s.say("too", {"trop"});
+  s.say(adjective.english, {agreeing(adjective, referent.feminine)});
+  if (order == PronounTask::Order::BecauseFirst) {  // "parce qu'il était trop fatigué , l'animal ..."
+    s.target.push_back({",", -1});
+    s.target.insert(s.target.end(), main_clause.begin(), main_clause.end());
+  } else {
+    s.target.insert(s.target.begin(), main_clause.begin(), main_clause.end());
+  }
+  s.ex.referent = about_animate ? animate_at : place_at;
+  split_aligned(s.target, s.ex);
+  return s.ex;
+}
+
+}  // namespace
+
+PronounTask::PronounTask(int64_t min_length, int64_t max_length, Order order, Loc caller)
+    : Task("PronounTask", min_length, max_length, 11, 15, caller), order_(order) {}
+
+const std::vector<Noun>& PronounTask::animates() { return kPronounAnimates; }
+const std::vector<Noun>& PronounTask::places() { return kPronounPlaces; }
+const std::vector<Adjective>& PronounTask::animate_adjectives() { return kTiredLike; }
+const std::vector<Adjective>& PronounTask::place_adjectives() { return kWideLike; }
+
+bool PronounTask::about_animate(const Example& ex) {
+  return !ex.source.empty() && std::find_if(kTiredLike.begin(), kTiredLike.end(), [&](const Adjective& a) {
+                                 return a.english == ex.source.back();
+                               }) != kTiredLike.end();
+}
+
+Example PronounTask::make(const std::string& animate, const std::string& place, int64_t form,
+                          const std::string& adjective, Order order, Loc caller) {
+  const CallerScope scope(caller);
+  detail::check(form >= 0 && form < kNumForms, "PronounTask::make", caller,
+                [&] { return fmt::format("form {} does not exist (0..{})", form, kNumForms - 1); });
+  std::vector<Adjective> adjectives = kTiredLike;
+  adjectives.insert(adjectives.end(), kWideLike.begin(), kWideLike.end());
+  return pronoun_sentence(order, named(kPronounAnimates, animate, "animate nouns"),
+                          named(kPronounPlaces, place, "places"), form,
+                          named(adjectives, adjective, "adjectives"), nullptr, nullptr);
+}
+
+Example PronounTask::sample(Generator& gen) const {
+  return sample_in_range(gen, [this](Generator& g) {
+    const Noun& animate = pick(kPronounAnimates, g);
+    const Noun& place = pick(kPronounPlaces, g);
+    const int64_t form = g.integer(kNumForms);
+    const Adjective& adjective = pick(chance(g, 0.5f) ? kTiredLike : kWideLike, g);
+    const auto describer = [&]() -> const Adjective* {
+      return chance(g, 0.2f) ? &pick(kPronounDescribers, g) : nullptr;
+    };
+    const Adjective* animate_describer = describer();
+    const Adjective* place_describer = describer();
+    return pronoun_sentence(order_, animate, place, form, adjective, animate_describer, place_describer);
+  });
+}
+
+std::vector<std::string> PronounTask::source_tokens() const {
+  std::vector<std::string> out = {"the", "didn't",  "did", "not",     "cross", "refused", "to",
+                                  "was", "crossed", "by",  "because", "it",    "too"};
+  for (const auto* nouns : {&kPronounAnimates, &kPronounPlaces})
+    for (const Noun& n : *nouns) out.push_back(n.english);
+  for (const auto* adjectives : {&kPronounDescribers, &kTiredLike, &kWideLike})
+    for (const Adjective& a : *adjectives) out.push_back(a.english);
+  return out;
+}
+
+std::vector<std::string> PronounTask::target_tokens() const {
+  std::vector<std::string> out = {"le",  "la",     "l'",   "n'a",       "pas",   "traversé", "traversée",
+                                  "a",   "refusé", "de",   "traverser", "été",   "par",      "parce",
+                                  "qu'", "il",     "elle", ",",         "était", "trop"};
+  for (const auto* nouns : {&kPronounAnimates, &kPronounPlaces})
+    for (const Noun& n : *nouns) out.push_back(n.french);
+  const auto add = [&](const std::string& word) {
+    if (std::find(out.begin(), out.end(), word) == out.end()) out.push_back(word);  // "faible" is both
+  };
+  for (const auto* adjectives : {&kPronounDescribers, &kTiredLike, &kWideLike})
+    for (const Adjective& a : *adjectives) add(a.masculine), add(a.feminine);
+  return out;
+}
+
 // ---- by name ---------------------------------------------------------------------------------
 
 std::vector<std::string> task_names() {
-  return {"copy", "reverse", "sort", "dates", "translation", "coreference"};
+  return {"copy", "reverse", "sort", "dates", "translation", "coreference", "pronoun"};
 }
 
 std::unique_ptr<Task> make_task(const std::string& name, int64_t min_length, int64_t max_length, Loc caller) {
@@ -522,9 +712,11 @@ std::unique_ptr<Task> make_task(const std::string& name, int64_t min_length, int
   if (name == "dates") return std::make_unique<DateTask>(min_length, max_length);
   if (name == "translation") return std::make_unique<TranslationTask>(min_length, max_length);
   if (name == "coreference") return std::make_unique<CoreferenceTask>(min_length, max_length);
+  if (name == "pronoun") return std::make_unique<PronounTask>(min_length, max_length);
   throw Error(
       "make_task",
-      fmt::format("unknown task '{}' (known: copy, reverse, sort, dates, translation, coreference)", name));
+      fmt::format("unknown task '{}' (known: copy, reverse, sort, dates, translation, coreference, pronoun)",
+                  name));
 }
 
 }  // namespace glimpse::nn

@@ -1,6 +1,7 @@
 // Synthetic tasks with known answers and known alignments: the data every attention lesson uses.
 // Introduced in lesson 05 (encoder-decoder: copy, reverse, sort, dates), then lesson 07 (reading
-// attention: the toy translation) and lesson 09 (self-attention: the coreference task).
+// attention: the toy translation), lesson 09 (self-attention: the coreference task) and lesson 12
+// (the pronoun task: "it" → il or elle, which needs its referent).
 //
 // Each example says not only what the right output is but *where each output token comes from*
 // (`alignment`), so a lesson can score an attention map against the truth. Every task draws its
@@ -30,6 +31,9 @@ struct Example {
   std::vector<std::vector<int64_t>> alignment;
   // The source position a question is asked about (coreference: where "it" stands), else -1.
   int64_t query_position = -1;
+  // The source position "it" stands for (the pronoun task: the noun whose gender picks il or
+  // elle), else -1.
+  int64_t referent = -1;
 };
 
 // Does target token k of `ex` come from source position j?
@@ -192,8 +196,72 @@ class CoreferenceTask : public Task {
   static const std::vector<std::string>& place_adjectives();
 };
 
+// ---- the pronoun that needs its referent: English → French -----------------------------------
+// "the animal didn't cross the street because it was too tired"
+//   → "l' animal n'a pas traversé la rue parce qu' il était trop fatigué"
+// "... because it was too wide" → "... parce qu' elle était trop large"
+// French gives every noun a gender, and "it" becomes il or elle after the noun it stands for:
+// the pronoun cannot be translated without finding the referent. Which noun that is, the
+// adjective at the end decides (tired-like → the animate noun, wide-like → the place, as in the
+// coreference task); which pronoun, only the referent's gender decides: half the animate nouns
+// and half the places are feminine, drawn independently, so neither the adjective nor the noun
+// kind gives il/elle away. Sentences:
+//   the A didn't cross the P             → DET A' n'a pas traversé DET P'
+//   the A did not cross the P            → DET A' n'a pas traversé DET P'
+//   the A refused to cross the P         → DET A' a refusé de traverser DET P'
+//   the P was not crossed by the A       → DET P' n'a pas été traversé(e) par DET A'
+// then "because it was too ADJ" → "parce qu' il/elle était trop ADJ'". Each noun phrase may carry
+// a describer ("the big dog" → "le grand chien", "la grande vache"); the article is le, la or l'
+// (before a vowel: "l' animal", but "le petit animal"). Adjectives agree with the referent
+// (fatigué / fatiguée), the passive participle with the place (traversée), describers with their
+// noun: more tokens whose form needs a noun's gender. "qu'" and "il" are separate tokens, so the
+// pronoun is one target token. Alignment: each French word to the English word(s) it translates
+// (n'a and pas → didn't; the article → "the"; il/elle → "it"). query_position is "it", referent
+// the position of the noun it stands for. Sources are 11 to 15 tokens long.
+//
+// Order::BecauseFirst fronts the because-clause in the French, as French may ("parce qu' il était
+// trop fatigué , l' animal n'a pas traversé la rue"; the comma aligns to nothing). In the natural
+// order the decoder has written both nouns, with their genders, before it writes il or elle, so it
+// can read the gender from its own output and needs from the source only whether the sentence is
+// tired-like or wide-like; fronted, the gender can come from nowhere but the source.
+class PronounTask : public Task {
+ public:
+  enum class Order { Natural, BecauseFirst };
+  struct Noun {
+    std::string english, french;
+    bool feminine;
+  };
+  struct Adjective {
+    std::string english, masculine, feminine;
+  };
+  explicit PronounTask(int64_t min_length = 11, int64_t max_length = 15, Order order = Order::Natural,
+                       Loc caller = Loc::current());
+  std::string name() const override { return "pronoun"; }
+  Example sample(Generator& gen) const override;
+  std::vector<std::string> source_tokens() const override;
+  std::vector<std::string> target_tokens() const override;
+
+  static constexpr int64_t kNumForms = 4;  // the four sentence forms above, in that order
+  // The sentence for a given animate noun, place, form (0..3) and adjective, without describers:
+  // the title's two are make("animal", "street", 0, "tired") and make("animal", "street", 0, "wide").
+  static Example make(const std::string& animate, const std::string& place, int64_t form,
+                      const std::string& adjective, Order order = Order::Natural,
+                      Loc caller = Loc::current());
+  Order order() const { return order_; }
+  static const std::vector<Noun>& animates();
+  static const std::vector<Noun>& places();
+  // Adjectives that make "it" the animate noun (tired-like), and those that make it the place.
+  static const std::vector<Adjective>& animate_adjectives();
+  static const std::vector<Adjective>& place_adjectives();
+  // Is `ex` (one of this task's) about the animate noun: does it end in a tired-like adjective?
+  static bool about_animate(const Example& ex);
+
+ private:
+  Order order_;
+};
+
 // ---- by name (for lesson flags) --------------------------------------------------------------
-// "copy", "reverse", "sort" (10 symbols), "dates", "translation", "coreference".
+// "copy", "reverse", "sort" (10 symbols), "dates", "translation", "coreference", "pronoun".
 std::unique_ptr<Task> make_task(const std::string& name, int64_t min_length, int64_t max_length,
                                 Loc caller = Loc::current());
 std::vector<std::string> task_names();

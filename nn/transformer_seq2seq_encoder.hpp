@@ -37,8 +37,9 @@ class TransformerSeq2seqEncoder : public Seq2seqEncoder {
 
   EncoderOutput forward(const IndexTensor& source, const Tensor& source_mask = Tensor(),
                         Loc caller = Loc::current()) const override;
-  // The stack's output (states, before the mean) with what each layer saw: its output and its
-  // self-attention, every head's (what lesson 12 reads at "it").
+  // The stack's own output: h_1..h_S (what forward() hands on as states) with every layer's
+  // attention weights, averaged and per head (layers[l].head_weights [B, nhead, S, S]), for a
+  // lesson that reads where each word of the source looks (lesson 12: where "it" looks).
   TransformerEncoderOutput forward_layers(const IndexTensor& source, const Tensor& source_mask = Tensor(),
                                           Loc caller = Loc::current()) const;
   int64_t output_size() const override { return d_model_; }

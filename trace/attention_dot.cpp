@@ -46,6 +46,44 @@ std::string alignment_to_dot(const AttentionMap& m) {
   return out;
 }
 
+std::string self_attention_to_dot(const AttentionMap& m, int64_t query) {
+  const std::vector<float>& w = m.weights.at(0);
+  std::string out = "digraph self_attention {\n";
+  out += fmt::format(
+      "  graph [rankdir=TB, nodesep=0.25, ranksep=1.6, fontname=\"Helvetica\", labelloc=t, label={}];\n",
+      detail::dot_quote("where \"" + m.rows.at(0) + "\" looks: " + describe(m) +
+                        detail::diverged_note(detail::count_non_finite(m.weights))));
+  out += "  node [shape=plaintext, fontname=\"Helvetica\"];\n";
+  // The sentence twice, each row kept in order by invisible edges; the looking word in bold.
+  out += "  { rank=same;";
+  for (int64_t j = 0; j < m.column_count(); ++j)
+    out += fmt::format(
+        " q{} [label={}{}];", j, detail::dot_quote(m.columns[j]),
+        j == query ? ", fontname=\"Helvetica-Bold\", fontcolor=\"#08306b\"" : ", fontcolor=\"#888888\"");
+  out += " }\n  { rank=same;";
+  for (int64_t j = 0; j < m.column_count(); ++j)
+    out += fmt::format(" k{} [label={}];", j, detail::dot_quote(m.columns[j]));
+  out += " }\n";
+  for (int64_t j = 0; j + 1 < m.column_count(); ++j) {
+    out += fmt::format("  q{} -> q{} [style=invis];\n", j, j + 1);
+    out += fmt::format("  k{} -> k{} [style=invis];\n", j, j + 1);
+  }
+  for (int64_t j = 0; j < m.column_count(); ++j) out += fmt::format("  q{} -> k{} [style=invis];\n", j, j);
+  // One line from the looking word to every word, in sentence order.
+  out += "  edge [dir=none, constraint=false];\n";
+  for (int64_t j = 0; j < m.column_count(); ++j) {
+    if (!std::isfinite(w[j])) {
+      out += fmt::format("  q{} -> k{} [penwidth=1, color=\"#d62728\", style=dashed, tooltip=\"{}\"];\n",
+                         query, j, w[j]);
+      continue;
+    }
+    out += fmt::format("  q{} -> k{} [penwidth={:.2f}, color=\"{}\", tooltip=\"{:.3f}\"];\n", query, j,
+                       0.2 + 8.0 * w[j], detail::weight_colour(0.1f + 0.9f * w[j]), w[j]);
+  }
+  out += "}\n";
+  return out;
+}
+
 std::string heatmap_to_dot(const AttentionMap& m) {
   std::string table = "<TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" CELLPADDING=\"5\" COLOR=\"#dddddd\">\n";
   table += fmt::format("    <TR><TD BORDER=\"0\"><I>{}</I></TD>", detail::html_escape(m.axes));

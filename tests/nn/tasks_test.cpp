@@ -1,10 +1,12 @@
 // Synthetic tasks: right answers, right alignments, lengths in range, same seed → same data.
+#include "nn/tasks.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
-#include "nn/tasks.hpp"
 #include "nn/vocab.hpp"
 
 using namespace glimpse;
@@ -52,8 +54,8 @@ std::vector<Example> draw(const Task& task, int64_t n, uint64_t seed) {
 bool same(const std::vector<Example>& a, const std::vector<Example>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i)
-    if (a[i].source != b[i].source || a[i].target != b[i].target ||
-        a[i].alignment != b[i].alignment || a[i].query_position != b[i].query_position)
+    if (a[i].source != b[i].source || a[i].target != b[i].target || a[i].alignment != b[i].alignment ||
+        a[i].query_position != b[i].query_position || a[i].referent != b[i].referent)
       return false;
   return true;
 }
@@ -118,9 +120,9 @@ TEST(Tasks, EveryTaskRespectsItsLengthRangeAndDeclaresItsTokens) {
     std::string name;
     int64_t min, max;
   };
-  for (const Case& c : {Case{"copy", 11, 20}, Case{"reverse", 2, 4}, Case{"sort", 7, 7},
-                        Case{"dates", 9, 10}, Case{"dates", 6, 6}, Case{"translation", 5, 5},
-                        Case{"translation", 16, 31}, Case{"coreference", 13, 15}}) {
+  for (const Case& c : {Case{"copy", 11, 20}, Case{"reverse", 2, 4}, Case{"sort", 7, 7}, Case{"dates", 9, 10},
+                        Case{"dates", 6, 6}, Case{"translation", 5, 5}, Case{"translation", 16, 31},
+                        Case{"coreference", 13, 15}, Case{"pronoun", 11, 11}, Case{"pronoun", 13, 15}}) {
     auto task = make_task(c.name, c.min, c.max);
     std::vector<Example> examples = draw(*task, 300, 11);
     for (const Example& ex : examples) {
@@ -139,6 +141,9 @@ TEST(Tasks, ImpossibleOrInvalidRangesAreErrors) {
   EXPECT_THROW(ReverseTask(5, 10, 27), Error);
   EXPECT_THROW(DateTask(11, 20), Error);
   EXPECT_THROW(CoreferenceTask(3, 10), Error);
+  EXPECT_THROW(PronounTask(16, 20), Error);
+  EXPECT_THROW(PronounTask::make("animal", "street", 4, "tired"), Error);
+  EXPECT_THROW(PronounTask::make("street", "animal", 0, "tired"), Error);
   EXPECT_THROW(make_task("nonsense", 1, 5), Error);
   try {
     DateTask(11, 20);
@@ -311,6 +316,165 @@ TEST(Coreference, ItRefersToTheAnimalWhenTiredAndToThePlaceWhenWide) {
   EXPECT_GT(animate_count, 150);
   EXPECT_GT(place_count, 150);
   EXPECT_GE(referent_positions.size(), 4u);  // the referent is not always in the same place
+}
+
+// ---- pronoun ---------------------------------------------------------------------------------
+
+namespace {
+
+const PronounTask::Noun* noun_named(const std::string& english) {
+  for (const auto* nouns : {&PronounTask::animates(), &PronounTask::places()})
+    for (const PronounTask::Noun& n : *nouns)
+      if (n.english == english) return &n;
+  return nullptr;
+}
+
+bool is_animate(const std::string& english) {
+  const auto& a = PronounTask::animates();
+  return std::any_of(a.begin(), a.end(), [&](const PronounTask::Noun& n) { return n.english == english; });
+}
+
+}  // namespace
+
+TEST(Pronoun, TheTwoTitleSentences) {
+  const Example tired = PronounTask::make("animal", "street", 0, "tired");
+  EXPECT_EQ(join_tokens(tired.source), "the animal didn't cross the street because it was too tired");
+  EXPECT_EQ(join_tokens(tired.target), "l' animal n'a pas traversé la rue parce qu' il était trop fatigué");
+  EXPECT_EQ(tired.query_position, 7);
+  EXPECT_EQ(tired.referent, 1);
+  EXPECT_EQ(positions_of(tired), (std::vector<int64_t>{0, 1, 2, 2, 3, 4, 5, 6, 6, 7, 8, 9, 10}));
+  EXPECT_TRUE(PronounTask::about_animate(tired));
+
+  const Example wide = PronounTask::make("animal", "street", 0, "wide");
+  EXPECT_EQ(join_tokens(wide.source), "the animal didn't cross the street because it was too wide");
+  EXPECT_EQ(join_tokens(wide.target), "l' animal n'a pas traversé la rue parce qu' elle était trop large");
+  EXPECT_EQ(wide.query_position, 7);
+  EXPECT_EQ(wide.referent, 5);
+  EXPECT_FALSE(PronounTask::about_animate(wide));
+}
+
+TEST(Pronoun, EveryFormTranslatedAndAligned) {
+  const Example refused = PronounTask::make("cow", "bridge", 2, "slow");
+  EXPECT_EQ(join_tokens(refused.source), "the cow refused to cross the bridge because it was too slow");
+  EXPECT_EQ(join_tokens(refused.target),
+            "la vache a refusé de traverser le pont parce qu' elle était trop lente");
+  EXPECT_EQ(positions_of(refused), (std::vector<int64_t>{0, 1, 2, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11}));
+  EXPECT_EQ(refused.referent, 1);
+
+  const Example passive = PronounTask::make("dog", "road", 3, "long");
+  EXPECT_EQ(join_tokens(passive.source), "the road was not crossed by the dog because it was too long");
+  EXPECT_EQ(join_tokens(passive.target),
+            "la route n'a pas été traversée par le chien parce qu' elle était trop longue");
+  // n'a and pas come from "not", été from "was": the passive's auxiliary.
+  EXPECT_EQ(positions_of(passive), (std::vector<int64_t>{0, 1, 3, 3, 2, 4, 5, 6, 7, 8, 8, 9, 10, 11, 12}));
+  EXPECT_EQ(passive.referent, 1);
+  EXPECT_EQ(passive.query_position, 9);
+
+  // Fronted: the because-clause first, the comma from no English word, the rest aligned as before.
+  const Example fronted = PronounTask::make("animal", "street", 0, "tired", PronounTask::Order::BecauseFirst);
+  EXPECT_EQ(join_tokens(fronted.source), "the animal didn't cross the street because it was too tired");
+  EXPECT_EQ(join_tokens(fronted.target),
+            "parce qu' il était trop fatigué , l' animal n'a pas traversé la rue");
+  EXPECT_EQ(positions_of(fronted), (std::vector<int64_t>{6, 6, 7, 8, 9, 10, -1, 0, 1, 2, 2, 3, 4, 5}));
+  EXPECT_EQ(fronted.referent, 1);
+  EXPECT_EQ(fronted.query_position, 7);
+  PronounTask fronted_task(11, 15, PronounTask::Order::BecauseFirst);
+  for (const Example& ex : draw(fronted_task, 200, 3)) {
+    EXPECT_EQ(ex.target[0], "parce");
+    EXPECT_TRUE(ex.target[2] == "il" || ex.target[2] == "elle");  // before any French noun
+  }
+  expect_tokens_declared(fronted_task, draw(fronted_task, 200, 3));
+
+  const Example did_not = PronounTask::make("girl", "field", 1, "wide");
+  EXPECT_EQ(join_tokens(did_not.target), "la fille n'a pas traversé le champ parce qu' il était trop large");
+  EXPECT_EQ(did_not.referent, 6);
+}
+
+TEST(Pronoun, ThePronounIsTheReferentsGenderAndNothingElseGivesItAway) {
+  PronounTask task;
+  std::set<std::string> seen;                  // "tired il", "wide elle", ...
+  std::map<std::string, int> pronoun_of_kind;  // "animate il" → count
+  std::set<size_t> lengths;
+  const std::vector<Example> examples = draw(task, 3000, 12);
+  for (const Example& ex : examples) {
+    lengths.insert(ex.source.size());
+    ASSERT_EQ(ex.source[ex.query_position], "it") << join_tokens(ex.source);
+    ASSERT_GE(ex.referent, 0);
+    const PronounTask::Noun* referent = noun_named(ex.source[ex.referent]);
+    ASSERT_NE(referent, nullptr) << ex.source[ex.referent];
+    EXPECT_EQ(is_animate(referent->english), PronounTask::about_animate(ex)) << join_tokens(ex.source);
+    // Exactly one pronoun, translating "it", of the referent's gender.
+    int64_t pronouns = 0;
+    for (size_t k = 0; k < ex.target.size(); ++k) {
+      if (ex.target[k] != "il" && ex.target[k] != "elle") continue;
+      ++pronouns;
+      EXPECT_EQ(positions_of(ex)[k], ex.query_position);
+      EXPECT_EQ(ex.target[k], referent->feminine ? "elle" : "il") << join_tokens(ex.source);
+    }
+    EXPECT_EQ(pronouns, 1);
+    // The referent's French noun translates it, and the last adjective agrees with it.
+    const std::vector<int64_t> from = positions_of(ex);
+    const auto noun_at = std::find(from.begin(), from.end(), ex.referent) - from.begin();
+    EXPECT_EQ(ex.target[noun_at], referent->french);
+    const auto& adjectives =
+        PronounTask::about_animate(ex) ? PronounTask::animate_adjectives() : PronounTask::place_adjectives();
+    const auto adjective =
+        std::find_if(adjectives.begin(), adjectives.end(),
+                     [&](const PronounTask::Adjective& a) { return a.english == ex.source.back(); });
+    ASSERT_NE(adjective, adjectives.end());
+    EXPECT_EQ(ex.target.back(), referent->feminine ? adjective->feminine : adjective->masculine);
+    for (int64_t j : from) EXPECT_TRUE(j >= 0 && j < static_cast<int64_t>(ex.source.size()));
+    seen.insert(ex.source.back() + " " +
+                ex.target[std::find(ex.target.begin(), ex.target.end(), "qu'") - ex.target.begin() + 1]);
+    ++pronoun_of_kind[std::string(PronounTask::about_animate(ex) ? "animate " : "place ") +
+                      (referent->feminine ? "elle" : "il")];
+  }
+  // Every adjective is seen with both pronouns: the adjective alone does not decide il or elle.
+  for (const auto* adjectives : {&PronounTask::animate_adjectives(), &PronounTask::place_adjectives()})
+    for (const PronounTask::Adjective& a : *adjectives) {
+      EXPECT_TRUE(seen.count(a.english + " il")) << a.english;
+      EXPECT_TRUE(seen.count(a.english + " elle")) << a.english;
+    }
+  // Each kind × pronoun is about a quarter of the sentences.
+  for (const char* key : {"animate il", "animate elle", "place il", "place elle"})
+    EXPECT_GT(pronoun_of_kind[key], 600) << key;
+  EXPECT_EQ(lengths, (std::set<size_t>{11, 12, 13, 14, 15}));
+  expect_tokens_declared(task, examples);
+}
+
+TEST(Pronoun, GendersOfTheNouns) {
+  for (const auto* nouns : {&PronounTask::animates(), &PronounTask::places()}) {
+    const auto feminine =
+        std::count_if(nouns->begin(), nouns->end(), [](const auto& n) { return n.feminine; });
+    EXPECT_EQ(2 * feminine, static_cast<int64_t>(nouns->size()));  // half of each kind
+  }
+  EXPECT_FALSE(noun_named("animal")->feminine);
+  EXPECT_FALSE(noun_named("dog")->feminine);
+  EXPECT_TRUE(noun_named("cow")->feminine);
+  EXPECT_TRUE(noun_named("street")->feminine);
+  EXPECT_FALSE(noun_named("bridge")->feminine);
+  // The article shows the gender, except "l'" before a vowel; a describer brings "le" back.
+  EXPECT_EQ(PronounTask::make("animal", "bridge", 0, "tired").target[0], "l'");
+  EXPECT_EQ(PronounTask::make("horse", "bridge", 0, "tired").target[0], "le");
+  EXPECT_EQ(PronounTask::make("mouse", "bridge", 0, "tired").target[0], "la");
+  PronounTask task;
+  bool saw_described_animal = false;
+  for (const Example& ex : draw(task, 3000, 5))
+    for (size_t j = 1; j + 1 < ex.source.size(); ++j)
+      if (ex.source[j + 1] == "animal" && (ex.source[j] == "big" || ex.source[j] == "little")) {
+        saw_described_animal = true;
+        const std::string described = join_tokens(ex.target);
+        EXPECT_TRUE(described.find("le grand animal") != std::string::npos ||
+                    described.find("le petit animal") != std::string::npos)
+            << described;
+      }
+  EXPECT_TRUE(saw_described_animal);
+}
+
+TEST(Pronoun, SameSeedSameSentences) {
+  PronounTask task;
+  EXPECT_TRUE(same(draw(task, 200, 9), draw(task, 200, 9)));
+  EXPECT_FALSE(same(draw(task, 200, 9), draw(task, 200, 10)));
 }
 
 TEST(Example, ATargetTokenCanComeFromSeveralSourcePositions) {

@@ -33,6 +33,26 @@ TEST(TransformerSeq2seqEncoder, PaddingChangesNoRealPositionAndFinalIsTheirMean)
   EXPECT_TRUE(test::all_close(alone.final, alone.states.mean({1}), 1e-5f, 1e-6f));
 }
 
+TEST(TransformerSeq2seqEncoder, ForwardLayersGivesTheStatesAndEveryHeadsWeights) {
+  Generator gen(2);
+  const TransformerSeq2seqEncoder encoder(9, 8, 2, 3, 16, 0.0f, "relu", false, gen);
+  const IndexTensor source({3, 4, 5, 0, 6, 7, 8, 6}, {2, 4});
+  const Tensor mask = from_vector({1, 1, 1, 0, 1, 1, 1, 1}, {2, 4});
+  const TransformerEncoderOutput layers = encoder.forward_layers(source, mask);
+  EXPECT_TRUE(test::all_close(layers.output, encoder.forward(source, mask).states, 0.0f, 0.0f));
+  ASSERT_EQ(layers.layers.size(), 3u);
+  for (const TransformerEncoderLayerOutput& layer : layers.layers) {
+    ASSERT_EQ(layer.head_weights.shape(), (Shape{2, 2, 4, 4}));
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t t = 0; t < 4; ++t) {
+        EXPECT_EQ(layer.head_weights.at({0, h, t, 3}), 0.0f);  // padding is never looked at
+        float sum = 0;
+        for (int64_t s = 0; s < 4; ++s) sum += layer.head_weights.at({1, h, t, s});
+        EXPECT_NEAR(sum, 1.0f, 1e-5f);
+      }
+  }
+}
+
 TEST(TransformerSeq2seqEncoder, AnAllTransformerSeq2seqLearnsToReverse) {
   ReverseTask task(3, 5, 5);
   const Vocab vocab(task.source_tokens());

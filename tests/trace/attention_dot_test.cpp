@@ -1,5 +1,5 @@
-// Lessons 06-07: the alignment and heatmap pictures stay valid DOT when training diverged (NaN
-// or infinite weights), and their titles say so.
+// Lessons 06-07: the alignment and heatmap pictures (and lesson 12's self-attention of one word) stay valid
+// DOT when training diverged (NaN or infinite weights), and their titles say so.
 #include "trace/attention_dot.hpp"
 
 #include <gtest/gtest.h>
@@ -26,4 +26,26 @@ TEST(AttentionDot, NonFiniteWeightsGiveValidDotThatSaysTrainingDiverged) {
   }
   m.weights = {{0.2f, 0.3f, 0.5f}, {1.0f, 0.0f, 0.0f}};
   EXPECT_EQ(trace::alignment_to_dot(m).find("diverged"), std::string::npos);
+}
+
+TEST(AttentionDot, SelfAttentionOfOneWordIsALineToEveryWord) {
+  trace::AttentionMap m;
+  m.module = "encoder.layers.1.self_attn";
+  m.kind = "MultiheadAttention";
+  m.head = 2;
+  m.rows = {"it"};
+  m.columns = {"the", "dog", "because", "it"};
+  m.weights = {{0.1f, 0.7f, 0.05f, 0.15f}};
+  const std::string dot = trace::self_attention_to_dot(m, 3);
+  EXPECT_NE(dot.find("where \\\"it\\\" looks"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("head 2"), std::string::npos);
+  EXPECT_NE(dot.find("q3 -> k1 [penwidth=5.80"), std::string::npos) << dot;  // 0.2 + 8 · 0.7
+  EXPECT_NE(dot.find("q3 -> k2 [penwidth=0.60"), std::string::npos) << dot;
+  EXPECT_EQ(dot.find("q0 -> k1 [penwidth"), std::string::npos);  // only the looking word draws lines
+  if (!trace::graphviz_available()) GTEST_SKIP() << "built without Graphviz";
+  EXPECT_EQ(trace::dot_parse_error(dot), "") << dot;
+  m.weights = {{std::numeric_limits<float>::quiet_NaN(), 1.0f, 0.0f, 0.0f}};
+  const std::string diverged = trace::self_attention_to_dot(m, 3);
+  EXPECT_NE(diverged.find("training diverged: 1 value is NaN or infinite"), std::string::npos) << diverged;
+  EXPECT_EQ(trace::dot_parse_error(diverged), "") << diverged;
 }
