@@ -1,4 +1,4 @@
-// Lesson 12 (draft) — It finds its referent by itself.
+// Lesson 14 — Who is "it"? Does attention find the referent by itself?
 //
 // "The animal didn't cross the street because it was too tired" is French "l'animal n'a pas
 // traversé la rue parce qu'il était trop fatigué"; with "wide" it is "... parce qu'elle était trop
@@ -191,11 +191,11 @@ void print_bars(const nn::Example& ex, const std::vector<float>& weights) {
 int main(int argc, char** argv) {
   return lessons::run_lesson([&] {
     CLI::App app{
-        "Lesson 12 (draft): it finds its referent by itself. An encoder-decoder Transformer learns to "
-        "translate \"... because it was too tired / wide\" into French (il or elle), and one encoder "
-        "head learns, unasked, to look from \"it\" at the noun it stands for."};
+        "Lesson 14: who is \"it\"? An encoder-decoder Transformer learns to translate \"... because it was "
+        "too tired / wide\" into French (il or elle) from the translation alone; then we measure whether "
+        "any encoder head looks from \"it\" at the noun it stands for, and where the decoder reads."};
     lessons::CommonFlags flags;
-    flags.out = "out/12_pronoun";
+    flags.out = "out/14_who_is_it";
     flags.steps = 300;
     Sizes sizes;
     int64_t batch_size = 64, train_size = 4000, validation_size = 500, test_size = 1000;
@@ -392,7 +392,7 @@ int main(int argc, char** argv) {
           kKindNames[k], on_test.pronoun.percent(k), on_test.sentence.percent(k), chosen.percent(k),
           on_validation.on_referent[best_layer][best_head].percent(k));
     out.write("results.txt", results, "the numbers this run printed");
-    out.write_index("Lesson 12 (draft): it finds its referent by itself");
+    out.write_index("Lesson 14: who is \"it\"?");
 
     fmt::print(
         "What to look at: does the thickest line from \"it\" in the chosen head go to \"animal\" when the\n"
