@@ -271,10 +271,8 @@ int main(int argc, char** argv) {
     float loss_value = 0;
     for (int64_t step = 0; step < flags.steps; ++step) {
       const nn::Batch batch = batcher.next();
-      // The whole target at once, teacher-forced: the decoder reads <sos> y1 .. yn, predicts y1 .. <eos>.
-      const nn::DecoderMemory memory = model.encode(batch.source, batch.source_mask);
-      const Tensor logits = decoder->forward_all(decoder->embed(batch.decoder_input), memory);
-      const Tensor loss = nn::sequence_cross_entropy(logits, batch.decoder_target, batch.ignore_index);
+      // Teacher-forced, the whole target at once: the decoder reads <sos> y1 .. yn, predicts y1 .. <eos>.
+      const Tensor loss = model.loss(batch);
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
