@@ -110,34 +110,6 @@ Outputs run_multi_head_attention() {
           output("dvalue", value.grad()), output("din_proj_weight", attention.in_proj_weight().grad())};
 }
 
-// Both orders of the decoder layer (post-norm, then pre-norm) on one target and one memory, of
-// different lengths (T = 3, S = 4) so that keys taken from the target show, with the causal mask
-// and one padded memory position. The norms' gradients tell norm1, norm2 and norm3 apart.
-Outputs run_transformer_decoder_layer() {
-  Generator gen(kSeed);
-  Outputs outputs;
-  for (const bool norm_first : {false, true}) {
-    nn::TransformerDecoderLayer layer(6, 2, 8, 0.0f, "relu", 1e-5f, norm_first, gen);
-    layer.eval();
-    const Tensor tgt = leaf({2, 3, 6}, gen);
-    const Tensor memory = leaf({2, 4, 6}, gen);
-    const Tensor memory_padding = from_vector({0, 0, 0, 0, 0, 0, 0, 1}, {2, 4});  // 1 = padding
-    const nn::TransformerDecoderLayerOutput out =
-        layer.forward(tgt, memory, nn::causal_mask(3), Tensor(), Tensor(), memory_padding);
-    backward(weighted_sum(out.output, gen));
-    const std::string order = norm_first ? "_pre_norm" : "";
-    outputs.push_back(output("output" + order, out.output));
-    outputs.push_back(output("self_head_weights" + order, out.self_head_weights));
-    outputs.push_back(output("cross_head_weights" + order, out.cross_head_weights));
-    outputs.push_back(output("dtgt" + order, tgt.grad()));
-    outputs.push_back(output("dmemory" + order, memory.grad()));
-    outputs.push_back(output("dnorm1_weight" + order, layer.norm1().weight().grad()));
-    outputs.push_back(output("dnorm2_weight" + order, layer.norm2().weight().grad()));
-    outputs.push_back(output("dnorm3_weight" + order, layer.norm3().weight().grad()));
-  }
-  return outputs;
-}
-
 // Five positions without the cache, and the same five with it: two, then two at once (P = 2,
 // T = 2: the mask's rows P … P+T−1, the cached keys first), then one.
 Outputs run_causal_self_attention() {
@@ -339,6 +311,34 @@ Outputs run_softmax(const Softmax& softmax) {
           output("dx_dim2", x_last.grad())};
 }
 
+// Both orders of the decoder layer (post-norm, then pre-norm) on one target and one memory, of
+// different lengths (T = 3, S = 4) so that keys taken from the target show, with the causal mask
+// and one padded memory position. The norms' gradients tell norm1, norm2 and norm3 apart.
+Outputs run_transformer_decoder_layer(const DecoderLayerForward& forward) {
+  Generator gen(kSeed);
+  Outputs outputs;
+  for (const bool norm_first : {false, true}) {
+    nn::TransformerDecoderLayer layer(6, 2, 8, 0.0f, "relu", 1e-5f, norm_first, gen);
+    layer.eval();
+    const Tensor tgt = leaf({2, 3, 6}, gen);
+    const Tensor memory = leaf({2, 4, 6}, gen);
+    const Tensor memory_padding = from_vector({0, 0, 0, 0, 0, 0, 0, 1}, {2, 4});  // 1 = padding
+    const nn::TransformerDecoderLayerOutput out =
+        forward(layer, tgt, memory, nn::causal_mask(3), memory_padding);
+    backward(weighted_sum(out.output, gen));
+    const std::string order = norm_first ? "_pre_norm" : "";
+    outputs.push_back(output("output" + order, out.output));
+    outputs.push_back(output("self_head_weights" + order, out.self_head_weights));
+    outputs.push_back(output("cross_head_weights" + order, out.cross_head_weights));
+    outputs.push_back(output("dtgt" + order, tgt.grad()));
+    outputs.push_back(output("dmemory" + order, memory.grad()));
+    outputs.push_back(output("dnorm1_weight" + order, layer.norm1().weight().grad()));
+    outputs.push_back(output("dnorm2_weight" + order, layer.norm2().weight().grad()));
+    outputs.push_back(output("dnorm3_weight" + order, layer.norm3().weight().grad()));
+  }
+  return outputs;
+}
+
 Outputs run(std::string_view exercise) {
   if (exercise == "linear")
     return run_linear([](const nn::Linear& l, const Tensor& x) { return l.forward(x); });
@@ -354,7 +354,12 @@ Outputs run(std::string_view exercise) {
   if (exercise == "luong_attention") return run_luong_attention();
   if (exercise == "multi_head_attention") return run_multi_head_attention();
   if (exercise == "decoding") return run_decoding();
-  if (exercise == "transformer_decoder_layer") return run_transformer_decoder_layer();
+  if (exercise == "transformer_decoder_layer")
+    return run_transformer_decoder_layer([](const nn::TransformerDecoderLayer& layer, const Tensor& tgt,
+                                            const Tensor& memory, const Tensor& tgt_mask,
+                                            const Tensor& memory_key_padding_mask) {
+      return layer.forward(tgt, memory, tgt_mask, Tensor(), Tensor(), memory_key_padding_mask);
+    });
   if (exercise == "causal_self_attention") return run_causal_self_attention();
   throw std::logic_error(fmt::format("no exercise check named '{}'", exercise));
 }

@@ -47,6 +47,40 @@ nn::LSTMState lstm_step(const nn::LSTMCell& cell, const Tensor& x, const nn::LST
   return {o * tanh(c), c};
 }
 
+// The decoder layer of nn/transformer_decoder_layer.hpp composed here from its public parts
+// (dropout is 0 in the check), with the cross-attention's keys and values from the memory or, the
+// mistake, from the target.
+nn::TransformerDecoderLayerOutput decoder_layer(const nn::TransformerDecoderLayer& layer, const Tensor& tgt,
+                                                const Tensor& memory, const Tensor& tgt_mask,
+                                                const Tensor& memory_padding, bool keys_from_target) {
+  const auto feed_forward = [&](const Tensor& x) {
+    return layer.linear2().forward(relu(layer.linear1().forward(x)));
+  };
+  const auto cross_attention = [&](const Tensor& x) {
+    return keys_from_target
+               ? layer.multihead_attn().forward(x, x, x, Tensor(), true, Tensor(), false)
+               : layer.multihead_attn().forward(x, memory, memory, memory_padding, true, Tensor(), false);
+  };
+  Tensor x = tgt;
+  nn::MultiheadAttentionOutput self, cross;
+  if (layer.norm_first()) {
+    const Tensor q = layer.norm1().forward(x);
+    self = layer.self_attn().forward(q, q, q, Tensor(), true, tgt_mask, false);
+    x = x + self.context;
+    cross = cross_attention(layer.norm2().forward(x));
+    x = x + cross.context;
+    x = x + feed_forward(layer.norm3().forward(x));
+  } else {
+    self = layer.self_attn().forward(x, x, x, Tensor(), true, tgt_mask, false);
+    x = layer.norm1().forward(x + self.context);
+    cross = cross_attention(x);
+    x = layer.norm2().forward(x + cross.context);
+    x = layer.norm3().forward(x + feed_forward(x));
+  }
+  return {x, mean(self.weights, Shape{1}, false), self.weights, mean(cross.weights, Shape{1}, false),
+          cross.weights};
+}
+
 }  // namespace
 
 TEST(ExerciseCheck, CommittedValuesAreTheReferences) {
@@ -232,4 +266,24 @@ TEST(ExerciseCheck, ReportPointsAtThePieceAnotherCheckRuns) {
       "stops with that error.\n"
       "Your multi_head_attention could not be checked: its check runs your masked_softmax too, which is not "
       "written yet.\n");
+}
+
+TEST(ExerciseCheck, CrossAttentionOverTheTargetIsCaught) {
+  const auto with = [](bool keys_from_target) {
+    return run_transformer_decoder_layer([=](const nn::TransformerDecoderLayer& layer, const Tensor& tgt,
+                                             const Tensor& memory, const Tensor& tgt_mask,
+                                             const Tensor& memory_padding) {
+      return decoder_layer(layer, tgt, memory, tgt_mask, memory_padding, keys_from_target);
+    });
+  };
+  // Composed here, the sums in the reference's order: it matches.
+  EXPECT_EQ(first_difference(with(false), reference("transformer_decoder_layer")), std::nullopt);
+  // Keys and values from the target: other numbers, T keys instead of S, no gradient to the memory.
+  const Result r = check("transformer_decoder_layer", [&] { return with(true); });
+  EXPECT_EQ(r.verdict, Verdict::differs);
+  EXPECT_TRUE(starts_with(
+      r.line,
+      "Your transformer_decoder_layer differs from the reference on a fixed input: output[0, 0, 0] is "))
+      << r.line;
+  EXPECT_NE(r.line.find("; cross_head_weights, dtgt, dmemory, "), std::string::npos) << r.line;
 }
