@@ -114,7 +114,7 @@ TEST(TransformerDecoderLayer, CausalMaskKeepsEarlyPositionsBlindToLaterOnes) {
     nn::TransformerDecoderLayer layer(8, 2, 16, 0.0f, "relu", 1e-5f, norm_first, gen);
     const Tensor tgt = randn({1, 4, 8}, gen), memory = randn({1, 3, 8}, gen);
     const auto a = layer(tgt, memory, nn::causal_mask(4));
-    ASSERT_EQ(a.self_head_weights.shape(), (Shape{1, 2, 4, 4})) << "self-attention is over the target";
+    ASSERT_EQ(to_string(a.self_head_weights.shape()), "[1, 2, 4, 4]") << "self-attention is over the target";
     for (int64_t h = 0; h < 2; ++h)
       for (int64_t i = 0; i < 4; ++i)
         for (int64_t j = i + 1; j < 4; ++j)
@@ -141,10 +141,10 @@ TEST(TransformerDecoderLayer, CrossAttentionTakesItsKeysAndValuesFromTheMemory) 
     const Tensor tgt = randn({2, 3, 8}, gen);
     const Tensor memory = test::leaf(randn({2, 5, 8}, gen));
     const auto a = layer(tgt, memory, nn::causal_mask(3));
-    ASSERT_EQ(a.cross_head_weights.shape(), (Shape{2, 2, 3, 5}))
+    ASSERT_EQ(to_string(a.cross_head_weights.shape()), "[2, 2, 3, 5]")
         << "cross-attention: queries from the target [2, 3, 8], keys and values from the memory [2, 5, 8]";
-    ASSERT_EQ(a.cross_weights.shape(), (Shape{2, 3, 5}));
-    ASSERT_EQ(a.output.shape(), (Shape{2, 3, 8}));
+    ASSERT_EQ(to_string(a.cross_weights.shape()), "[2, 3, 5]");
+    ASSERT_EQ(to_string(a.output.shape()), "[2, 3, 8]");
     // A weighted sum: a plain sum of a post-norm output is constant (each row's norm sums to its bias).
     (a.output * randn(a.output.shape(), gen)).sum().backward();
     ASSERT_TRUE(memory.grad().defined()) << "no gradient reaches the memory: cross-attention must read it";
