@@ -110,38 +110,6 @@ Outputs run_multi_head_attention() {
           output("dvalue", value.grad()), output("din_proj_weight", attention.in_proj_weight().grad())};
 }
 
-// Five positions without the cache, and the same five with it: two, then two at once (P = 2,
-// T = 2: the mask's rows P … P+T−1, the cached keys first), then one.
-Outputs run_causal_self_attention() {
-  Generator gen(kSeed);
-  const nn::CausalSelfAttention attention(6, 2, 0.0f, gen);
-  const Tensor x = leaf({2, 5, 6}, gen);
-  Tensor x_cached = x.detach().clone();  // the same values, a gradient of its own
-  x_cached.requires_grad_();
-  const nn::AttentionOutput full = attention.forward(x);
-  nn::KVCache cache;
-  std::vector<Tensor> contexts;
-  Tensor chunk_weights;
-  for (const auto& [start, length] : {std::pair<int64_t, int64_t>{0, 2}, {2, 2}, {4, 1}}) {
-    const nn::AttentionOutput step = attention.forward(x_cached.narrow(1, start, length), &cache);
-    contexts.push_back(step.context);
-    if (start == 2) chunk_weights = step.weights;
-  }
-  const Tensor cached = cat(contexts, 1);
-  const Tensor full_loss = weighted_sum(full.context, gen);
-  const Tensor cached_loss = weighted_sum(cached, gen);
-  backward(full_loss + cached_loss);
-  return {output("context", full.context),
-          output("head_weights", full.weights),
-          output("cached_context", cached),
-          output("cached_head_weights_2_after_2", chunk_weights),
-          output("cache_keys", cache.keys),
-          output("cache_values", cache.values),
-          output("dx", x.grad()),
-          output("dx_cached", x_cached.grad()),
-          output("dc_attn_weight", attention.c_attn().weight().grad())};
-}
-
 // Beam search on an untrained model: its choices are arbitrary but fixed, which is all a
 // comparison needs. Seed 5 was picked for beams that show every rule: one ends at once in <eos>,
 // one after a token, one is cut at max_length and still ranks second by its per-token score.
@@ -339,6 +307,38 @@ Outputs run_transformer_decoder_layer(const DecoderLayerForward& forward) {
   return outputs;
 }
 
+// Five positions without the cache, and the same five with it: two, then two at once (P = 2,
+// T = 2: the mask's rows P … P+T−1, the cached keys first), then one.
+Outputs run_causal_self_attention(const CausalAttentionForward& forward) {
+  Generator gen(kSeed);
+  const nn::CausalSelfAttention attention(6, 2, 0.0f, gen);
+  const Tensor x = leaf({2, 5, 6}, gen);
+  Tensor x_cached = x.detach().clone();  // the same values, a gradient of its own
+  x_cached.requires_grad_();
+  const nn::AttentionOutput full = forward(attention, x, nullptr);
+  nn::KVCache cache;
+  std::vector<Tensor> contexts;
+  Tensor chunk_weights;
+  for (const auto& [start, length] : {std::pair<int64_t, int64_t>{0, 2}, {2, 2}, {4, 1}}) {
+    const nn::AttentionOutput step = forward(attention, x_cached.narrow(1, start, length), &cache);
+    contexts.push_back(step.context);
+    if (start == 2) chunk_weights = step.weights;
+  }
+  const Tensor cached = cat(contexts, 1);
+  const Tensor full_loss = weighted_sum(full.context, gen);
+  const Tensor cached_loss = weighted_sum(cached, gen);
+  backward(full_loss + cached_loss);
+  return {output("context", full.context),
+          output("head_weights", full.weights),
+          output("cached_context", cached),
+          output("cached_head_weights_2_after_2", chunk_weights),
+          output("cache_keys", cache.keys),
+          output("cache_values", cache.values),
+          output("dx", x.grad()),
+          output("dx_cached", x_cached.grad()),
+          output("dc_attn_weight", attention.c_attn().weight().grad())};
+}
+
 Outputs run(std::string_view exercise) {
   if (exercise == "linear")
     return run_linear([](const nn::Linear& l, const Tensor& x) { return l.forward(x); });
@@ -360,7 +360,9 @@ Outputs run(std::string_view exercise) {
                                             const Tensor& memory_key_padding_mask) {
       return layer.forward(tgt, memory, tgt_mask, Tensor(), Tensor(), memory_key_padding_mask);
     });
-  if (exercise == "causal_self_attention") return run_causal_self_attention();
+  if (exercise == "causal_self_attention")
+    return run_causal_self_attention([](const nn::CausalSelfAttention& attention, const Tensor& x,
+                                        nn::KVCache* cache) { return attention.forward(x, cache); });
   throw std::logic_error(fmt::format("no exercise check named '{}'", exercise));
 }
 

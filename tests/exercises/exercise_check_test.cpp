@@ -81,6 +81,33 @@ nn::TransformerDecoderLayerOutput decoder_layer(const nn::TransformerDecoderLaye
           cross.weights};
 }
 
+// Causal self-attention of nn/causal_self_attention.hpp composed here from its public parts, right
+// or with one of two mistakes in the pieces of the exercise.
+enum class CausalMistake { none, mask_ignores_the_cache, new_keys_first };
+nn::AttentionOutput causal_attention(const nn::CausalSelfAttention& attention, const Tensor& x,
+                                     nn::KVCache* cache, CausalMistake mistake) {
+  const int64_t B = x.size(0), T = x.size(1), E = attention.embed_dim(), H = attention.num_heads();
+  const int64_t D = attention.head_dim(), P = cache ? cache->length() : 0;
+  const auto heads = [&](const Tensor& t) { return t.reshape({B, T, H, D}).permute({0, 2, 1, 3}); };
+  const std::vector<Tensor> qkv = split(attention.c_attn().forward(x), E, 2);
+  Tensor k = heads(qkv[1]), v = heads(qkv[2]);
+  if (cache) {
+    if (P > 0) {
+      const bool swap = mistake == CausalMistake::new_keys_first;
+      k = swap ? cat({k, cache->keys}, 2) : cat({cache->keys, k}, 2);
+      v = swap ? cat({v, cache->values}, 2) : cat({cache->values, v}, 2);
+    }
+    cache->keys = k;
+    cache->values = v;
+  }
+  const Tensor mask = mistake == CausalMistake::mask_ignores_the_cache
+                          ? nn::causal_mask(T)
+                          : nn::causal_mask(P + T).narrow(0, P, T);
+  const nn::AttentionOutput out = nn::scaled_dot_product_attention(heads(qkv[0]), k, v, mask);
+  const Tensor merged = out.context.permute({0, 2, 1, 3}).contiguous().reshape({B, T, E});
+  return {attention.c_proj().forward(merged), out.weights};
+}
+
 }  // namespace
 
 TEST(ExerciseCheck, CommittedValuesAreTheReferences) {
@@ -286,4 +313,31 @@ TEST(ExerciseCheck, CrossAttentionOverTheTargetIsCaught) {
       "Your transformer_decoder_layer differs from the reference on a fixed input: output[0, 0, 0] is "))
       << r.line;
   EXPECT_NE(r.line.find("; cross_head_weights, dtgt, dmemory, "), std::string::npos) << r.line;
+}
+
+TEST(ExerciseCheck, CausalMaskThatForgetsTheCacheAndKeysCachedOutOfOrderAreCaught) {
+  const auto with = [](CausalMistake mistake) {
+    return run_causal_self_attention(
+        [=](const nn::CausalSelfAttention& attention, const Tensor& x, nn::KVCache* cache) {
+          return causal_attention(attention, x, cache, mistake);
+        });
+  };
+  EXPECT_EQ(first_difference(with(CausalMistake::none), reference("causal_self_attention")), std::nullopt);
+  // causal_mask(T) is right while P = 0 or T = 1; the check's second call has P = 2, T = 2.
+  const Result forgets =
+      check("causal_self_attention", [&] { return with(CausalMistake::mask_ignores_the_cache); });
+  EXPECT_EQ(forgets.verdict, Verdict::fails);
+  EXPECT_TRUE(
+      starts_with(forgets.line, "Your causal_self_attention fails on a fixed input: masked_softmax: "))
+      << forgets.line;
+  // The uncached call is right; from the second cached call on, the keys sit at the wrong positions.
+  const Result swapped = check("causal_self_attention", [&] { return with(CausalMistake::new_keys_first); });
+  EXPECT_EQ(swapped.verdict, Verdict::differs);
+  EXPECT_TRUE(
+      starts_with(swapped.line,
+                  "Your causal_self_attention differs from the reference on a fixed input: cached_context["))
+      << swapped.line;
+  EXPECT_NE(swapped.line.find("; cached_head_weights_2_after_2, cache_keys, cache_values, dx_cached, "),
+            std::string::npos)
+      << swapped.line;
 }
