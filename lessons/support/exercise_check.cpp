@@ -17,11 +17,14 @@
 
 #include "autograd/ops.hpp"
 #include "autograd/random.hpp"
+#include "nn/attention_mask.hpp"
+#include "nn/causal_self_attention.hpp"
 #include "nn/decoding.hpp"
 #include "nn/luong_attention.hpp"
 #include "nn/masked_softmax.hpp"
 #include "nn/multi_head_attention.hpp"
 #include "nn/seq2seq.hpp"
+#include "nn/transformer_decoder_layer.hpp"
 
 namespace glimpse::lessons::exercise_check {
 
@@ -184,7 +187,9 @@ const std::vector<std::string>& exercises() {
                                                "masked_softmax",
                                                "luong_attention",
                                                "multi_head_attention",
-                                               "decoding"};
+                                               "decoding",
+                                               "transformer_decoder_layer",
+                                               "causal_self_attention"};
   return all;
 }
 
@@ -195,7 +200,9 @@ const std::vector<std::string>& uses(std::string_view exercise) {
       {"masked_softmax", {"softmax"}},
       {"luong_attention", {"linear", "masked_softmax", "softmax"}},
       {"multi_head_attention", {"linear", "masked_softmax", "softmax"}},
-      {"decoding", {"linear", "masked_softmax"}}};
+      {"decoding", {"linear", "masked_softmax"}},
+      {"transformer_decoder_layer", {"linear", "masked_softmax", "softmax", "multi_head_attention"}},
+      {"causal_self_attention", {"linear", "masked_softmax", "softmax"}}};
   static const std::vector<std::string> none;
   const auto it = table.find(exercise);
   return it == table.end() ? none : it->second;
@@ -272,6 +279,66 @@ Outputs run_softmax(const Softmax& softmax) {
           output("dx_dim2", x_last.grad())};
 }
 
+// Both orders of the decoder layer (post-norm, then pre-norm) on one target and one memory, of
+// different lengths (T = 3, S = 4) so that keys taken from the target show, with the causal mask
+// and one padded memory position. The norms' gradients tell norm1, norm2 and norm3 apart.
+Outputs run_transformer_decoder_layer(const DecoderLayerForward& forward) {
+  Generator gen(kSeed);
+  Outputs outputs;
+  for (const bool norm_first : {false, true}) {
+    nn::TransformerDecoderLayer layer(6, 2, 8, 0.0f, "relu", 1e-5f, norm_first, gen);
+    layer.eval();
+    const Tensor tgt = leaf({2, 3, 6}, gen);
+    const Tensor memory = leaf({2, 4, 6}, gen);
+    const Tensor memory_padding = from_vector({0, 0, 0, 0, 0, 0, 0, 1}, {2, 4});  // 1 = padding
+    const nn::TransformerDecoderLayerOutput out =
+        forward(layer, tgt, memory, nn::causal_mask(3), memory_padding);
+    backward(weighted_sum(out.output, gen));
+    const std::string order = norm_first ? "_pre_norm" : "";
+    outputs.push_back(output("output" + order, out.output));
+    outputs.push_back(output("self_head_weights" + order, out.self_head_weights));
+    outputs.push_back(output("cross_head_weights" + order, out.cross_head_weights));
+    outputs.push_back(output("dtgt" + order, tgt.grad()));
+    outputs.push_back(output("dmemory" + order, memory.grad()));
+    outputs.push_back(output("dnorm1_weight" + order, layer.norm1().weight().grad()));
+    outputs.push_back(output("dnorm2_weight" + order, layer.norm2().weight().grad()));
+    outputs.push_back(output("dnorm3_weight" + order, layer.norm3().weight().grad()));
+  }
+  return outputs;
+}
+
+// Five positions without the cache, and the same five with it: two, then two at once (P = 2,
+// T = 2: the mask's rows P … P+T−1, the cached keys first), then one.
+Outputs run_causal_self_attention(const CausalAttentionForward& forward) {
+  Generator gen(kSeed);
+  const nn::CausalSelfAttention attention(6, 2, 0.0f, gen);
+  const Tensor x = leaf({2, 5, 6}, gen);
+  Tensor x_cached = x.detach().clone();  // the same values, a gradient of its own
+  x_cached.requires_grad_();
+  const nn::AttentionOutput full = forward(attention, x, nullptr);
+  nn::KVCache cache;
+  std::vector<Tensor> contexts;
+  Tensor chunk_weights;
+  for (const auto& [start, length] : {std::pair<int64_t, int64_t>{0, 2}, {2, 2}, {4, 1}}) {
+    const nn::AttentionOutput step = forward(attention, x_cached.narrow(1, start, length), &cache);
+    contexts.push_back(step.context);
+    if (start == 2) chunk_weights = step.weights;
+  }
+  const Tensor cached = cat(contexts, 1);
+  const Tensor full_loss = weighted_sum(full.context, gen);
+  const Tensor cached_loss = weighted_sum(cached, gen);
+  backward(full_loss + cached_loss);
+  return {output("context", full.context),
+          output("head_weights", full.weights),
+          output("cached_context", cached),
+          output("cached_head_weights_2_after_2", chunk_weights),
+          output("cache_keys", cache.keys),
+          output("cache_values", cache.values),
+          output("dx", x.grad()),
+          output("dx_cached", x_cached.grad()),
+          output("dc_attn_weight", attention.c_attn().weight().grad())};
+}
+
 Outputs run(std::string_view exercise) {
   if (exercise == "linear")
     return run_linear([](const nn::Linear& l, const Tensor& x) { return l.forward(x); });
@@ -287,6 +354,15 @@ Outputs run(std::string_view exercise) {
   if (exercise == "luong_attention") return run_luong_attention();
   if (exercise == "multi_head_attention") return run_multi_head_attention();
   if (exercise == "decoding") return run_decoding();
+  if (exercise == "transformer_decoder_layer")
+    return run_transformer_decoder_layer([](const nn::TransformerDecoderLayer& layer, const Tensor& tgt,
+                                            const Tensor& memory, const Tensor& tgt_mask,
+                                            const Tensor& memory_key_padding_mask) {
+      return layer.forward(tgt, memory, tgt_mask, Tensor(), Tensor(), memory_key_padding_mask);
+    });
+  if (exercise == "causal_self_attention")
+    return run_causal_self_attention([](const nn::CausalSelfAttention& attention, const Tensor& x,
+                                        nn::KVCache* cache) { return attention.forward(x, cache); });
   throw std::logic_error(fmt::format("no exercise check named '{}'", exercise));
 }
 

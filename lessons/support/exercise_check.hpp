@@ -13,8 +13,10 @@
 
 #include "autograd/shape.hpp"
 #include "autograd/tensor.hpp"
+#include "nn/causal_self_attention.hpp"
 #include "nn/linear.hpp"
 #include "nn/lstm_cell.hpp"
+#include "nn/transformer_decoder_layer.hpp"
 
 namespace glimpse::lessons::exercise_check {
 
@@ -46,7 +48,7 @@ const std::vector<std::string>& uses(std::string_view exercise);
 // Runs the library's piece for `exercise` on its fixed input. Throws whatever the piece throws.
 Outputs run(std::string_view exercise);
 
-// Four checks with the piece passed in, so a test can send a wrong version through the same check.
+// Six checks with the piece passed in, so a test can send a wrong version through the same check.
 using LinearForward = std::function<Tensor(const nn::Linear&, const Tensor& x)>;
 Outputs run_linear(const LinearForward& forward);
 using LstmStep = std::function<nn::LSTMState(const nn::LSTMCell&, const Tensor& x, const nn::LSTMState&)>;
@@ -55,6 +57,13 @@ using MaskedSoftmax = std::function<Tensor(const Tensor& scores, const Tensor& m
 Outputs run_masked_softmax(const MaskedSoftmax& masked_softmax);
 using Softmax = std::function<Tensor(const Tensor& x, int64_t dim)>;
 Outputs run_softmax(const Softmax& softmax);
+using DecoderLayerForward = std::function<nn::TransformerDecoderLayerOutput(
+    const nn::TransformerDecoderLayer&, const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask,
+    const Tensor& memory_key_padding_mask)>;
+Outputs run_transformer_decoder_layer(const DecoderLayerForward& forward);
+using CausalAttentionForward =
+    std::function<nn::AttentionOutput(const nn::CausalSelfAttention&, const Tensor& x, nn::KVCache* cache)>;
+Outputs run_causal_self_attention(const CausalAttentionForward& forward);
 
 // |yours − reference| <= kAbs + kRel·|reference| for every element. The committed values are the
 // reference's exact bits; a correct version written another way (the same sums in another order,

@@ -47,6 +47,67 @@ nn::LSTMState lstm_step(const nn::LSTMCell& cell, const Tensor& x, const nn::LST
   return {o * tanh(c), c};
 }
 
+// The decoder layer of nn/transformer_decoder_layer.hpp composed here from its public parts
+// (dropout is 0 in the check), with the cross-attention's keys and values from the memory or, the
+// mistake, from the target.
+nn::TransformerDecoderLayerOutput decoder_layer(const nn::TransformerDecoderLayer& layer, const Tensor& tgt,
+                                                const Tensor& memory, const Tensor& tgt_mask,
+                                                const Tensor& memory_padding, bool keys_from_target) {
+  const auto feed_forward = [&](const Tensor& x) {
+    return layer.linear2().forward(relu(layer.linear1().forward(x)));
+  };
+  const auto cross_attention = [&](const Tensor& x) {
+    return keys_from_target
+               ? layer.multihead_attn().forward(x, x, x, Tensor(), true, Tensor(), false)
+               : layer.multihead_attn().forward(x, memory, memory, memory_padding, true, Tensor(), false);
+  };
+  Tensor x = tgt;
+  nn::MultiheadAttentionOutput self, cross;
+  if (layer.norm_first()) {
+    const Tensor q = layer.norm1().forward(x);
+    self = layer.self_attn().forward(q, q, q, Tensor(), true, tgt_mask, false);
+    x = x + self.context;
+    cross = cross_attention(layer.norm2().forward(x));
+    x = x + cross.context;
+    x = x + feed_forward(layer.norm3().forward(x));
+  } else {
+    self = layer.self_attn().forward(x, x, x, Tensor(), true, tgt_mask, false);
+    x = layer.norm1().forward(x + self.context);
+    cross = cross_attention(x);
+    x = layer.norm2().forward(x + cross.context);
+    x = layer.norm3().forward(x + feed_forward(x));
+  }
+  return {x, mean(self.weights, Shape{1}, false), self.weights, mean(cross.weights, Shape{1}, false),
+          cross.weights};
+}
+
+// Causal self-attention of nn/causal_self_attention.hpp composed here from its public parts, right
+// or with one of two mistakes in the pieces of the exercise.
+enum class CausalMistake { none, mask_ignores_the_cache, new_keys_first };
+nn::AttentionOutput causal_attention(const nn::CausalSelfAttention& attention, const Tensor& x,
+                                     nn::KVCache* cache, CausalMistake mistake) {
+  const int64_t B = x.size(0), T = x.size(1), E = attention.embed_dim(), H = attention.num_heads();
+  const int64_t D = attention.head_dim(), P = cache ? cache->length() : 0;
+  const auto heads = [&](const Tensor& t) { return t.reshape({B, T, H, D}).permute({0, 2, 1, 3}); };
+  const std::vector<Tensor> qkv = split(attention.c_attn().forward(x), E, 2);
+  Tensor k = heads(qkv[1]), v = heads(qkv[2]);
+  if (cache) {
+    if (P > 0) {
+      const bool swap = mistake == CausalMistake::new_keys_first;
+      k = swap ? cat({k, cache->keys}, 2) : cat({cache->keys, k}, 2);
+      v = swap ? cat({v, cache->values}, 2) : cat({cache->values, v}, 2);
+    }
+    cache->keys = k;
+    cache->values = v;
+  }
+  const Tensor mask = mistake == CausalMistake::mask_ignores_the_cache
+                          ? nn::causal_mask(T)
+                          : nn::causal_mask(P + T).narrow(0, P, T);
+  const nn::AttentionOutput out = nn::scaled_dot_product_attention(heads(qkv[0]), k, v, mask);
+  const Tensor merged = out.context.permute({0, 2, 1, 3}).contiguous().reshape({B, T, E});
+  return {attention.c_proj().forward(merged), out.weights};
+}
+
 }  // namespace
 
 TEST(ExerciseCheck, CommittedValuesAreTheReferences) {
@@ -232,4 +293,51 @@ TEST(ExerciseCheck, ReportPointsAtThePieceAnotherCheckRuns) {
       "stops with that error.\n"
       "Your multi_head_attention could not be checked: its check runs your masked_softmax too, which is not "
       "written yet.\n");
+}
+
+TEST(ExerciseCheck, CrossAttentionOverTheTargetIsCaught) {
+  const auto with = [](bool keys_from_target) {
+    return run_transformer_decoder_layer([=](const nn::TransformerDecoderLayer& layer, const Tensor& tgt,
+                                             const Tensor& memory, const Tensor& tgt_mask,
+                                             const Tensor& memory_padding) {
+      return decoder_layer(layer, tgt, memory, tgt_mask, memory_padding, keys_from_target);
+    });
+  };
+  // Composed here, the sums in the reference's order: it matches.
+  EXPECT_EQ(first_difference(with(false), reference("transformer_decoder_layer")), std::nullopt);
+  // Keys and values from the target: other numbers, T keys instead of S, no gradient to the memory.
+  const Result r = check("transformer_decoder_layer", [&] { return with(true); });
+  EXPECT_EQ(r.verdict, Verdict::differs);
+  EXPECT_TRUE(starts_with(
+      r.line,
+      "Your transformer_decoder_layer differs from the reference on a fixed input: output[0, 0, 0] is "))
+      << r.line;
+  EXPECT_NE(r.line.find("; cross_head_weights, dtgt, dmemory, "), std::string::npos) << r.line;
+}
+
+TEST(ExerciseCheck, CausalMaskThatForgetsTheCacheAndKeysCachedOutOfOrderAreCaught) {
+  const auto with = [](CausalMistake mistake) {
+    return run_causal_self_attention(
+        [=](const nn::CausalSelfAttention& attention, const Tensor& x, nn::KVCache* cache) {
+          return causal_attention(attention, x, cache, mistake);
+        });
+  };
+  EXPECT_EQ(first_difference(with(CausalMistake::none), reference("causal_self_attention")), std::nullopt);
+  // causal_mask(T) is right while P = 0 or T = 1; the check's second call has P = 2, T = 2.
+  const Result forgets =
+      check("causal_self_attention", [&] { return with(CausalMistake::mask_ignores_the_cache); });
+  EXPECT_EQ(forgets.verdict, Verdict::fails);
+  EXPECT_TRUE(
+      starts_with(forgets.line, "Your causal_self_attention fails on a fixed input: masked_softmax: "))
+      << forgets.line;
+  // The uncached call is right; from the second cached call on, the keys sit at the wrong positions.
+  const Result swapped = check("causal_self_attention", [&] { return with(CausalMistake::new_keys_first); });
+  EXPECT_EQ(swapped.verdict, Verdict::differs);
+  EXPECT_TRUE(
+      starts_with(swapped.line,
+                  "Your causal_self_attention differs from the reference on a fixed input: cached_context["))
+      << swapped.line;
+  EXPECT_NE(swapped.line.find("; cached_head_weights_2_after_2, cache_keys, cache_values, dx_cached, "),
+            std::string::npos)
+      << swapped.line;
 }

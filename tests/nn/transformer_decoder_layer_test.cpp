@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "attention_fixture.hpp"
 #include "nn/attention_mask.hpp"
 #include "nn/state.hpp"
@@ -107,14 +110,67 @@ TEST(TransformerDecoderLayer, GradcheckThroughTheAttentionWeights) {
 TEST(TransformerDecoderLayer, CausalMaskKeepsEarlyPositionsBlindToLaterOnes) {
   Generator gen(3);
   for (bool norm_first : {false, true}) {
+    SCOPED_TRACE(norm_first ? "pre-norm" : "post-norm");
     nn::TransformerDecoderLayer layer(8, 2, 16, 0.0f, "relu", 1e-5f, norm_first, gen);
     const Tensor tgt = randn({1, 4, 8}, gen), memory = randn({1, 3, 8}, gen);
     const auto a = layer(tgt, memory, nn::causal_mask(4));
+    ASSERT_EQ(to_string(a.self_head_weights.shape()), "[1, 2, 4, 4]") << "self-attention is over the target";
+    for (int64_t h = 0; h < 2; ++h)
+      for (int64_t i = 0; i < 4; ++i)
+        for (int64_t j = i + 1; j < 4; ++j)
+          ASSERT_EQ(a.self_head_weights.at({0, h, i, j}), 0.0f)
+              << "head " << h << ": target position " << i << " attends to the later position " << j
+              << ": the self-attention must use tgt_mask";
     Tensor changed = tgt.clone();
     for (int64_t j = 0; j < 8; ++j) changed.data()[3 * 8 + j] -= 2.0f;  // the last position
     const auto b = layer(changed, memory, nn::causal_mask(4));
     for (int64_t t = 0; t < 3; ++t)
-      for (int64_t j = 0; j < 8; ++j) EXPECT_EQ(a.output.at({0, t, j}), b.output.at({0, t, j}));
+      for (int64_t j = 0; j < 8; ++j)
+        ASSERT_EQ(a.output.at({0, t, j}), b.output.at({0, t, j}))
+            << "output position " << t << " changed when only the last target position did";
+  }
+}
+
+TEST(TransformerDecoderLayer, CrossAttentionTakesItsKeysAndValuesFromTheMemory) {
+  // Queries from the target (T = 3), keys and values from the memory (S = 5): each target
+  // position gets a weight for every memory position, and the output depends on the memory.
+  Generator gen(8);
+  for (bool norm_first : {false, true}) {
+    SCOPED_TRACE(norm_first ? "pre-norm" : "post-norm");
+    nn::TransformerDecoderLayer layer(8, 2, 16, 0.0f, "relu", 1e-5f, norm_first, gen);
+    const Tensor tgt = randn({2, 3, 8}, gen);
+    const Tensor memory = test::leaf(randn({2, 5, 8}, gen));
+    const auto a = layer(tgt, memory, nn::causal_mask(3));
+    ASSERT_EQ(to_string(a.cross_head_weights.shape()), "[2, 2, 3, 5]")
+        << "cross-attention: queries from the target [2, 3, 8], keys and values from the memory [2, 5, 8]";
+    ASSERT_EQ(to_string(a.cross_weights.shape()), "[2, 3, 5]");
+    ASSERT_EQ(to_string(a.output.shape()), "[2, 3, 8]");
+    // A weighted sum: a plain sum of a post-norm output is constant (each row's norm sums to its bias).
+    (a.output * randn(a.output.shape(), gen)).sum().backward();
+    ASSERT_TRUE(memory.grad().defined()) << "no gradient reaches the memory: cross-attention must read it";
+    float largest = 0.0f;
+    for (float g : memory.grad().to_vector()) largest = std::max(largest, std::fabs(g));
+    EXPECT_GT(largest, 1e-4f) << "the output does not depend on the memory";
+  }
+}
+
+TEST(TransformerDecoderLayer, EachSublayersOutputGoesThroughItsDropout) {
+  // With p = 1 in training, dropout zeroes everything it is given, so a sublayer whose output goes
+  // through its dropout adds nothing to the residual: pre-norm gives tgt back, post-norm
+  // norm3(norm2(norm1(tgt))). The biases are set nonzero, so a sublayer that skips its dropout adds them.
+  Generator gen(11);
+  for (bool norm_first : {false, true}) {
+    SCOPED_TRACE(norm_first ? "pre-norm" : "post-norm");
+    nn::TransformerDecoderLayer layer(8, 2, 16, 1.0f, "relu", 1e-5f, norm_first, gen);
+    for (auto& [name, p] : layer.named_parameters())
+      if (name.find("norm") == std::string::npos && name.find("bias") != std::string::npos)
+        for (int64_t k = 0; k < p.numel(); ++k) p.data()[k] = 0.5f;
+    const Tensor tgt = randn({2, 3, 8}, gen), memory = randn({2, 4, 8}, gen);
+    const Tensor expected =
+        norm_first ? tgt : layer.norm3().forward(layer.norm2().forward(layer.norm1().forward(tgt)));
+    EXPECT_TRUE(test::all_close(layer(tgt, memory, nn::causal_mask(3)).output, expected))
+        << "a sublayer's output must go through its dropout (dropout1, dropout2, dropout3) before the "
+           "residual sum";
   }
 }
 
