@@ -4,20 +4,18 @@
 // (PyTorch eager) are the same model and step; all three print "... X.XXX ms/step loss=...", so
 // bench/compare_libtorch.sh can read them side by side.
 // Issue 6: the training step should beat libtorch's at the lessons' sizes.
-#include <sys/resource.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
-#include <string>
 #include <glimpse.hpp>
+#include <string>
 
 #include "nn/bahdanau_attention.hpp"
 #include "nn/embedding.hpp"
 #include "nn/gru_cell.hpp"
 #include "nn/linear.hpp"
 #include "nn/optim.hpp"
+#include "step_timing.hpp"
 
 using namespace glimpse;
 
@@ -100,17 +98,9 @@ int main(int argc, char** argv) {
     return loss.item();
   };
 
-  for (int i = 0; i < 3; ++i) step();
-  // Wall time is what a learner waits; CPU time (std::clock: every thread of the process) is
-  // what the step costs, and moves less when other jobs share the machine.
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::clock_t c0 = std::clock();
-  float loss = 0.0f;
-  for (int64_t i = 0; i < STEPS; ++i) loss = step();
-  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / STEPS;
-  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC / STEPS;
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  std::printf("glimpse B=%ld T=%ld H=%ld E=%ld V=%ld threads=%ld: %.3f ms/step loss=%.4f peak_rss=%.1fMB cpu=%.3fms/step\n",
-              B, T, H, E, V, THREADS, dt * 1e3, loss, usage.ru_maxrss / 1024.0, cpu * 1e3);
+  const StepTiming timing = time_steps(step, STEPS);
+  std::printf(
+      "glimpse B=%ld T=%ld H=%ld E=%ld V=%ld threads=%ld: %.3f ms/step loss=%.4f peak_rss=%.1fMB "
+      "cpu=%.3fms/step\n",
+      B, T, H, E, V, THREADS, timing.wall_ms, timing.loss, timing.peak_rss_mb, timing.cpu_ms);
 }

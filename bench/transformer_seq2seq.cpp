@@ -12,16 +12,15 @@
 // Seq2seq::loss takes once a teacher-forced forward reads the target at once), cross-entropy,
 // gradient-norm clipping at 1 (as the seq2seq lessons clip), Adam lr 1e-3.
 // Lesson 12's default sizes: bench-transformer-seq2seq 32 12 13 32 4 2 64 64 STEPS.
-#include <sys/resource.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <glimpse.hpp>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "step_timing.hpp"
 
 using namespace glimpse;
 
@@ -87,19 +86,10 @@ int main(int argc, char** argv) {
     return loss.item();
   };
 
-  for (int i = 0; i < 3; ++i) step();
-  // Wall time is what a learner waits; CPU time (std::clock: every thread of the process) is
-  // what the step costs, and moves less when other jobs share the machine.
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::clock_t c0 = std::clock();
-  float loss = 0.0f;
-  for (int64_t i = 0; i < STEPS; ++i) loss = step();
-  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / STEPS;
-  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC / STEPS;
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
+  const StepTiming timing = time_steps(step, STEPS);
   std::printf(
       "glimpse B=%ld S=%ld T=%ld D=%ld heads=%ld layers=%ld ff=%ld V=%ld threads=%ld: %.3f ms/step loss=%.4f "
       "peak_rss=%.1fMB cpu=%.3fms/step\n",
-      B, S, T, D, HEADS, LAYERS, FF, V, THREADS, dt * 1e3, loss, usage.ru_maxrss / 1024.0, cpu * 1e3);
+      B, S, T, D, HEADS, LAYERS, FF, V, THREADS, timing.wall_ms, timing.loss, timing.peak_rss_mb,
+      timing.cpu_ms);
 }

@@ -16,14 +16,13 @@
 // Built only when CMake finds libtorch (Debian: apt-get install libtorch-dev), as C++17 and
 // without Glimpse's flags: it measures libtorch, not our compiler options.
 #include <ATen/Parallel.h>
-#include <sys/resource.h>
 #include <torch/torch.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
+
+#include "step_timing.hpp"
 
 // libtorch multiplies through OpenBLAS, whose threads follow neither torch::set_num_threads nor
 // (once loaded) OMP_NUM_THREADS. Declared weak: where the BLAS in use is not OpenBLAS, it is null.
@@ -125,20 +124,11 @@ int main(int argc, char** argv) {
     return loss.item<float>();
   };
 
-  for (int i = 0; i < 3; ++i) step();
-  // Wall time is what a learner waits; CPU time (std::clock: every thread of the process) is
-  // what the step costs, and moves less when other jobs share the machine.
-  const auto t0 = std::chrono::steady_clock::now();
-  const std::clock_t c0 = std::clock();
-  float loss = 0.0f;
-  for (int64_t i = 0; i < STEPS; ++i) loss = step();
-  const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / STEPS;
-  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC / STEPS;
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
+  const StepTiming timing = time_steps(step, STEPS);
   std::printf(
       "libtorch B=%ld S=%ld T=%ld D=%ld heads=%ld layers=%ld ff=%ld V=%ld threads=%ld: %.3f ms/step "
       "loss=%.4f "
       "peak_rss=%.1fMB cpu=%.3fms/step\n",
-      B, S, T, D, HEADS, LAYERS, FF, V, THREADS, dt * 1e3, loss, usage.ru_maxrss / 1024.0, cpu * 1e3);
+      B, S, T, D, HEADS, LAYERS, FF, V, THREADS, timing.wall_ms, timing.loss, timing.peak_rss_mb,
+      timing.cpu_ms);
 }
