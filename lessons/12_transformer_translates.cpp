@@ -183,6 +183,7 @@ int main(int argc, char** argv) {
     lessons::add_batch_flag(app, s2s.batch, "sentences", 256);
     lessons::add_number(app, "--gru-lr", s2s.lr, "the GRU's Adam learning rate", 1e-6f, 1.0f);
     lessons::add_block_flags(app, sizes.dim, sizes.heads, sizes.layers);
+    app.get_option("--layers")->description("layers in the encoder, and as many in the decoder");
     lessons::add_number(app, "--feedforward", sizes.feedforward, "the Transformer's feed-forward width", 1,
                         2048);
     lessons::add_number(app, "--lr", sizes.lr, "the Transformer's Adam learning rate", 1e-6f, 1.0f);
