@@ -17,22 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "bench_tokens.hpp"
 #include "step_timing.hpp"
 
 using namespace glimpse;
-
-namespace {
-
-// Columns [from, from + count) of [rows, cols] token ids.
-IndexTensor columns(const std::vector<int64_t>& ids, int64_t rows, int64_t cols, int64_t from,
-                    int64_t count) {
-  std::vector<int64_t> out;
-  for (int64_t b = 0; b < rows; ++b)
-    for (int64_t t = from; t < from + count; ++t) out.push_back(ids[b * cols + t]);
-  return IndexTensor(out, Shape{rows, count});
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 8) {
@@ -55,9 +43,8 @@ int main(int argc, char** argv) {
   nn::GPT model({.vocab_size = V, .block_size = T, .n_layer = LAYERS, .n_head = HEADS, .n_embd = EMBD}, init);
   nn::Adam opt(model.parameters(), {.lr = 1e-3f});
   Generator gen(0);
-  std::vector<int64_t> text(static_cast<size_t>(B * (T + 1)));
-  for (auto& id : text) id = gen.integer(V);
-  const IndexTensor idx = columns(text, B, T + 1, 0, T), targets = columns(text, B, T + 1, 1, T);
+  const IndexTensor text = bench::random_tokens(B, T + 1, 0, V, gen);
+  const IndexTensor idx = bench::columns(text, 0, T), targets = bench::columns(text, 1, T);
 
   auto step = [&] {
     const Tensor loss = model.loss(idx, targets);

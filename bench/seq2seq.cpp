@@ -10,6 +10,7 @@
 #include <glimpse.hpp>
 #include <string>
 
+#include "bench_tokens.hpp"
 #include "nn/bahdanau_attention.hpp"
 #include "nn/embedding.hpp"
 #include "nn/gru_cell.hpp"
@@ -38,21 +39,6 @@ struct Seq2Seq : nn::Module {
   std::string kind() const override { return "Seq2Seq"; }
 };
 
-IndexTensor random_tokens(int64_t rows, int64_t cols, int64_t vocab, Generator& gen) {
-  std::vector<int64_t> ids(static_cast<size_t>(rows * cols));
-  for (auto& id : ids) id = gen.integer(vocab);
-  return IndexTensor(ids, Shape{rows, cols});
-}
-
-// Columns [from, from + count) of a [B, T] index tensor, flattened row-major.
-IndexTensor columns(const IndexTensor& ids, int64_t from, int64_t count) {
-  const int64_t rows = ids.shape[0], cols = ids.shape[1];
-  std::vector<int64_t> out;
-  for (int64_t b = 0; b < rows; ++b)
-    for (int64_t t = from; t < from + count; ++t) out.push_back(ids.values[b * cols + t]);
-  return IndexTensor(out, Shape{rows, count});
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,9 +56,10 @@ int main(int argc, char** argv) {
   Seq2Seq model(H, E, V);
   nn::Adam opt(model.parameters(), {.lr = 1e-3f});
   Generator gen(0);
-  const IndexTensor src = random_tokens(B, T, V, gen), tgt = random_tokens(B, T + 1, V, gen);
-  const IndexTensor dec_in = columns(tgt, 0, T);
-  const IndexTensor dec_out = columns(tgt, 1, T);
+  const IndexTensor src = bench::random_tokens(B, T, 0, V, gen),
+                    tgt = bench::random_tokens(B, T + 1, 0, V, gen);
+  const IndexTensor dec_in = bench::columns(tgt, 0, T);
+  const IndexTensor dec_out = bench::columns(tgt, 1, T);
 
   auto step = [&] {
     Tensor e = model.enc_emb->forward(src);  // [B, T, E]

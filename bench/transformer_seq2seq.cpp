@@ -20,29 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "bench_tokens.hpp"
 #include "step_timing.hpp"
 
 using namespace glimpse;
-
-namespace {
-
-// [rows, cols] token ids drawn uniformly from 1 … vocab−1: real tokens, never <pad> (id 0).
-IndexTensor random_tokens(int64_t rows, int64_t cols, int64_t vocab, Generator& gen) {
-  std::vector<int64_t> ids(static_cast<size_t>(rows * cols));
-  for (auto& id : ids) id = 1 + gen.integer(vocab - 1);
-  return IndexTensor(ids, Shape{rows, cols});
-}
-
-// Columns [from, from + count) of a [B, T] index tensor.
-IndexTensor columns(const IndexTensor& ids, int64_t from, int64_t count) {
-  const int64_t rows = ids.shape[0], cols = ids.shape[1];
-  std::vector<int64_t> out;
-  for (int64_t b = 0; b < rows; ++b)
-    for (int64_t t = from; t < from + count; ++t) out.push_back(ids.values[b * cols + t]);
-  return IndexTensor(out, Shape{rows, count});
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 10) {
@@ -71,9 +52,10 @@ int main(int argc, char** argv) {
   nn::Seq2seq model(encoder, decoder);
   nn::Adam opt(model.parameters(), {.lr = 1e-3f});
   Generator gen(0);
-  const IndexTensor src = random_tokens(B, S, V, gen), tgt = random_tokens(B, T + 1, V, gen);
-  const IndexTensor dec_in = columns(tgt, 0, T);
-  const IndexTensor dec_out = columns(tgt, 1, T);
+  const IndexTensor src = bench::random_tokens(B, S, 1, V, gen),
+                    tgt = bench::random_tokens(B, T + 1, 1, V, gen);
+  const IndexTensor dec_in = bench::columns(tgt, 0, T);
+  const IndexTensor dec_out = bench::columns(tgt, 1, T);
 
   auto step = [&] {
     const nn::DecoderMemory memory = model.encode(src);                          // [B, S, D]
