@@ -35,9 +35,10 @@ struct TransformerSizes {
 // the same bits).
 lessons::Seq2seqModel make_transformer(const lessons::Seq2seqFlags& f, const lessons::CommonFlags& common,
                                        const TransformerSizes& sizes) {
-  // Learned positions need a row for every position tested: +1 for the decoder's <sos>/<eos>.
+  // Learned positions need a row for every position decoding can reach: the longest tested
+  // target, its <sos> and <eos>, and the 5 steps past it that accuracy_by_length lets a decoder run on.
   const nn::Positions positions =
-      sizes.learned_positions ? nn::Positions::learned(f.test_max_length + 1) : nn::Positions::sinusoidal();
+      sizes.learned_positions ? nn::Positions::learned(f.test_max_length + 8) : nn::Positions::sinusoidal();
   return lessons::make_seq2seq_with(
       f, common, [&](int64_t source_size, int64_t target_size, Generator& init) {
         auto encoder = std::make_shared<nn::TransformerSeq2seqEncoder>(source_size, sizes.dim, sizes.heads,
