@@ -160,12 +160,12 @@ TokenSplit split_tokens(const std::vector<int64_t>& ids, double val_fraction, in
   const auto n = static_cast<int64_t>(ids.size());
   const auto n_val = static_cast<int64_t>(static_cast<double>(n) * val_fraction);
   const int64_t n_train = n - n_val;
-  for (const auto& [part, length] : {std::pair{"training", n_train}, std::pair{"validation", n_val}})
-    detail::check(length > block_size, "split_tokens", caller, [&] {
+  for (const auto& part : {std::pair{"training", n_train}, std::pair{"validation", n_val}})
+    detail::check(part.second > block_size, "split_tokens", caller, [&] {
       return fmt::format(
           "the {} part holds {} characters ({} in all, {:g} of them for validation), but one window "
           "of the context (block_size {}) needs {}: use a longer corpus or a shorter context",
-          part, length, n, val_fraction, block_size, block_size + 1);
+          part.first, part.second, n, val_fraction, block_size, block_size + 1);
     });
   return {std::vector<int64_t>(ids.begin(), ids.begin() + n_train),
           std::vector<int64_t>(ids.begin() + n_train, ids.end())};
