@@ -83,10 +83,9 @@ int main(int argc, char** argv) {
 
     trace::OutputFolder out(flags.out);
     out.write("accuracy_by_length.tsv",
-              lessons::length_table_tsv(with_rows, "attention") +
-                  (compare ? lessons::length_table_tsv(without_rows, "fixed_vector").substr(
-                                 lessons::length_table_tsv({}, "").size())
-                           : ""),
+              compare
+                  ? lessons::length_table_tsv({{"attention", &with_rows}, {"fixed_vector", &without_rows}})
+                  : lessons::length_table_tsv(with_rows, "attention"),
               "exact and per-token accuracy by source length, both models (for plotting)");
     trace::write_trace_into(tracer.recording(), out);
     out.write_index("Lesson 06: attention");

@@ -8,7 +8,6 @@
 // 06's reversal. We compare accuracy by length and training time, draw every layer's and head's
 // cross-attention, and ask each head: does its argmax land on the source word the target word
 // translates (it aligns), or does it do something else?
-#include <chrono>
 #include <glimpse.hpp>
 
 #include "nn/clip_grad.hpp"
@@ -156,10 +155,9 @@ std::vector<std::vector<Alignment>> head_alignment(const nn::TransformerDecoderO
 
 double mean_exact(const std::vector<lessons::LengthAccuracy>& rows) {
   double exact = 0;
-  for (const auto& r : rows)
-    if (r.trained) exact += r.exact;
   int64_t trained = 0;
-  for (const auto& r : rows) trained += r.trained;
+  for (const auto& r : rows)
+    if (r.trained) exact += r.exact, ++trained;
   return exact / static_cast<double>(std::max<int64_t>(trained, 1));
 }
 
@@ -320,14 +318,12 @@ int main(int argc, char** argv) {
                                               "GRU + attention"));
     }
 
-    std::string lengths = lessons::length_table_tsv(transformer_rows, "transformer_translation");
-    const auto without_header = [](const std::string& tsv) { return tsv.substr(tsv.find('\n') + 1); };
-    lengths += without_header(lessons::length_table_tsv(gru_rows, "gru_translation"));
-    if (compare) {
-      lengths += without_header(lessons::length_table_tsv(reverse_transformer_rows, "transformer_reverse"));
-      lengths += without_header(lessons::length_table_tsv(reverse_gru_rows, "gru_reverse"));
-    }
-    out.write("accuracy_by_length.tsv", lengths,
+    std::vector<std::pair<std::string, const std::vector<lessons::LengthAccuracy>*>> lengths = {
+        {"transformer_translation", &transformer_rows}, {"gru_translation", &gru_rows}};
+    if (compare)
+      lengths.insert(lengths.end(), {{"transformer_reverse", &reverse_transformer_rows},
+                                     {"gru_reverse", &reverse_gru_rows}});
+    out.write("accuracy_by_length.tsv", lessons::length_table_tsv(lengths),
               "exact and per-token accuracy by source length, every model and task");
     out.write("head_alignment.tsv", shares_tsv,
               "each cross-attention head's share of target words it aligns");

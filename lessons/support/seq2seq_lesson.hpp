@@ -175,10 +175,18 @@ inline std::string format_length_table(const std::vector<LengthAccuracy>& a, con
   return s;
 }
 
-inline std::string length_table_tsv(const std::vector<LengthAccuracy>& rows, const std::string& model) {
+// One TSV table of several models' rows (model name, its rows), under one header line.
+inline std::string length_table_tsv(
+    const std::vector<std::pair<std::string, const std::vector<LengthAccuracy>*>>& models) {
   std::string s = "model\tlength\tseen_in_training\texact_accuracy\ttoken_accuracy\n";
-  for (const auto& r : rows) s += fmt::format("{}\t{}\t{}\t{:.4f}\t{:.4f}\n", model, r.length, r.trained ? 1 : 0, r.exact, r.tokens);
+  for (const auto& [model, rows] : models)
+    for (const auto& r : *rows)
+      s += fmt::format("{}\t{}\t{}\t{:.4f}\t{:.4f}\n", model, r.length, r.trained ? 1 : 0, r.exact, r.tokens);
   return s;
+}
+
+inline std::string length_table_tsv(const std::vector<LengthAccuracy>& rows, const std::string& model) {
+  return length_table_tsv({{model, &rows}});
 }
 
 }  // namespace glimpse::lessons
