@@ -2,12 +2,10 @@
 #include "nn/bilingual_dictionary.hpp"
 
 #include <fmt/format.h>
-#include <zlib.h>
 
-#include <fstream>
 #include <iterator>
-#include <memory>
 
+#include "nn/gzip_file.hpp"
 #include "nn/message_pairs.hpp"
 
 namespace glimpse::nn {
@@ -47,24 +45,13 @@ std::string trimmed(std::string_view s) {
   return std::string(s);
 }
 
+// Both files, gzip or plain; a missing one says which package brings it.
 std::string read_file(const std::filesystem::path& file, Loc caller) {
   std::error_code ec;
   glimpse::detail::check(std::filesystem::is_regular_file(file, ec), kOp, caller, [&] {
     return fmt::format("'{}' is missing: apt-get install dict-freedict-eng-fra", file.string());
   });
-  const std::unique_ptr<gzFile_s, int (*)(gzFile)> in(gzopen(file.c_str(), "rb"), gzclose);  // plain or gzip
-  glimpse::detail::check(in != nullptr, kOp, caller,
-                         [&] { return fmt::format("cannot open '{}'", file.string()); });
-  std::string out;
-  char buffer[1 << 16];
-  int n;
-  while ((n = gzread(in.get(), buffer, sizeof buffer)) > 0) out.append(buffer, static_cast<size_t>(n));
-  glimpse::detail::check(n == 0, kOp, caller, [&] {
-    int code = 0;
-    return fmt::format("'{}': the gzip data is broken after {} bytes: {}", file.string(), out.size(),
-                       gzerror(in.get(), &code));
-  });
-  return out;
+  return read_gzip_file(file, kOp, uint64_t{1} << 30, caller);  // freedict's largest is ~5 MB
 }
 
 }  // namespace

@@ -3,9 +3,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <zlib.h>
 
-#include <memory>
+#include "nn/gzip_file.hpp"
 
 namespace glimpse::nn {
 
@@ -21,38 +20,6 @@ uint32_t big_endian(std::string_view bytes, size_t at) {
   uint32_t v = 0;
   for (size_t k = 0; k < 4; ++k) v = (v << 8) | static_cast<unsigned char>(bytes[at + k]);
   return v;
-}
-
-// The whole content of `file`, decompressed when it is gzip (zlib passes other files through).
-std::string read_maybe_gzip(const std::filesystem::path& file, Loc caller) {
-  std::error_code ec;
-  glimpse::detail::check(std::filesystem::is_regular_file(file, ec), kOp, caller,
-                         [&] { return fmt::format("cannot open '{}': no such file", file.string()); });
-  const std::unique_ptr<gzFile_s, int (*)(gzFile)> in(gzopen(file.c_str(), "rb"), gzclose);
-  glimpse::detail::check(in != nullptr, kOp, caller,
-                         [&] { return fmt::format("cannot open '{}'", file.string()); });
-  std::string out;
-  char buffer[1 << 16];
-  while (true) {
-    const int n = gzread(in.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      int code = 0;
-      const char* message = gzerror(in.get(), &code);
-      throw Error(kOp,
-                  fmt::format("{}: the gzip data is broken after {} decompressed bytes: {}", file.string(),
-                              out.size(), message ? message : "unknown zlib error"),
-                  caller);
-    }
-    if (n == 0) break;
-    out.append(buffer, static_cast<size_t>(n));
-    glimpse::detail::check(out.size() <= kMaxBytes, kOp, caller, [&] {
-      return fmt::format("{}: more than {} bytes once decompressed: not an IDX file of this course",
-                         file.string(), kMaxBytes);
-    });
-  }
-  // gzread stops quietly at a cut-off stream; gzclose_r's Z_BUF_ERROR would say so, but the
-  // size check against the header below catches a short file either way.
-  return out;
 }
 
 }  // namespace
@@ -102,7 +69,7 @@ IdxArray parse_idx(std::string_view bytes, const std::string& name, Loc caller) 
 }
 
 IdxArray read_idx(const std::filesystem::path& file, Loc caller) {
-  return parse_idx(read_maybe_gzip(file, caller), file.string(), caller);
+  return parse_idx(read_gzip_file(file, kOp, kMaxBytes, caller), file.string(), caller);
 }
 
 const std::vector<std::string>& fashion_mnist_classes() {
