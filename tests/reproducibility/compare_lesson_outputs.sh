@@ -22,6 +22,10 @@ for i in 1 2 3 4 5 6; do
     "What is the answer? Forty-two, said the computer, after a long think." "%"
 done > "$corpus"
 
+# Lesson 15 reads French message catalogs and a dictionary: the small ones the tests write.
+catalogs="$work/catalogs"
+"$1/tests/lessons/write_message_catalogs" "$catalogs"
+
 reference_run=""
 failures=0
 runs=0
@@ -35,6 +39,10 @@ for build in "$@"; do
       mkdir -p "$run"
       extra=()
       if "$lesson" --help | grep -- '--corpus' > /dev/null; then extra=(--corpus "$corpus"); fi
+      if "$lesson" --help | grep -- '--catalogs' > /dev/null; then
+        extra=(--catalogs "$catalogs" --dictionary-index "$catalogs/eng-fra.index"
+               --dictionary-data "$catalogs/eng-fra.dict")
+      fi
       # Each run in its own folder with the same relative --out, so printed paths agree.
       if ! (cd "$run" && ASAN_OPTIONS=detect_leaks=0 GLIMPSE_GEMM=$backend "$lesson" --smoke "${extra[@]}" --quiet --out out \
               > stdout.txt 2> stderr.txt); then
