@@ -1,0 +1,56 @@
+// Lesson 11: the Vision Transformer's patches, shapes, names and argument checks.
+#include "nn/vit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "nn_test_util.hpp"
+
+using namespace glimpse;
+
+TEST(ImagePatches, CutsRowByRow) {
+  std::vector<float> pixels(16);
+  for (int i = 0; i < 16; ++i) pixels[i] = static_cast<float>(i);
+  const Tensor patches = nn::image_patches(from_vector(pixels, {1, 4, 4}), 2);
+  EXPECT_EQ(patches.shape(), (Shape{1, 4, 4}));
+  // Patch 0 is the top-left 2×2 block, patch 1 the top-right, then the bottom row.
+  EXPECT_EQ(patches.to_vector(), (std::vector<float>{0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15}));
+}
+
+TEST(VisionTransformer, ShapesAndNames) {
+  manual_seed(3);
+  nn::VisionTransformer vit(
+      {.image_size = 8, .patch_size = 4, .dim = 8, .heads = 2, .layers = 2, .mlp_dim = 16, .out_dim = 5});
+  const auto out = vit(randn({3, 8, 8}));
+  EXPECT_EQ(out.features.shape(), (Shape{3, 8}));
+  EXPECT_EQ(out.logits.shape(), (Shape{3, 5}));
+  ASSERT_EQ(out.layers.size(), 2u);
+  EXPECT_EQ(out.layers[1].head_weights.shape(), (Shape{3, 2, 5, 5}));  // 1 + 4 tokens
+  const auto names = test::parameter_names(vit);
+  EXPECT_EQ(names.front(), "class_token");  // a module lists its own parameters before its children's
+  EXPECT_NE(std::find(names.begin(), names.end(), "patch_embedding.weight"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "pos_embedding"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "layers.1.self_attn.in_proj_weight"), names.end());
+  EXPECT_EQ(names.back(), "head.bias");
+}
+
+TEST(VisionTransformer, ClassTokenSeesOnlyThroughAttention) {
+  // Changing one patch's pixels changes [CLS]'s features: its only way in is attention.
+  manual_seed(4);
+  nn::VisionTransformer vit(
+      {.image_size = 4, .patch_size = 2, .dim = 4, .heads = 1, .layers = 1, .mlp_dim = 4, .out_dim = 2});
+  std::vector<float> a(16, 0.0f), b(16, 0.0f);
+  b[15] = 1.0f;
+  const auto fa = vit(from_vector(a, {1, 4, 4})).features.to_vector();
+  const auto fb = vit(from_vector(b, {1, 4, 4})).features.to_vector();
+  EXPECT_NE(fa, fb);
+}
+
+TEST(VisionTransformer, RefusesBadArguments) {
+  EXPECT_THROW(nn::VisionTransformer({.image_size = 10, .patch_size = 4}), Error);
+  EXPECT_THROW(nn::VisionTransformer({.dim = 6, .heads = 4}), Error);
+  nn::VisionTransformer vit({.image_size = 8, .patch_size = 4, .dim = 4, .heads = 1});
+  EXPECT_THROW(vit(zeros({2, 4, 4})), Error);
+  EXPECT_THROW(nn::image_patches(zeros({1, 6, 6}), 4), Error);
+}
