@@ -10,6 +10,7 @@
 // a bilingual dictionary (Debian's freedict) stands in: does attention look at a source word the
 // dictionary pairs with the French word being written?
 #include <algorithm>
+#include <cmath>
 #include <glimpse.hpp>
 #include <map>
 #include <optional>
@@ -148,10 +149,10 @@ struct DictionaryScore {
   int64_t right = 0, total = 0;
 };
 
-DictionaryScore dictionary_alignment(const Tensor& attention, const std::vector<nn::Example>& examples,
-                                     const nn::BilingualDictionary& dictionary) {
-  const IndexTensor pointed = argmax(attention, -1);  // [B, T]
-  const int64_t T = pointed.shape[1];
+// `pointed_at(b, k)` is the source position target word k of example b looks at.
+template <class PointedAt>
+DictionaryScore dictionary_alignment(const std::vector<nn::Example>& examples,
+                                     const nn::BilingualDictionary& dictionary, PointedAt&& pointed_at) {
   DictionaryScore d;
   for (size_t b = 0; b < examples.size(); ++b) {
     const nn::Example& e = examples[b];
@@ -159,12 +160,33 @@ DictionaryScore dictionary_alignment(const Tensor& attention, const std::vector<
       bool paired = false;
       for (const std::string& w : e.source) paired |= dictionary.pairs(w, e.target[k]);
       if (!paired) continue;  // the dictionary says nothing about this word here
-      const int64_t j = pointed[static_cast<int64_t>(b) * T + static_cast<int64_t>(k)];
+      const int64_t j = pointed_at(b, k);
       d.right += j < static_cast<int64_t>(e.source.size()) && dictionary.pairs(e.source[j], e.target[k]);
       ++d.total;
     }
   }
   return d;
+}
+
+// Where the argmax of attention [B, T, S] lands.
+DictionaryScore dictionary_alignment(const Tensor& attention, const std::vector<nn::Example>& examples,
+                                     const nn::BilingualDictionary& dictionary) {
+  const IndexTensor pointed = argmax(attention, -1);  // [B, T]
+  const int64_t T = pointed.shape[1];
+  return dictionary_alignment(examples, dictionary, [&](size_t b, size_t k) {
+    return pointed[static_cast<int64_t>(b) * T + static_cast<int64_t>(k)];
+  });
+}
+
+// No model: target word k looks at the source word at the same relative place, the diagonal a
+// word-for-word translation would follow. What attention must beat to show it found the words.
+DictionaryScore diagonal_alignment(const std::vector<nn::Example>& examples,
+                                   const nn::BilingualDictionary& dictionary) {
+  return dictionary_alignment(examples, dictionary, [&](size_t b, size_t k) {
+    const auto S = static_cast<double>(examples[b].source.size()),
+               T = static_cast<double>(examples[b].target.size());
+    return static_cast<int64_t>(std::lround(T > 1 ? static_cast<double>(k) * (S - 1) / (T - 1) : 0.0));
+  });
 }
 
 // A held-out sentence whose words move: two French words the dictionary pairs with English words
@@ -335,6 +357,10 @@ int main(int argc, char** argv) {
         aligned[m] = static_cast<double>(d.right) / static_cast<double>(std::max<int64_t>(d.total, 1));
         fmt::print("  {:<18} {:5.1f}% of {} words\n", kinds[m].second, 100.0 * aligned[m], d.total);
       }
+      const DictionaryScore diagonal = diagonal_alignment(corpus.held_out, *dictionary);
+      fmt::print("  {:<18} {:5.1f}% (no model: the source word at the same relative place)\n", "the diagonal",
+                 100.0 * static_cast<double>(diagonal.right) /
+                     static_cast<double>(std::max<int64_t>(diagonal.total, 1)));
     } else {
       fmt::print("\n4. (skipped: {} is missing; apt-get install dict-freedict-eng-fra)\n", dictionary_index);
     }
@@ -357,6 +383,17 @@ int main(int argc, char** argv) {
     fmt::print("\n5. Drawn: \"{}\"  →  \"{}\" (held out: no model saw it)\n", nn::join_tokens(drawn.source),
                nn::join_tokens(drawn.target));
 
+    std::string tsv = "model\tsource_length\tpairs\texact\twords_right\tbleu\n";
+    for (size_t m = 0; m < models.size(); ++m)
+      for (size_t b = 0; b < kBins.size(); ++b) {
+        const Scores& s = scores[m];
+        tsv += fmt::format("{}\t{}-{}\t{}\t{:.4f}\t{:.4f}\t{:.4f}\n", kinds[m].second, kBins[b].low,
+                           kBins[b].high, s.sentences[b],
+                           static_cast<double>(s.exact[b]) / std::max<double>(s.sentences[b], 1),
+                           static_cast<double>(s.right_words[b]) / std::max<double>(s.words[b], 1),
+                           corpus_bleu_of(s.hypotheses[b], s.references[b]));
+      }
+    out.write("scores_by_length.tsv", tsv, "exact match, words right and BLEU by source length, every model");
     out.write_index("Lesson 15: real sentences");
     fmt::print(
         "\nWhat to look at: BLEU over all held-out messages, GRU {:.1f}, GRU + attention {:.1f}, "
