@@ -1,25 +1,33 @@
 // Lesson 11 — Attention in vision.
 //
 // Attention does not care that its inputs are words. A Vision Transformer (Dosovitskiy et al.
-// 2020) cuts an image into patches, turns each patch into a vector with one Linear layer, adds a
-// learned position to each, and puts one extra learned vector in front: the [CLS] token, which
-// owns no pixels and can only learn about the image by attending to the patches. Its final vector
-// is classified. Here the images are small and synthetic — a bright square, cross or circle at a
-// random place on a noisy background — so we know exactly which patches hold the object, and can
-// measure what the DINO pictures (Caron et al. 2021) show: the [CLS] token's attention falls on
-// the object, not on the background, although nobody told the model where the object was.
-// As in every lesson, the attention we look at is what the tracer recorded (trace::Tracer).
+// 2020, nn/vit.hpp) cuts an image into patches, turns each patch into a vector with one Linear
+// layer, adds a learned position to each, and puts one extra learned vector in front: the [CLS]
+// token, which owns no pixels and can only learn about the image by attending to the patches.
+//
+// The images are real: Debian's Fashion-MNIST (28 × 28 pictures of clothes, shoes and bags on a
+// background that is exactly 0, so we know exactly which patches hold the object). The same ViT
+// is trained twice:
+//   (a) supervised: [CLS]'s vector is classified, the labels say "sneaker", "bag", ...;
+//   (b) self-supervised, DINO's way (Caron et al. 2021, nn/dino.hpp): no labels anywhere. A
+//       student and a teacher see different augmented views of a picture (shifted, flipped,
+//       noisy), and the student learns to give the teacher's answer; the teacher is an average of
+//       the student over time. Whatever the two agree on must be about the picture itself.
+// DINO's pictures show [CLS]'s attention on the object and not on the background, without labels.
+// We measure that on every head: the share of [CLS]'s attention on object patches against the
+// object's share of the image, and check with a k-nearest-neighbour vote that (b) learned what the
+// pictures are.
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
 #include <glimpse.hpp>
 #include <memory>
 
-#include "nn/init.hpp"
-#include "nn/layer_norm.hpp"
-#include "nn/linear.hpp"
+#include "nn/dino.hpp"
+#include "nn/idx_file.hpp"
 #include "nn/optim.hpp"
-#include "nn/transformer_encoder_layer.hpp"
+#include "nn/vit.hpp"
 #include "support/lesson.hpp"
 #include "trace/trace.hpp"
 
@@ -27,267 +35,208 @@ using namespace glimpse;
 
 namespace {
 
-const std::array<std::string, 3> kShapes = {"square", "cross", "circle"};
+constexpr int64_t kSide = 28;  // Fashion-MNIST's pictures are 28 × 28
 
-struct Sizes {
-  int64_t image = 24, patch = 4, shape = 6;  // pixels
-  float noise = 0.35f;                       // standard deviation of the background noise
-  int64_t dim = 32, heads = 4, layers = 1;
-  int64_t grid() const { return image / patch; }  // patches per side
+// Pictures as plain pixels, one after the other, and what the pixels say about the object.
+struct Pictures {
+  std::vector<float> pixels;  // count × 28 × 28, in [0, 1]; the background is exactly 0
+  std::vector<int64_t> labels;
+  int64_t count = 0;
+  const float* picture(int64_t i) const { return pixels.data() + i * kSide * kSide; }
 };
 
-// One picture: pixels [image, image], its class, and which patches the shape touches.
-struct Picture {
-  std::vector<float> pixels;
-  int64_t label = 0;
-  std::vector<bool> object_patches;  // grid × grid, row by row
-};
-
-// A shape of `size` pixels inside its box: a square outline, a plus, or a ring.
-bool on_shape(int64_t label, int64_t r, int64_t c, int64_t size) {
-  const float centre = (size - 1) / 2.0f;
-  const float half = size / 2.0f;
-  switch (label) {
-    case 0:
-      return r == 0 || c == 0 || r == size - 1 || c == size - 1;
-    case 1:
-      return std::abs(r - centre) < 1.0f || std::abs(c - centre) < 1.0f;
-    default: {
-      const float d = std::hypot(r - centre, c - centre);
-      return d > half - 1.6f && d < half;
-    }
-  }
-}
-
-Picture draw_picture(const Sizes& s, Generator& gen) {
-  Picture p;
-  p.label = gen.integer(3);
-  p.pixels.resize(s.image * s.image);
-  for (float& v : p.pixels) v = s.noise * gen.normal();
-  p.object_patches.assign(s.grid() * s.grid(), false);
-  const int64_t top = gen.integer(s.image - s.shape + 1), left = gen.integer(s.image - s.shape + 1);
-  const float brightness = gen.uniform(0.8f, 1.2f);
-  for (int64_t r = 0; r < s.shape; ++r)
-    for (int64_t c = 0; c < s.shape; ++c)
-      if (on_shape(p.label, r, c, s.shape)) {
-        const int64_t y = top + r, x = left + c;
-        p.pixels[y * s.image + x] += brightness;
-        p.object_patches[(y / s.patch) * s.grid() + x / s.patch] = true;
-      }
+Pictures load(const std::string& folder, const std::string& split, int64_t count) {
+  const nn::FashionMnist data = nn::read_fashion_mnist(folder, split, count);
+  Pictures p;
+  p.pixels = data.images.to_vector();
+  p.count = data.images.size(0);
+  for (int64_t i = 0; i < p.count; ++i) p.labels.push_back(data.labels[i]);
   return p;
 }
 
-struct Images {
-  Tensor pixels;  // [B, image, image]
-  IndexTensor labels;
-};
-
-Images stack_pictures(const std::vector<Picture>& pictures, const Sizes& s) {
-  std::vector<float> pixels;
-  std::vector<int64_t> labels;
-  for (const Picture& p : pictures) {
-    pixels.insert(pixels.end(), p.pixels.begin(), p.pixels.end());
-    labels.push_back(p.label);
-  }
-  const int64_t B = static_cast<int64_t>(pictures.size());
-  return {from_vector(pixels, {B, s.image, s.image}), IndexTensor(labels)};
+// Which patches of picture i hold part of the object: any pixel above 0 (exact: the background is 0).
+std::vector<bool> object_patches(const Pictures& p, int64_t i, int64_t patch) {
+  const int64_t grid = kSide / patch;
+  std::vector<bool> object(grid * grid, false);
+  const float* pixels = p.picture(i);
+  for (int64_t y = 0; y < kSide; ++y)
+    for (int64_t x = 0; x < kSide; ++x)
+      if (pixels[y * kSide + x] > 0.0f) object[(y / patch) * grid + x / patch] = true;
+  return object;
 }
+
+// The pictures `indices` as a batch [B, 28, 28].
+Tensor batch_of(const Pictures& p, const std::vector<int64_t>& indices) {
+  std::vector<float> pixels;
+  for (int64_t i : indices) pixels.insert(pixels.end(), p.picture(i), p.picture(i) + kSide * kSide);
+  return from_vector(pixels, {static_cast<int64_t>(indices.size()), kSide, kSide});
+}
+
+std::vector<int64_t> random_indices(int64_t count, int64_t size, Generator& gen) {
+  std::vector<int64_t> indices;
+  for (int64_t i = 0; i < count; ++i) indices.push_back(gen.integer(size));
+  return indices;
+}
+
+// One augmented view, DINO's recipe made small: the picture shifted by up to `shift` pixels (what
+// a random crop does to a picture this size), flipped left-right half of the time, and noise.
+Tensor augmented_view(const Pictures& p, const std::vector<int64_t>& indices, int64_t shift, float noise,
+                      Generator& gen) {
+  std::vector<float> pixels;
+  for (int64_t i : indices) {
+    const int64_t dy = gen.integer(2 * shift + 1) - shift, dx = gen.integer(2 * shift + 1) - shift;
+    const bool flip = gen.integer(2) == 1;
+    const float* source = p.picture(i);
+    for (int64_t y = 0; y < kSide; ++y)
+      for (int64_t x = 0; x < kSide; ++x) {
+        const int64_t sy = y - dy, sx0 = x - dx, sx = flip ? kSide - 1 - sx0 : sx0;
+        const bool inside = sy >= 0 && sy < kSide && sx >= 0 && sx < kSide;
+        pixels.push_back((inside ? source[sy * kSide + sx] : 0.0f) + noise * gen.normal());
+      }
+  }
+  return from_vector(pixels, {static_cast<int64_t>(indices.size()), kSide, kSide});
+}
+
+// [CLS]'s attention over the patches of picture b, per head, in the last block, renormalised to
+// sum to 1 over the patches ([CLS] also attends to itself).
+std::vector<std::vector<float>> cls_attention(const nn::VisionTransformerOutput& y, int64_t b) {
+  const Tensor& w = y.layers.back().head_weights;  // [B, heads, 1 + N, 1 + N]
+  std::vector<std::vector<float>> heads;
+  for (int64_t h = 0; h < w.size(1); ++h) {
+    std::vector<float> row;
+    float total = 0;
+    for (int64_t j = 1; j < w.size(3); ++j) row.push_back(w.at({b, h, 0, j})), total += row.back();
+    for (float& v : row) v /= total;
+    heads.push_back(row);
+  }
+  return heads;
+}
+
+// Where [CLS] looks, over held-out pictures: per head, the share of its patch attention on object
+// patches; and the object's share of the patches (what attention blind to the object would give).
+struct Looking {
+  std::vector<double> on_object;  // per head
+  double object_share = 0;
+  double mean() const {
+    double m = 0;
+    for (double v : on_object) m += v;
+    return m / static_cast<double>(on_object.size());
+  }
+};
 
 struct Reading {
-  Tensor logits;                                          // [B, 3]
-  std::vector<nn::TransformerEncoderLayerOutput> layers;  // weights [B, 1 + N, 1 + N]: index 0 is [CLS]
+  Looking looking;
+  double accuracy = 0;          // the head's argmax against the labels (supervised only)
+  std::vector<float> features;  // [count, dim]: [CLS]'s normalised final vectors, for k-NN
 };
 
-// N(0, 0.02²): how ViT starts its [CLS] token and position table.
-Tensor small_random(const Shape& shape) {
-  Tensor t = zeros(shape);
-  return nn::init::normal_(t, 0.0f, 0.02f);
-}
-
-// A tiny Vision Transformer: patches → Linear → + positions, [CLS] in front → pre-norm blocks.
-class VisionTransformer : public nn::Module {
- public:
-  explicit VisionTransformer(const Sizes& s)
-      : sizes_(s),
-        patch_embedding_(
-            register_module("patch_embedding", std::make_shared<nn::Linear>(s.patch * s.patch, s.dim))),
-        cls_(register_parameter("cls", small_random({1, 1, s.dim}))),
-        positions_(register_parameter("positions", small_random({1, 1 + s.grid() * s.grid(), s.dim}))) {
-    for (int64_t l = 0; l < s.layers; ++l)
-      layers_.push_back(
-          register_module(fmt::format("layers.{}", l),
-                          std::make_shared<nn::TransformerEncoderLayer>(
-                              s.dim, s.heads, 2 * s.dim, /*dropout=*/0.0f, "relu",
-                              /*layer_norm_eps=*/1e-5f, /*norm_first=*/true)));
-    norm_ = register_module("norm", std::make_shared<nn::LayerNorm>(s.dim));
-    head_ = register_module("head", std::make_shared<nn::Linear>(s.dim, 3));
-  }
-
-  Reading forward(const Tensor& images) const {
-    const int64_t B = images.size(0), G = sizes_.grid(), P = sizes_.patch;
-    // Cut [B, G·P, G·P] into G·G patches of P·P pixels, row by row: [B, G·G, P·P].
-    const Tensor patches =
-        images.reshape({B, G, P, G, P}).permute({0, 1, 3, 2, 4}).contiguous().reshape({B, G * G, P * P});
-    Tensor x = cat({cls_.expand({B, 1, sizes_.dim}), (*patch_embedding_)(patches)}, 1) +
-               positions_;  // [B, 1 + G·G, d]
-    Reading reading;
-    for (const auto& layer : layers_) {
-      reading.layers.push_back(layer->forward(x));
-      x = reading.layers.back().output;
-    }
-    reading.logits = (*head_)((*norm_)(x.select(1, 0)));  // classify from [CLS] alone
-    emit_step({{"logits", reading.logits}});              // for the tracer: its guess, named
-    return reading;
-  }
-  std::string kind() const override { return "VisionTransformer"; }
-
- private:
-  Sizes sizes_;
-  std::shared_ptr<nn::Linear> patch_embedding_;
-  Tensor cls_, positions_;
-  std::vector<std::shared_ptr<nn::TransformerEncoderLayer>> layers_;
-  std::shared_ptr<nn::LayerNorm> norm_;
-  std::shared_ptr<nn::Linear> head_;
-};
-
-// [CLS]'s attention over the patches of picture `item` in `layer` (the mean of the heads),
-// renormalised to sum to 1 over the patches.
-std::vector<float> cls_attention(const Reading& r, int64_t layer, int64_t item) {
-  const Tensor& w = r.layers[layer].weights;  // [B, 1 + N, 1 + N]
-  std::vector<float> out;
-  float total = 0;
-  for (int64_t j = 1; j < w.size(2); ++j) out.push_back(w.at({item, 0, j})), total += out.back();
-  for (float& v : out) v /= total;
-  return out;
-}
-
-struct Score {
-  int64_t pictures = 0, correct = 0;
-  std::vector<double> on_object;  // per layer: share of [CLS]'s patch attention on object patches
-  double object_area = 0;         // share of the patches that hold part of the object
-  double on_cls_itself = 0;       // last layer: attention [CLS] keeps for itself
-};
-
-Score evaluate(const VisionTransformer& model, const std::vector<Picture>& pictures, const Sizes& s) {
+Reading read_pictures(const nn::VisionTransformer& model, const Pictures& p, int64_t patch) {
   NoGradGuard no_grad;
-  Score score;
-  score.on_object.assign(s.layers, 0.0);
-  for (size_t start = 0; start < pictures.size(); start += 100) {
-    const std::vector<Picture> chunk(pictures.begin() + start,
-                                     pictures.begin() + std::min(pictures.size(), start + 100));
-    const Images batch = stack_pictures(chunk, s);
-    const Reading r = model.forward(batch.pixels);
-    const IndexTensor guesses = argmax(r.logits, 1);
-    for (size_t b = 0; b < chunk.size(); ++b) {
-      const Picture& p = chunk[b];
-      score.correct += guesses[b] == p.label;
-      for (int64_t l = 0; l < s.layers; ++l) {
-        const std::vector<float> a = cls_attention(r, l, b);
-        for (size_t j = 0; j < a.size(); ++j)
-          if (p.object_patches[j]) score.on_object[l] += a[j];
-      }
-      score.object_area +=
-          static_cast<double>(std::count(p.object_patches.begin(), p.object_patches.end(), true)) /
-          p.object_patches.size();
-      score.on_cls_itself += r.layers.back().weights.at({static_cast<int64_t>(b), 0, 0});
-      ++score.pictures;
+  Reading r;
+  const int64_t heads = model.options().heads;
+  r.looking.on_object.assign(heads, 0.0);
+  int64_t right = 0;
+  for (int64_t start = 0; start < p.count; start += 100) {
+    std::vector<int64_t> indices;
+    for (int64_t i = start; i < std::min(p.count, start + 100); ++i) indices.push_back(i);
+    const nn::VisionTransformerOutput y = model(batch_of(p, indices));
+    const IndexTensor guesses = argmax(y.logits, 1);
+    const std::vector<float> features = y.features.to_vector();
+    r.features.insert(r.features.end(), features.begin(), features.end());
+    for (size_t b = 0; b < indices.size(); ++b) {
+      const std::vector<bool> object = object_patches(p, indices[b], patch);
+      right += guesses[static_cast<int64_t>(b)] == p.labels[indices[b]];
+      r.looking.object_share += static_cast<double>(std::count(object.begin(), object.end(), true)) /
+                                static_cast<double>(object.size());
+      const auto attention = cls_attention(y, static_cast<int64_t>(b));
+      for (int64_t h = 0; h < heads; ++h)
+        for (size_t j = 0; j < object.size(); ++j)
+          if (object[j]) r.looking.on_object[h] += attention[h][j];
     }
   }
-  for (double& v : score.on_object) v /= score.pictures;
-  score.object_area /= score.pictures;
-  score.on_cls_itself /= score.pictures;
-  return score;
+  for (double& v : r.looking.on_object) v /= static_cast<double>(p.count);
+  r.looking.object_share /= static_cast<double>(p.count);
+  r.accuracy = static_cast<double>(right) / static_cast<double>(p.count);
+  return r;
 }
 
-// The names the tracer gives a picture's positions: [CLS], then each patch as "row,column", with
-// a * when the shape touches it ("2,3*"). They label the rows and columns of the traced maps.
-std::vector<std::string> position_names(const Picture& p, const Sizes& s) {
-  std::vector<std::string> names = {"[CLS]"};
-  for (int64_t r = 0; r < s.grid(); ++r)
-    for (int64_t c = 0; c < s.grid(); ++c)
-      names.push_back(fmt::format("{},{}{}", r, c, p.object_patches[r * s.grid() + c] ? "*" : ""));
-  return names;
-}
-
-// The attention map the tracer recorded for `module` (one head, or the mean of the heads when
-// head < 0).
-const trace::AttentionMap& traced_map(const std::vector<trace::AttentionMap>& maps, const std::string& module,
-                                      int64_t head) {
-  for (const trace::AttentionMap& map : maps)
-    if (map.module == module && map.head == head) return map;
-  throw std::runtime_error(
-      fmt::format("the tracer kept no attention map of {} (head {}): is TraceOptions::max_values big enough?",
-                  module, head));
-}
-
-// [CLS]'s row of a traced map (row 0), over the patches only, renormalised to sum to 1.
-std::vector<float> cls_row(const trace::AttentionMap& map) {
-  std::vector<float> out(map.weights[0].begin() + 1, map.weights[0].end());
-  float total = 0;
-  for (float v : out) total += v;
-  for (float& v : out) v /= total;
-  return out;
-}
-
-// That row laid out as the picture's grid of patches, so trace::heatmap_to_dot draws each weight
-// where its patch is.
-trace::AttentionMap on_grid(const trace::AttentionMap& map, const std::vector<float>& row, int64_t side) {
-  trace::AttentionMap grid = map;  // keeps the sequence, module and head the tracer recorded
-  grid.module = "[CLS] → patches in " + map.module;
-  if (map.head < 0) grid.kind += ", mean of the heads";
-  grid.axes = "patch row ↓  column →";
-  grid.rows.clear(), grid.columns.clear(), grid.weights.clear();
-  for (int64_t i = 0; i < side; ++i) {
-    grid.rows.push_back(fmt::format("row {}", i));
-    grid.columns.push_back(fmt::format("col {}", i));
-    grid.weights.emplace_back(row.begin() + i * side, row.begin() + (i + 1) * side);
+// k-nearest-neighbour accuracy: each test vector takes the label most of its k most similar
+// (cosine) training vectors carry. No training: it asks whether similar pictures got similar vectors.
+double knn_accuracy(const std::vector<float>& train, const std::vector<int64_t>& train_labels,
+                    const std::vector<float>& test, const std::vector<int64_t>& test_labels, int64_t dim,
+                    int64_t k) {
+  const auto unit = [dim](std::vector<float> v) {
+    for (size_t i = 0; i < v.size(); i += dim) {
+      double norm = 0;
+      for (int64_t j = 0; j < dim; ++j) norm += v[i + j] * v[i + j];
+      const auto scale = static_cast<float>(1.0 / std::max(std::sqrt(norm), 1e-12));
+      for (int64_t j = 0; j < dim; ++j) v[i + j] *= scale;
+    }
+    return v;
+  };
+  const auto n_train = static_cast<int64_t>(train_labels.size()),
+             n_test = static_cast<int64_t>(test_labels.size());
+  const Tensor similarity = matmul(from_vector(unit(test), {n_test, dim}),
+                                   from_vector(unit(train), {n_train, dim}).transpose(0, 1));
+  const std::vector<float> s = similarity.to_vector();
+  int64_t right = 0;
+  for (int64_t t = 0; t < n_test; ++t) {
+    std::vector<int64_t> order(n_train);
+    for (int64_t i = 0; i < n_train; ++i) order[i] = i;
+    const int64_t kk = std::min(k, n_train);
+    std::partial_sort(order.begin(), order.begin() + kk, order.end(), [&](int64_t a, int64_t b) {
+      const float sa = s[t * n_train + a], sb = s[t * n_train + b];
+      return sa != sb ? sa > sb : a < b;  // ties by index: the same answer on every machine
+    });
+    std::array<int64_t, 10> votes{};
+    for (int64_t i = 0; i < kk; ++i) ++votes[train_labels[order[i]]];
+    right += std::max_element(votes.begin(), votes.end()) - votes.begin() == test_labels[t];
   }
-  return grid;
+  return static_cast<double>(right) / static_cast<double>(std::max<int64_t>(n_test, 1));
 }
 
-// The picture itself, drawn patch by patch: grey pixels, a gap between patches, and the patches
-// that hold the shape framed in orange.
-std::string picture_to_dot(const Picture& p, const Sizes& s, const std::string& title) {
-  const auto [low, high] = std::minmax_element(p.pixels.begin(), p.pixels.end());
-  std::string table = "<TABLE BORDER=\"0\" CELLSPACING=\"3\" CELLPADDING=\"0\">\n";
-  for (int64_t pr = 0; pr < s.grid(); ++pr) {
+// The picture with one head's [CLS] attention laid over it, as DINO draws it: grey pixels, tinted
+// orange where the head looks (the tint of each patch ∝ its weight over the head's largest).
+std::string overlay_table(const float* pixels, const std::vector<float>& attention, int64_t patch,
+                          const std::string& caption) {
+  const int64_t grid = kSide / patch;
+  const float top = *std::max_element(attention.begin(), attention.end());
+  std::string table = "<TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"0\">";
+  for (int64_t y = 0; y < kSide; ++y) {
     table += "<TR>";
-    for (int64_t pc = 0; pc < s.grid(); ++pc) {
-      const bool object = p.object_patches[pr * s.grid() + pc];
-      table += fmt::format(
-          "<TD BORDER=\"2\" COLOR=\"{}\"><TABLE BORDER=\"0\" CELLSPACING=\"0\" CELLPADDING=\"0\">",
-          object ? "#ff8800" : "#ffffff");
-      for (int64_t r = 0; r < s.patch; ++r) {
-        table += "<TR>";
-        for (int64_t c = 0; c < s.patch; ++c) {
-          const float v = p.pixels[(pr * s.patch + r) * s.image + pc * s.patch + c];
-          const int grey = static_cast<int>(std::lround(255.0f * (v - *low) / (*high - *low + 1e-6f)));
-          table += fmt::format(
-              "<TD WIDTH=\"9\" HEIGHT=\"9\" FIXEDSIZE=\"TRUE\" BGCOLOR=\"#{:02x}{:02x}{:02x}\"></TD>", grey,
-              grey, grey);
-        }
-        table += "</TR>";
-      }
-      table += "</TABLE></TD>";
+    for (int64_t x = 0; x < kSide; ++x) {
+      const float a = 0.75f * attention[(y / patch) * grid + x / patch] / std::max(top, 1e-12f);
+      const float grey = 255.0f * pixels[y * kSide + x];
+      const auto mix = [&](float tint) { return static_cast<int>(std::lround((1 - a) * grey + a * tint)); };
+      table +=
+          fmt::format("<TD WIDTH=\"6\" HEIGHT=\"6\" FIXEDSIZE=\"TRUE\" BGCOLOR=\"#{:02x}{:02x}{:02x}\"></TD>",
+                      mix(255), mix(136), mix(0));
     }
-    table += "</TR>\n";
+    table += "</TR>";
   }
-  table += "</TABLE>";
-  return fmt::format(
-      "digraph picture {{\n  graph [fontname=\"Helvetica\", labelloc=t, label=\"{}\"];\n"
-      "  node [shape=plaintext];\n  picture [label=<\n{}>];\n}}\n",
-      title, table);
+  return fmt::format("<TABLE BORDER=\"0\" CELLSPACING=\"2\"><TR><TD>{}</TD></TR><TR><TD>{}</TD></TR></TABLE>",
+                     table + "</TABLE>", caption);
 }
 
-// The same two things in the terminal: the shape's patches marked *, [CLS]'s attention in %.
-void print_grid(const Picture& p, const std::vector<float>& attention, const Sizes& s) {
-  for (int64_t r = 0; r < s.grid(); ++r) {
-    fmt::print("   ");
-    for (int64_t c = 0; c < s.grid(); ++c) fmt::print("{}", p.object_patches[r * s.grid() + c] ? " *" : " .");
-    fmt::print("      ");
-    for (int64_t c = 0; c < s.grid(); ++c) fmt::print("{:4.0f}", 100 * attention[r * s.grid() + c]);
-    fmt::print("\n");
-  }
+// One picture, then each head's attention over it, side by side.
+std::string overlays_to_dot(const float* pixels, const std::vector<std::vector<float>>& heads, int64_t patch,
+                            const std::string& title) {
+  std::string row = "<TR><TD>" +
+                    overlay_table(pixels, std::vector<float>(heads[0].size(), 0.0f), patch, "picture") +
+                    "</TD>";
+  for (size_t h = 0; h < heads.size(); ++h)
+    row += "<TD>" + overlay_table(pixels, heads[h], patch, fmt::format("head {}", h)) + "</TD>";
+  return fmt::format(
+      "digraph overlay {{\n  graph [fontname=\"Helvetica\", labelloc=t, label=\"{}\"];\n"
+      "  node [shape=plaintext, fontname=\"Helvetica\"];\n  pictures [label=<<TABLE BORDER=\"0\" "
+      "CELLSPACING=\"6\">{}</TR></TABLE>>];\n}}\n",
+      title, row);
+}
+
+void print_looking(const std::string& who, const Looking& l) {
+  fmt::print("  {:<24}", who);
+  for (double v : l.on_object) fmt::print(" {:5.1f}%", 100 * v);
+  fmt::print("   mean {:5.1f}% = {:.2f}× the object's share\n", 100 * l.mean(), l.mean() / l.object_share);
 }
 
 }  // namespace
@@ -295,147 +244,214 @@ void print_grid(const Picture& p, const std::vector<float>& attention, const Siz
 int main(int argc, char** argv) {
   return lessons::run_lesson([&] {
     CLI::App app{
-        "Lesson 11: attention in vision. A tiny Vision Transformer classifies a shape on a noisy "
-        "background; its [CLS] token's attention finds the shape."};
+        "Lesson 11: attention in vision. A Vision Transformer on Debian's Fashion-MNIST, trained with labels "
+        "and without (DINO's self-distillation); where its [CLS] token looks, head by head, against the "
+        "object's exact mask, and a k-NN test of what the label-free model learned."};
     lessons::CommonFlags flags;
     flags.out = "out/11_vision";
-    flags.steps = 800;
-    Sizes s;
-    int64_t batch_size = 32, test_size = 300, examples = 3;
-    float lr = 0.003f;
+    flags.steps = 600;
+    std::string data_dir = nn::kFashionMnistFolder;
+    nn::VisionTransformerOptions vit;  // 28 × 28, patches of 4, d 32, 4 heads, 1 block
+    int64_t batch_size = 32, train_count = 10000, test_count = 500, bank_count = 1000, examples = 3,
+            shift = 3;
+    int64_t dino_dim = 64;
+    float lr = 1e-3f, noise = 0.1f, teacher_momentum = 0.99f;
     lessons::add_common_flags(app, flags);
-    lessons::add_number(app, "--image", s.image, "image side in pixels (a multiple of --patch)", 4, 64);
-    lessons::add_number(app, "--patch", s.patch, "patch side in pixels", 1, 16);
-    lessons::add_number(app, "--shape", s.shape, "shape side in pixels", 3, 32);
-    lessons::add_number(app, "--noise", s.noise, "background noise (standard deviation; the shape is about 1 bright)", 0.0f, 10.0f);
-    lessons::add_block_flags(app, s.dim, s.heads, s.layers);
-    lessons::add_batch_flag(app, batch_size, "fresh images", 256);
-    lessons::add_number(app, "--test", test_size, "held-out images", 3, 10000);
+    app.get_option("--steps")->description("training steps, for each of the two models");
+    app.add_option("--data-dir", data_dir,
+                   "folder of Fashion-MNIST's IDX files (apt-get install dataset-fashion-mnist)")
+        ->capture_default_str();
+    lessons::add_number(app, "--patch", vit.patch_size, "patch side in pixels (must divide 28)", 1, 28);
+    lessons::add_block_flags(app, vit.dim, vit.heads, vit.layers);
+    lessons::add_batch_flag(app, batch_size, "pictures", 256);
+    lessons::add_number(app, "--train", train_count, "training pictures (the first of the 60 000)", 10,
+                        60000);
+    lessons::add_number(app, "--test", test_count, "held-out pictures measured (the first of the 10 000)", 10,
+                        10000);
+    lessons::add_number(app, "--bank", bank_count, "training pictures the k-NN vote looks up", 1, 60000);
     lessons::add_lr_flag(app, lr);
+    lessons::add_number(app, "--dino-dim", dino_dim, "DINO's output dimension (its 'prototypes')", 2, 4096);
+    lessons::add_number(app, "--teacher-momentum", teacher_momentum,
+                        "how slowly DINO's teacher follows the student", 0.0f, 1.0f);
+    lessons::add_number(app, "--shift", shift, "largest shift of an augmented view, pixels", 0, 8);
+    lessons::add_number(app, "--noise", noise, "noise of an augmented view (standard deviation)", 0.0f, 1.0f);
     lessons::add_number(app, "--examples", examples, "pictures to draw", 1, 20);
     CLI11_PARSE(app, argc, argv);
-    lessons::require(s.image % s.patch == 0, fmt::format("--image {} must be a multiple of --patch {}", s.image, s.patch));
-    lessons::require(s.shape <= s.image, fmt::format("--shape {} must be at most --image {}", s.shape, s.image));
-    lessons::check_block_flags(s.dim, s.heads);
-    lessons::require(s.grid() * s.grid() <= 256, fmt::format("--image {} with --patch {} makes {} patches: at most 256",
-                                                             s.image, s.patch, s.grid() * s.grid()));
+    lessons::require(kSide % vit.patch_size == 0, fmt::format("--patch {} must divide 28", vit.patch_size));
+    lessons::check_block_flags(vit.dim, vit.heads);
+    lessons::require(bank_count <= train_count,
+                     fmt::format("--bank {} must not exceed --train {}", bank_count, train_count));
+    std::error_code ec;
+    lessons::require(
+        std::filesystem::is_directory(data_dir, ec),
+        fmt::format("--data-dir {}: no such folder (Debian: apt-get install dataset-fashion-mnist)",
+                    data_dir));
     lessons::prepare_out_dir(flags.out);
-    if (flags.smoke) flags.steps = 5, test_size = 20;
+    if (flags.smoke) flags.steps = 3;
+    vit.mlp_dim = 2 * vit.dim;
 
-    // 1. The data: every training step draws fresh pictures; the test pictures are drawn apart.
-    Generator test_gen(flags.seed + 1), train_gen(flags.seed);
-    std::vector<Picture> test;
-    for (int64_t i = 0; i < test_size; ++i) test.push_back(draw_picture(s, test_gen));
-    fmt::print("1. Pictures of {}×{} pixels: a {} ({}×{} px) on noise; cut into {} patches of {}×{} pixels.\n",
-               s.image, s.image, fmt::join(kShapes, ", "), s.shape, s.shape, s.grid() * s.grid(), s.patch,
-               s.patch);
-
-    // 2. The model, trained to name the shape.
-    manual_seed(flags.seed);
-    VisionTransformer model(s);
-    fmt::print("2. Training a {}-block Vision Transformer (d_model {}, {} heads): {} steps of {} pictures\n",
-               s.layers, s.dim, s.heads, flags.steps, batch_size);
-    nn::Adam optimizer(model.parameters(), {.lr = lr});
-    lessons::Progress progress(flags.steps, flags.quiet);
-    float loss_value = 0;
-    for (int64_t step = 0; step < flags.steps; ++step) {
-      std::vector<Picture> pictures;
-      for (int64_t i = 0; i < batch_size; ++i) pictures.push_back(draw_picture(s, train_gen));
-      const Images batch = stack_pictures(pictures, s);
-      const Tensor loss = cross_entropy(model.forward(batch.pixels).logits, batch.labels);
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-      loss_value = loss.item();
-      progress.update(step, loss_value);
-    }
-    model.eval();
-    const Score score = evaluate(model, test, s);
-    fmt::print("final training loss {:.4f}; shapes named right on {} held-out pictures: {:.1f}%\n\n",
-               loss_value, score.pictures, 100.0 * score.correct / score.pictures);
-
-    // 3. Where does [CLS] look? (measured on the same held-out pictures)
+    // 1. The pictures.
+    const Pictures train = load(data_dir, "train", train_count), test = load(data_dir, "t10k", test_count);
+    const int64_t grid = kSide / vit.patch_size;
     fmt::print(
-        "3. The shape covers {:.1f}% of the patches (on average). Of the attention [CLS] gives to patches,\n",
-        100 * score.object_area);
-    for (int64_t l = 0; l < s.layers; ++l)
-      fmt::print("  block {}: {:.1f}% lands on the shape's patches ({:.1f}× their share of the area)\n", l,
-                 100 * score.on_object[l], score.on_object[l] / score.object_area);
-    fmt::print("  ([CLS] keeps {:.1f}% of its last-block attention for itself)\n\n",
-               100 * score.on_cls_itself);
+        "1. Fashion-MNIST from {}: {} training and {} held-out pictures of 28×28, cut into {}×{} patches\n"
+        "  of {}×{} pixels. The background is exactly 0, so a patch holds the object when any pixel is > "
+        "0.\n",
+        data_dir, train.count, test.count, grid, grid, vit.patch_size, vit.patch_size);
 
-    // 4. A few pictures, traced. The tracer copies what every module showed it: each block's
-    //    attention, where [CLS] and the patches attend to each other — a (1 + N) × (1 + N) map per
-    //    head — and the model's guess. One head's map alone (37 × 37 = 1369 values here) is more
-    //    than a tracer keeps of a tensor by default (1024), so raise TraceOptions::max_values to
-    //    fit all the heads' maps, and each block's [1 + N, d] output.
-    fmt::print("4. A few held-out pictures, traced:\n");
-    const int64_t positions = 1 + s.grid() * s.grid();
-    const std::string last = fmt::format("layers.{}.self_attn", s.layers - 1);  // [CLS]'s last look
-    trace::Tracer tracer(model, {.max_values = std::max(s.heads * positions * positions, positions * s.dim),
-                                 .vocabulary = std::vector<std::string>(kShapes.begin(), kShapes.end()),
-                                 .record_graph = false,
-                                 .record_backward = false});
-    trace::OutputFolder out(flags.out);
-    trace::Recording first;  // picture 0 as the tracer saw it, written whole below
-    for (int64_t i = 0; i < std::min<int64_t>(examples, test.size()); ++i) {
-      const Picture& p = test[i];
-      tracer.begin_sequence(position_names(p, s));  // one sequence per picture
-      NoGradGuard no_grad;
-      const Reading r = model.forward(stack_pictures({p}, s).pixels);
-      const std::vector<trace::AttentionMap> maps =
-          trace::attention_maps(tracer.recording().sequences.back());
-      const std::vector<float> attention = cls_row(traced_map(maps, last, -1));
-      const std::string guess = kShapes[argmax(r.logits, 1)[0]];
-      fmt::print("Picture {}: a {} (the model says: {}). Shape patches *, [CLS] attention in % (block {}):\n",
-                 i, kShapes[p.label], guess, s.layers - 1);
-      print_grid(p, attention, s);
-      fmt::print("\n");
-      // The picture itself is not an attention map: the lesson draws it, the folder writes it.
-      trace::write_picture(
-          out, fmt::format("picture_{}", i),
-          picture_to_dot(p, s,
-                         fmt::format("picture {}: a {} (patches holding it framed)", i, kShapes[p.label])),
-          fmt::format("picture {}, a {}, cut into patches", i, kShapes[p.label]));
-      trace::write_picture(
-          out, fmt::format("cls_attention_{}", i),
-          trace::heatmap_to_dot(on_grid(traced_map(maps, last, -1), attention, s.grid())),
-          fmt::format("[CLS]'s attention over picture {}'s {}×{} patches ({}, mean of the heads)", i,
-                      s.grid(), s.grid(), last));
-      if (i == 0) {
-        for (int64_t h = 0; h < s.heads; ++h) {  // each head on its own, as DINO draws them
-          const trace::AttentionMap& head = traced_map(maps, last, h);
-          trace::write_picture(out, fmt::format("cls_attention_0_head{}", h),
-                               trace::heatmap_to_dot(on_grid(head, cls_row(head), s.grid())),
-                               fmt::format("[CLS]'s attention over picture 0's {}×{} patches ({}, head {})",
-                                           s.grid(), s.grid(), last, h));
+    // 2. (a) Supervised: [CLS] is classified, the labels teach.
+    manual_seed(flags.seed);
+    vit.out_dim = 10;
+    nn::VisionTransformer supervised(vit);
+    fmt::print(
+        "\n2. (a) A {}-block ViT (d_model {}, {} heads), {} steps of {} pictures, trained with the labels.\n",
+        vit.layers, vit.dim, vit.heads, flags.steps, batch_size);
+    {
+      Generator gen(flags.seed + 1);
+      nn::Adam adam(supervised.parameters(), {.lr = lr});
+      lessons::Progress progress(flags.steps, flags.quiet);
+      for (int64_t step = 0; step < flags.steps; ++step) {
+        const std::vector<int64_t> indices = random_indices(batch_size, train.count, gen);
+        std::vector<int64_t> labels;
+        for (int64_t i : indices) labels.push_back(train.labels[i]);
+        const Tensor loss = cross_entropy(supervised(batch_of(train, indices)).logits, IndexTensor(labels));
+        adam.zero_grad();
+        loss.backward();
+        adam.step();
+        progress.update(step, loss.item());
+      }
+      supervised.eval();
+    }
+
+    // 2. (b) DINO: no labels. Student and teacher start equal; the teacher follows by EMA.
+    manual_seed(flags.seed);
+    vit.out_dim = dino_dim;
+    nn::VisionTransformer student(vit), teacher(vit);
+    nn::ema_update_(teacher, student, 0.0f);  // the teacher starts as a copy of the student
+    const Reading untrained = read_pictures(teacher, test, vit.patch_size);
+    const Pictures bank_pictures = load(data_dir, "train", bank_count);
+    const Reading untrained_bank = read_pictures(teacher, bank_pictures, vit.patch_size);
+    fmt::print("   (b) The same ViT, {} steps of 2 augmented views of {} pictures, DINO's way: no labels.\n",
+               flags.steps, batch_size);
+    {
+      Generator gen(flags.seed + 2);
+      nn::DINOLoss dino(dino_dim);
+      nn::Adam adam(student.parameters(), {.lr = lr});
+      lessons::Progress progress(flags.steps, flags.quiet);
+      for (int64_t step = 0; step < flags.steps; ++step) {
+        const std::vector<int64_t> indices = random_indices(batch_size, train.count, gen);
+        const std::vector<Tensor> views = {augmented_view(train, indices, shift, noise, gen),
+                                           augmented_view(train, indices, shift, noise, gen)};
+        std::vector<Tensor> student_out, teacher_out;
+        for (const Tensor& v : views) student_out.push_back(student(v).logits);
+        {
+          NoGradGuard no_grad;  // the teacher learns only by following the student
+          for (const Tensor& v : views) teacher_out.push_back(teacher(v).logits);
         }
-        first = tracer.take();
+        const Tensor loss = dino(student_out, teacher_out);
+        adam.zero_grad();
+        loss.backward();
+        adam.step();
+        dino.update_center(teacher_out);
+        nn::ema_update_(teacher, student, teacher_momentum);
+        progress.update(step, loss.item());
+      }
+      teacher.eval();
+    }
+
+    // 3. What each learned.
+    const Reading supervised_reading = read_pictures(supervised, test, vit.patch_size);
+    const Reading dino_reading = read_pictures(teacher, test, vit.patch_size);
+    const Reading dino_bank = read_pictures(teacher, bank_pictures, vit.patch_size);
+    const Reading supervised_bank = read_pictures(supervised, bank_pictures, vit.patch_size);
+    const int64_t k = 20;
+    const auto knn = [&](const Reading& bank, const Reading& probe) {
+      return knn_accuracy(bank.features, bank_pictures.labels, probe.features, test.labels, vit.dim, k);
+    };
+    const double knn_pixels =
+        knn_accuracy(bank_pictures.pixels, bank_pictures.labels, test.pixels, test.labels, kSide * kSide, k);
+    fmt::print("\n3. What they learned, on the {} held-out pictures:\n", test.count);
+    fmt::print("  (a) supervised: the class named right {:.1f}% of the time (chance 10%).\n",
+               100 * supervised_reading.accuracy);
+    fmt::print(
+        "  A {}-nearest-neighbour vote among {} training pictures, on [CLS]'s vectors (no training on top):\n"
+        "    untrained ViT {:.1f}%   DINO, no labels {:.1f}%   supervised {:.1f}%   (raw pixels {:.1f}%; "
+        "chance 10%)\n",
+        k, bank_pictures.count, 100 * knn(untrained_bank, untrained), 100 * knn(dino_bank, dino_reading),
+        100 * knn(supervised_bank, supervised_reading), 100 * knn_pixels);
+
+    // 4. Where [CLS] looks, every head of the last block.
+    fmt::print(
+        "\n4. Where [CLS] looks in the last block: the share of its attention on the object's patches, per "
+        "head.\n"
+        "  The object covers {:.1f}% of the patches: attention blind to the object would put that much on "
+        "it.\n\n",
+        100 * dino_reading.looking.object_share);
+    fmt::print("  {:<24}", "");
+    for (int64_t h = 0; h < vit.heads; ++h) fmt::print(" head{:<2}", h);
+    fmt::print("\n");
+    print_looking("untrained", untrained.looking);
+    print_looking("(a) supervised", supervised_reading.looking);
+    print_looking("(b) DINO, no labels", dino_reading.looking);
+
+    // 5. The attention over the pictures, as DINO's figure draws it; picture 0 traced whole.
+    trace::OutputFolder out(flags.out);
+    const std::vector<std::string>& classes = nn::fashion_mnist_classes();
+    for (int64_t i = 0; i < std::min(examples, test.count); ++i) {
+      NoGradGuard no_grad;
+      const Tensor picture = batch_of(test, {i});
+      for (const auto& [name, model] : std::vector<std::pair<std::string, const nn::VisionTransformer*>>{
+               {"supervised", &supervised}, {"dino", &teacher}}) {
+        const auto heads = cls_attention((*model)(picture), 0);
+        trace::write_picture(
+            out, fmt::format("overlay_{}_{}", name, i),
+            overlays_to_dot(test.picture(i), heads, vit.patch_size,
+                            fmt::format("held-out picture {} ({}): [CLS]'s attention, {} model, "
+                                        "last block, each head",
+                                        i, classes[test.labels[i]], name)),
+            fmt::format("picture {} with each head's [CLS] attention laid over it ({})", i, name));
       }
     }
-    // The tracer's own files for picture 0: every map whole (every position × every position, the
-    // mean and each head), every value it recorded, and the model's guess; sequences.txt prints
-    // whole rows (a text table shows the first few values by default). For every picture they
-    // would be many large files; --examples draws more [CLS] grids instead.
-    trace::write_trace_into(first, out, {.text = {.max_values = positions}});
-    std::string results =
-        fmt::format("held-out pictures: {}\naccuracy: {:.1f}%\nobject share of the patches: {:.1f}%\n",
-                    score.pictures, 100.0 * score.correct / score.pictures, 100 * score.object_area);
-    for (int64_t l = 0; l < s.layers; ++l)
-      results += fmt::format("block {}: [CLS] patch attention on the object: {:.1f}%\n", l,
-                             100 * score.on_object[l]);
-    out.write("results.txt", results, "the numbers this run printed");
-    out.write_index("Lesson 11: attention in vision — where does [CLS] look?");
+    {
+      // The tracer's own record of the DINO teacher reading picture 0: every map of every block
+      // and head ([CLS] and the patches attending to each other) and its [CLS] features.
+      const int64_t positions = 1 + grid * grid;
+      std::vector<std::string> names = {"[CLS]"};
+      const std::vector<bool> object = object_patches(test, 0, vit.patch_size);
+      for (int64_t r = 0; r < grid; ++r)
+        for (int64_t c = 0; c < grid; ++c)
+          names.push_back(fmt::format("{},{}{}", r, c, object[r * grid + c] ? "*" : ""));
+      trace::Tracer tracer(teacher,
+                           {.max_values = std::max(vit.heads * positions * positions, positions * vit.dim),
+                            .record_graph = false,
+                            .record_backward = false});
+      tracer.begin_sequence(names);
+      NoGradGuard no_grad;
+      (void)teacher(batch_of(test, {0}));
+      trace::write_trace_into(tracer.take(), out, {.text = {.max_values = positions}});
+    }
+    std::string results = fmt::format("held-out pictures\t{}\nobject share of the patches\t{:.4f}\n",
+                                      test.count, dino_reading.looking.object_share);
+    results += fmt::format("supervised accuracy\t{:.4f}\n", supervised_reading.accuracy);
+    results +=
+        fmt::format("knn untrained\t{:.4f}\nknn dino\t{:.4f}\nknn supervised\t{:.4f}\nknn pixels\t{:.4f}\n",
+                    knn(untrained_bank, untrained), knn(dino_bank, dino_reading),
+                    knn(supervised_bank, supervised_reading), knn_pixels);
+    for (int64_t h = 0; h < vit.heads; ++h)
+      results += fmt::format("on object, head {}\tuntrained {:.4f}\tsupervised {:.4f}\tdino {:.4f}\n", h,
+                             untrained.looking.on_object[h], supervised_reading.looking.on_object[h],
+                             dino_reading.looking.on_object[h]);
+    out.write("results.tsv", results, "the numbers this run printed");
+    out.write_index("Lesson 11: attention in vision — where does [CLS] look, with labels and without?");
 
     fmt::print(
-        "What to look at: the model was only told the name of the shape, never where it was; yet [CLS]\n"
-        "looks at the shape's patches far more than their share of the picture — attention found the "
-        "object.\n");
+        "\nWhat to look at: the overlays. Orange is where a head of [CLS] looks; the object is the grey\n"
+        "shape. A head that ignores the black background has found the object, whether or not labels\n"
+        "were ever given; compare each model's row of step 4 with the object's share.\n");
     lessons::print_files_to_open(
-        {{flags.out + "/picture_0.svg", "the first picture, patch by patch"},
-         {flags.out + "/cls_attention_0.svg", "where [CLS] looks in it"},
-         {flags.out + "/attention_000.svg", "the tracer's map of it: every position × every position"},
-         {flags.out + "/sequences.txt", "what the tracer recorded, module by module"},
+        {{flags.out + "/overlay_dino_0.svg", "DINO's heads over the first held-out picture"},
+         {flags.out + "/overlay_supervised_0.svg", "the supervised model's"},
+         {flags.out + "/results.tsv", "the numbers above"},
          {flags.out + "/index.txt", "every file written, with what it shows"}});
     return 0;
   });

@@ -25,6 +25,9 @@ done > "$corpus"
 # Lesson 15 reads French message catalogs and a dictionary: the small ones the tests write.
 catalogs="$work/catalogs"
 "$1/tests/lessons/write_message_catalogs" "$catalogs"
+# Lesson 11 reads Fashion-MNIST: the few pictures the tests write.
+pictures="$work/fashion_mnist"
+"$1/tests/lessons/write_fashion_mnist" "$pictures"
 
 reference_run=""
 failures=0
@@ -39,6 +42,7 @@ for build in "$@"; do
       mkdir -p "$run"
       extra=()
       if "$lesson" --help | grep -- '--corpus' > /dev/null; then extra=(--corpus "$corpus"); fi
+      if "$lesson" --help | grep -- '--data-dir' > /dev/null; then extra=(--data-dir "$pictures"); fi
       if "$lesson" --help | grep -- '--catalogs' > /dev/null; then
         extra=(--catalogs "$catalogs" --dictionary-index "$catalogs/eng-fra.index"
                --dictionary-data "$catalogs/eng-fra.dict")
