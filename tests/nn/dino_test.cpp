@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "nn/linear.hpp"
+#include "support/fixtures.hpp"
 
 using namespace glimpse;
 
@@ -59,4 +60,24 @@ TEST(EmaUpdate, MovesTheTeacherTowardTheStudent) {
   nn::Linear other(2, 1);
   EXPECT_THROW(nn::ema_update_(teacher, other, 0.5f), Error);
   EXPECT_THROW(nn::ema_update_(teacher, student, -0.1f), Error);
+}
+
+// tests/fixtures/generate_vit.py: DINO's loss in PyTorch with a non-zero center, its gradient
+// with respect to both student views, and the center after one more update.
+TEST(DINOLoss, LossGradientAndCenterMatchPyTorch) {
+  auto f = test::load_fixture("dino");
+  nn::DINOLoss loss(5, 0.04f, 0.1f, 0.9f);
+  const Tensor earlier = f.at("earlier_teacher");  // [6, 5]: the batch that set the center
+  loss.update_center({earlier.slice(0, 0, 3), earlier.slice(0, 3, 6)});
+  EXPECT_TRUE(test::all_close(from_vector(loss.center(), {5}), f.at("center")));
+  Tensor s0 = f.at("student.0"), s1 = f.at("student.1");
+  s0.requires_grad_(), s1.requires_grad_();
+  const std::vector<Tensor> teacher = {f.at("teacher.0"), f.at("teacher.1")};
+  const Tensor value = loss({s0, s1}, teacher);
+  EXPECT_TRUE(test::all_close(value.reshape({1}), f.at("loss")));
+  value.backward();
+  EXPECT_TRUE(test::all_close(s0.grad(), f.at("grad.student.0"), 1e-5f, 1e-5f));
+  EXPECT_TRUE(test::all_close(s1.grad(), f.at("grad.student.1"), 1e-5f, 1e-5f));
+  loss.update_center(teacher);
+  EXPECT_TRUE(test::all_close(from_vector(loss.center(), {5}), f.at("center_after")));
 }

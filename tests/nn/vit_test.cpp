@@ -5,7 +5,10 @@
 
 #include <algorithm>
 
+#include "attention_fixture.hpp"
+#include "nn/state.hpp"
 #include "nn_test_util.hpp"
+#include "support/fixtures.hpp"
 
 using namespace glimpse;
 
@@ -53,4 +56,26 @@ TEST(VisionTransformer, RefusesBadArguments) {
   nn::VisionTransformer vit({.image_size = 8, .patch_size = 4, .dim = 4, .heads = 1});
   EXPECT_THROW(vit(zeros({2, 4, 4})), Error);
   EXPECT_THROW(nn::image_patches(zeros({1, 6, 6}), 4), Error);
+}
+
+// tests/fixtures/generate_vit.py: the same ViT in PyTorch (torch.nn.TransformerEncoderLayer,
+// norm_first, GELU), its features, logits, last block's per-head attention and every gradient.
+TEST(VisionTransformer, FeaturesAttentionAndEveryGradientMatchPyTorch) {
+  auto f = test::load_fixture("vit");
+  nn::VisionTransformer vit(
+      {.image_size = 8, .patch_size = 4, .dim = 8, .heads = 2, .layers = 2, .mlp_dim = 16, .out_dim = 5});
+  nn::load_state(vit, test::fixture_params(f));
+  const auto out = vit(f.at("images"));
+  EXPECT_TRUE(test::all_close(out.features, f.at("features")));
+  EXPECT_TRUE(test::all_close(out.logits, f.at("logits")));
+  EXPECT_TRUE(test::all_close(out.layers.back().head_weights, f.at("head_weights")));
+  (out.logits * f.at("check")).sum().backward();
+  int checked = 0;
+  for (auto& [name, p] : vit.named_parameters()) {
+    EXPECT_TRUE(test::all_close(p.grad(), f.at("grad.param." + name), 1e-5f, 1e-5f)) << name;
+    ++checked;
+  }
+  EXPECT_EQ(
+      checked,
+      4 + 2 * 12 + 4);  // class token, positions, patch embedding (2); 12 per block; norm, head (2 each)
 }
