@@ -368,8 +368,10 @@ int main(int argc, char** argv) {
     const auto knn = [&](const Reading& bank, const Reading& probe) {
       return knn_accuracy(bank.features, bank_pictures.labels, probe.features, test.labels, vit.dim, k);
     };
-    const double knn_pixels =
-        knn_accuracy(bank_pictures.pixels, bank_pictures.labels, test.pixels, test.labels, kSide * kSide, k);
+    const double knn_untrained = knn(untrained_bank, untrained), knn_dino = knn(dino_bank, dino_reading),
+                 knn_supervised = knn(supervised_bank, supervised_reading),
+                 knn_pixels = knn_accuracy(bank_pictures.pixels, bank_pictures.labels, test.pixels,
+                                           test.labels, kSide * kSide, k);
     fmt::print("\n3. What they learned, on the {} held-out pictures:\n", test.count);
     fmt::print("  (a) supervised: the class named right {:.1f}% of the time (chance 10%).\n",
                100 * supervised_reading.accuracy);
@@ -377,8 +379,7 @@ int main(int argc, char** argv) {
         "  A {}-nearest-neighbour vote among {} training pictures, on [CLS]'s vectors (no training on top):\n"
         "    untrained ViT {:.1f}%   DINO, no labels {:.1f}%   supervised {:.1f}%   (raw pixels {:.1f}%; "
         "chance 10%)\n",
-        k, bank_pictures.count, 100 * knn(untrained_bank, untrained), 100 * knn(dino_bank, dino_reading),
-        100 * knn(supervised_bank, supervised_reading), 100 * knn_pixels);
+        k, bank_pictures.count, 100 * knn_untrained, 100 * knn_dino, 100 * knn_supervised, 100 * knn_pixels);
 
     // 4. Where [CLS] looks, every head of the last block.
     fmt::print(
@@ -435,8 +436,7 @@ int main(int argc, char** argv) {
     results += fmt::format("supervised accuracy\t{:.4f}\n", supervised_reading.accuracy);
     results +=
         fmt::format("knn untrained\t{:.4f}\nknn dino\t{:.4f}\nknn supervised\t{:.4f}\nknn pixels\t{:.4f}\n",
-                    knn(untrained_bank, untrained), knn(dino_bank, dino_reading),
-                    knn(supervised_bank, supervised_reading), knn_pixels);
+                    knn_untrained, knn_dino, knn_supervised, knn_pixels);
     for (int64_t h = 0; h < vit.heads; ++h)
       results += fmt::format("on object, head {}\tuntrained {:.4f}\tsupervised {:.4f}\tdino {:.4f}\n", h,
                              untrained.looking.on_object[h], supervised_reading.looking.on_object[h],
