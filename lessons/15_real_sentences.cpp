@@ -97,10 +97,16 @@ struct Bin {
 const std::vector<Bin> kBins = {{2, 3}, {4, 5}, {6, 7}, {8, 12}};
 
 struct Scores {
-  std::vector<int64_t> sentences, exact, right_words, words;    // per bin
-  std::vector<std::vector<nn::Tokens>> hypotheses, references;  // per bin, for BLEU
-  std::vector<nn::Tokens> all_hypotheses, all_references;
+  std::vector<int64_t> sentences, exact, right_words, words;  // per bin
+  std::vector<double> bleu;                                   // per bin
+  double all_bleu = 0;                                        // over every held-out sentence
 };
+
+double corpus_bleu_of(const std::vector<nn::Tokens>& hypotheses, const std::vector<nn::Tokens>& references) {
+  std::vector<std::vector<nn::Tokens>> refs;
+  for (const auto& r : references) refs.push_back({r});
+  return nn::corpus_bleu(refs, hypotheses).bleu;
+}
 
 // Greedy translations of the held-out sentences, scored per length bin.
 Scores evaluate(const nn::Seq2seq& model, const Corpus& c) {
@@ -108,7 +114,8 @@ Scores evaluate(const nn::Seq2seq& model, const Corpus& c) {
   const size_t bins = kBins.size();
   s.sentences.assign(bins, 0), s.exact.assign(bins, 0), s.right_words.assign(bins, 0),
       s.words.assign(bins, 0);
-  s.hypotheses.assign(bins, {}), s.references.assign(bins, {});
+  std::vector<std::vector<nn::Tokens>> hypotheses(bins), references(bins);  // per bin
+  std::vector<nn::Tokens> all_hypotheses, all_references;
   NoGradGuard no_grad;
   for (size_t start = 0; start < c.held_out.size(); start += 64) {
     const std::vector<nn::Example> chunk(
@@ -128,25 +135,24 @@ Scores evaluate(const nn::Seq2seq& model, const Corpus& c) {
       for (size_t k = 0; k < truth.size(); ++k)
         s.right_words[b] += k < decoded.size() && decoded[k] == truth[k];
       s.words[b] += static_cast<int64_t>(truth.size());
-      s.hypotheses[b].push_back(decoded);
-      s.references[b].push_back(truth);
-      s.all_hypotheses.push_back(decoded);
-      s.all_references.push_back(truth);
+      hypotheses[b].push_back(decoded);
+      references[b].push_back(truth);
+      all_hypotheses.push_back(decoded);
+      all_references.push_back(truth);
     }
   }
+  for (size_t b = 0; b < bins; ++b) s.bleu.push_back(corpus_bleu_of(hypotheses[b], references[b]));
+  s.all_bleu = corpus_bleu_of(all_hypotheses, all_references);
   return s;
-}
-
-double corpus_bleu_of(const std::vector<nn::Tokens>& hypotheses, const std::vector<nn::Tokens>& references) {
-  std::vector<std::vector<nn::Tokens>> refs;
-  for (const auto& r : references) refs.push_back({r});
-  return nn::corpus_bleu(refs, hypotheses).bleu;
 }
 
 // Teacher-forced attention on the held-out sentences against the dictionary: over the French
 // words some source word of their sentence is paired with, the share whose argmax is such a word.
 struct DictionaryScore {
   int64_t right = 0, total = 0;
+  double share() const {
+    return static_cast<double>(right) / static_cast<double>(std::max<int64_t>(total, 1));
+  }
 };
 
 // `pointed_at(b, k)` is the source position target word k of example b looks at.
@@ -326,13 +332,12 @@ int main(int argc, char** argv) {
         const double n = static_cast<double>(std::max<int64_t>(s.sentences[b], 1));
         fmt::print("  {:5.1f}% {:5.1f}% BLEU {:5.1f}", 100.0 * s.exact[b] / n,
                    100.0 * s.right_words[b] / static_cast<double>(std::max<int64_t>(s.words[b], 1)),
-                   100.0 * corpus_bleu_of(s.hypotheses[b], s.references[b]));
+                   100.0 * s.bleu[b]);
       }
       fmt::print("\n");
     }
     fmt::print("  {:<8}{:>6}", "all", corpus.held_out.size());
-    for (const Scores& s : scores)
-      fmt::print("  {:>21} {:5.1f}", "BLEU", 100.0 * corpus_bleu_of(s.all_hypotheses, s.all_references));
+    for (const Scores& s : scores) fmt::print("  {:>21} {:5.1f}", "BLEU", 100.0 * s.all_bleu);
     fmt::print("\n");
 
     // 4. Attention against the dictionary.
@@ -341,7 +346,6 @@ int main(int argc, char** argv) {
     std::optional<nn::BilingualDictionary> dictionary;
     if (std::filesystem::exists(dictionary_index, ec))
       dictionary = nn::BilingualDictionary::read_dictd(dictionary_index, dictionary_data);
-    std::vector<double> aligned(models.size(), 0.0);
     if (dictionary) {
       NoGradGuard no_grad;
       const nn::Batch batch = nn::make_batch(corpus.held_out, corpus.english, corpus.french);
@@ -354,13 +358,11 @@ int main(int argc, char** argv) {
       for (size_t m = 1; m < models.size(); ++m) {
         const DictionaryScore d =
             dictionary_alignment(models[m]->forward(batch).attention, corpus.held_out, *dictionary);
-        aligned[m] = static_cast<double>(d.right) / static_cast<double>(std::max<int64_t>(d.total, 1));
-        fmt::print("  {:<18} {:5.1f}% of {} words\n", kinds[m].second, 100.0 * aligned[m], d.total);
+        fmt::print("  {:<18} {:5.1f}% of {} words\n", kinds[m].second, 100.0 * d.share(), d.total);
       }
       const DictionaryScore diagonal = diagonal_alignment(corpus.held_out, *dictionary);
       fmt::print("  {:<18} {:5.1f}% (no model: the source word at the same relative place)\n", "the diagonal",
-                 100.0 * static_cast<double>(diagonal.right) /
-                     static_cast<double>(std::max<int64_t>(diagonal.total, 1)));
+                 100.0 * diagonal.share());
     } else {
       fmt::print("\n4. (skipped: {} is missing; apt-get install dict-freedict-eng-fra)\n", dictionary_index);
     }
@@ -387,11 +389,10 @@ int main(int argc, char** argv) {
     for (size_t m = 0; m < models.size(); ++m)
       for (size_t b = 0; b < kBins.size(); ++b) {
         const Scores& s = scores[m];
-        tsv += fmt::format("{}\t{}-{}\t{}\t{:.4f}\t{:.4f}\t{:.4f}\n", kinds[m].second, kBins[b].low,
-                           kBins[b].high, s.sentences[b],
-                           static_cast<double>(s.exact[b]) / std::max<double>(s.sentences[b], 1),
-                           static_cast<double>(s.right_words[b]) / std::max<double>(s.words[b], 1),
-                           corpus_bleu_of(s.hypotheses[b], s.references[b]));
+        tsv += fmt::format(
+            "{}\t{}-{}\t{}\t{:.4f}\t{:.4f}\t{:.4f}\n", kinds[m].second, kBins[b].low, kBins[b].high,
+            s.sentences[b], static_cast<double>(s.exact[b]) / std::max<double>(s.sentences[b], 1),
+            static_cast<double>(s.right_words[b]) / std::max<double>(s.words[b], 1), s.bleu[b]);
       }
     out.write("scores_by_length.tsv", tsv, "exact match, words right and BLEU by source length, every model");
     out.write_index("Lesson 15: real sentences");
@@ -401,9 +402,7 @@ int main(int argc, char** argv) {
         "{:.1f}. A corpus of {} messages is small: the models learn the frequent words and phrases, not\n"
         "French. In the heatmaps, the bright cells of the words the dictionary pairs should cross where\n"
         "French puts the adjective after the noun.\n",
-        100.0 * corpus_bleu_of(scores[0].all_hypotheses, scores[0].all_references),
-        100.0 * corpus_bleu_of(scores[1].all_hypotheses, scores[1].all_references),
-        100.0 * corpus_bleu_of(scores[2].all_hypotheses, scores[2].all_references), pairs.size());
+        100.0 * scores[0].all_bleu, 100.0 * scores[1].all_bleu, 100.0 * scores[2].all_bleu, pairs.size());
     lessons::print_files_to_open(
         {{flags.out + "/attention_gru.svg", "the GRU's attention on the drawn message"},
          {flags.out + "/attention_transformer.svg", "the Transformer's"}});
