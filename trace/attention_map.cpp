@@ -70,4 +70,30 @@ std::vector<AttentionMap> attention_maps(const Sequence& sequence) {
   return distinct;
 }
 
+AttentionMap attention_map(const Tensor& weights, std::vector<std::string> rows,
+                           std::vector<std::string> columns, std::string module, Loc loc) {
+  const Shape& shape = weights.shape();
+  const bool one_of_batch = shape.size() == 3 && shape[0] == 1;
+  if (shape.size() != 2 && !one_of_batch)
+    throw Error(
+        "attention_map",
+        fmt::format("weights of '{}' have shape {}; expected [T, S] or [1, T, S]", module, to_string(shape)),
+        loc);
+  const int64_t T = shape[shape.size() - 2], S = shape[shape.size() - 1];
+  if (static_cast<int64_t>(rows.size()) != T || static_cast<int64_t>(columns.size()) != S)
+    throw Error("attention_map",
+                fmt::format("weights of '{}' have shape {} but {} row and {} column labels were given",
+                            module, to_string(shape), rows.size(), columns.size()),
+                loc);
+  AttentionMap map;
+  map.module = std::move(module);
+  map.kind = "attention";
+  map.rows = std::move(rows);
+  map.columns = std::move(columns);
+  const std::vector<float> values = weights.contiguous().to_vector();
+  for (int64_t t = 0; t < T; ++t)
+    map.weights.emplace_back(values.begin() + t * S, values.begin() + (t + 1) * S);
+  return map;
+}
+
 }  // namespace glimpse::trace

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/error.hpp"
+#include "autograd/tensor.hpp"
 #include "trace/recording.hpp"
 
 namespace glimpse::trace {
@@ -32,5 +34,11 @@ struct AttentionMap {
 // recorded only in part (TraceOptions::max_values) are left out, and so is a map identical to
 // an earlier one (a decoder passing on its attention module's weights).
 std::vector<AttentionMap> attention_maps(const Sequence& sequence);
+
+// The weights of one sequence, [T, S] (or [1, T, S]: a batch of one), as a map with these labels:
+// what a lesson draws from a model's output without a Tracer. Throws glimpse::Error when the
+// labels do not match the shape (T rows, S columns).
+AttentionMap attention_map(const Tensor& weights, std::vector<std::string> rows,
+                           std::vector<std::string> columns, std::string module, Loc loc = Loc::current());
 
 }  // namespace glimpse::trace

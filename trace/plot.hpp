@@ -30,6 +30,7 @@ struct LinePlot {
   std::string title;
   std::string x_label;  // with units: "source length (words)"
   std::string y_label;  // with units: "accuracy (%)"
+  bool log_x = false;   // logarithmic x axis (every x must then be > 0)
   bool log_y = false;   // logarithmic y axis (every y must then be > 0)
   // A fixed y range (e.g. 0 and 100 for a percentage), so plots of one quantity compare at a
   // glance; unset, the range fits the data.
@@ -40,7 +41,7 @@ struct LinePlot {
 
 // The SVG text of `plot`. The same plot gives the same bytes, in any process, any number of
 // times. Throws glimpse::Error naming the series and value on bad input: no series, an empty
-// series, x and y of different sizes, a NaN or infinite value, y <= 0 on a log axis, a fixed y
+// series, x and y of different sizes, a NaN or infinite value, x or y <= 0 on a log axis, a fixed y
 // range that is empty or leaves out a value.
 std::string render_line_plot(const LinePlot& plot, Loc loc = Loc::current());
 

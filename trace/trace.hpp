@@ -7,6 +7,7 @@
 #include "trace/graph_dot.hpp"
 #include "trace/hidden_dot.hpp"
 #include "trace/output_folder.hpp"
+#include "trace/plot.hpp"
 #include "trace/recording.hpp"
 #include "trace/render.hpp"
 #include "trace/text_table.hpp"

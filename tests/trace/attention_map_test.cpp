@@ -166,3 +166,32 @@ TEST(AttentionMap, AnEncoderDecoderTransformerGivesEveryLayersAndHeadsSelfAndCro
   for (int64_t k = 0; k < 4; ++k)
     for (int64_t j = 0; j < 3; ++j) EXPECT_EQ(last->weights[k][j], out.attention.at({0, k, j}));
 }
+
+TEST(AttentionMapFromTensor, OneSequencesWeightsBecomeRowsUnderTheirLabels) {
+  const Tensor w = from_vector({0.7f, 0.2f, 0.1f, 0.0f, 0.5f, 0.5f}, {1, 2, 3});
+  const trace::AttentionMap map =
+      trace::attention_map(w, {"le", "chat"}, {"the", "black", "cat"}, "decoder.attention");
+  EXPECT_EQ(map.module, "decoder.attention");
+  EXPECT_EQ(map.rows, (std::vector<std::string>{"le", "chat"}));
+  EXPECT_EQ(map.columns, (std::vector<std::string>{"the", "black", "cat"}));
+  ASSERT_EQ(map.weights.size(), 2u);
+  EXPECT_EQ(map.weights[0], (std::vector<float>{0.7f, 0.2f, 0.1f}));
+  EXPECT_EQ(map.weights[1], (std::vector<float>{0.0f, 0.5f, 0.5f}));
+  // [T, S] without the batch dimension, and a transposed (non-contiguous) view, read the same.
+  EXPECT_EQ(trace::attention_map(w.reshape({2, 3}), {"a", "b"}, {"x", "y", "z"}, "m").weights, map.weights);
+  const Tensor transposed = from_vector({0.7f, 0.0f, 0.2f, 0.5f, 0.1f, 0.5f}, {3, 2}).transpose(0, 1);
+  EXPECT_EQ(trace::attention_map(transposed, {"a", "b"}, {"x", "y", "z"}, "m").weights, map.weights);
+}
+
+TEST(AttentionMapFromTensor, LabelsThatDoNotMatchTheShapeAreAnError) {
+  const Tensor w = from_vector({0.5f, 0.5f, 1.0f, 0.0f}, {2, 2});
+  try {
+    trace::attention_map(w, {"one"}, {"x", "y"}, "decoder.attention");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("shape [2, 2] but 1 row and 2 column labels"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_THROW(trace::attention_map(from_vector({1.0f}, {1}), {"a"}, {"x"}, "m"), Error);
+  EXPECT_THROW(trace::attention_map(from_vector({1.0f, 1.0f}, {2, 1, 1}), {"a"}, {"x"}, "m"), Error);
+}

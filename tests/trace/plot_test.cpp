@@ -86,6 +86,22 @@ TEST(LinePlot, ALogAxisDrawsPositiveValues) {
   EXPECT_NE(trace::render_line_plot(plot).find("</svg>"), std::string::npos);
 }
 
+TEST(LinePlot, ALogLogPlotLabelsItsDecades) {
+  trace::LinePlot plot;
+  plot.title = "Gradient against dimension";
+  plot.x_label = "d";
+  plot.y_label = "gradient norm";
+  plot.log_x = plot.log_y = true;
+  plot.series = {{"unscaled", {16, 64, 256, 1024}, {0.1, 0.01, 0.001, 0.0001}, true}};
+  const std::string svg = trace::render_line_plot(plot);
+  EXPECT_NE(svg.find("</svg>"), std::string::npos);
+  EXPECT_NE(svg, trace::render_line_plot([&] {
+              trace::LinePlot linear = plot;
+              linear.log_x = false;
+              return linear;
+            }()));
+}
+
 TEST(LinePlot, OnePointAndFlatSeriesAreDrawn) {
   trace::LinePlot plot = accuracy_plot();
   plot.lines.clear();
@@ -141,6 +157,12 @@ TEST(LinePlot, BadInputIsAnErrorNamingTheSeriesAndValue) {
   plot = accuracy_plot();
   plot.lines[0].x = std::numeric_limits<double>::quiet_NaN();
   EXPECT_NE(message(plot).find("line 'longest trained'"), std::string::npos) << message(plot);
+
+  plot = accuracy_plot();
+  plot.log_x = true;
+  plot.series[1].x[0] = -2;
+  EXPECT_NE(message(plot).find("x[0] = -2 cannot be drawn on a log axis"), std::string::npos)
+      << message(plot);
 }
 
 TEST(LinePlot, WritesTheFileWholeOrNotAtAll) {
