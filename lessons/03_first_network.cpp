@@ -122,6 +122,7 @@ Points hardest(const MLP& model, const Points& data, int64_t k) {
 struct History {
   std::string tsv = "step\tloss\ttrain_accuracy\n";      // every step
   std::vector<std::tuple<int64_t, float, float>> checkpoints;  // about ten of them, to print
+  std::vector<float> losses;                                   // every step, for the loss plot
 };
 
 // ---- the decision boundary ----------------------------------------------------------------
@@ -257,13 +258,14 @@ int main(int argc, char** argv) {
           history.checkpoints.emplace_back(step, loss_value, acc);
         progress.update(step, loss_value);
       }
+      history.losses = progress.losses();
       return history;
     };
 
     // 3. A baseline: one Linear layer can only draw a straight line between the classes.
     nn::Linear line(2, 2, gen);
     const auto linear = [&](const Tensor& x) { return line.forward(x); };
-    train(linear, line.parameters(), /*quiet=*/true);
+    const History line_history = train(linear, line.parameters(), /*quiet=*/true);
     const Score line_test = evaluate(linear, test);
     fmt::print("3. A baseline: one Linear layer (a straight line) trained the same way: test accuracy {:.1f}%.\n\n",
                100 * line_test.accuracy);
@@ -287,6 +289,11 @@ int main(int argc, char** argv) {
     // 7. The trained network's graph: one forward and backward pass on four points.
     trace::OutputFolder out(flags.out);
     out.write("loss_curve.tsv", history.tsv, "step, loss and training accuracy at every step (plot loss against step)");
+    out.write("loss.svg",
+              trace::render_line_plot(lessons::loss_plot(
+                  "Lesson 03: training loss",
+                  {{"the MLP", history.losses}, {"one Linear layer", line_history.losses}})),
+              "training loss against the step: the MLP keeps going down, the straight line stops");
     const Grid picture = probability_grid(model, 80, 80);
     out.write("decision_boundary.svg",
               grid_as_svg(picture, train_set,

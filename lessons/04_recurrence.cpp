@@ -396,6 +396,27 @@ int main(int argc, char** argv) {
     }
     out.write("training.tsv", losses, "the loss at every training step, one column per model and N");
     const Run& last = runs.back();
+    trace::LinePlot reach{.title = "Lesson 04: accuracy against the distance to remember",
+                          .x_label = "N, the steps the first letter must be carried (letters read)",
+                          .y_label = "test accuracy (%)",
+                          .y_min = 0,
+                          .y_max = 100};
+    lessons::LossCurves curves;
+    for (size_t m = 0; m < names.size(); ++m) {
+      trace::Series model{.name = names[m], .points = true};
+      for (const Run& r : runs) {
+        model.x.push_back(static_cast<double>(r.distance));
+        model.y.push_back(100 * r.results[m].accuracy);
+      }
+      reach.series.push_back(model);
+      curves.emplace_back(fmt::format("{}, N = {}", names[m], last.distance), last.results[m].losses);
+    }
+    out.write("accuracy_by_length.svg", trace::render_line_plot(reach),
+              "accuracy against N, each model: the plain RNN falls first");
+    out.write(
+        "loss.svg",
+        trace::render_line_plot(lessons::loss_plot("Lesson 04: training loss at the largest N", curves)),
+        "training loss against the step at the largest N, each model");
     std::string by_step = "step";
     for (const char* when : {"before", "after"})
       for (const std::string& name : names) by_step += fmt::format("\t{}_{}", to_lower(name), when);

@@ -77,15 +77,24 @@ int main(int argc, char** argv) {
     std::string curve = "step\tloss\n";
     for (size_t i = 0; i < losses.size(); ++i) curve += fmt::format("{}\t{:.5f}\n", i, losses[i]);
     out.write("loss_curve.tsv", curve, "training loss per step");
+    out.write("accuracy_by_length.svg",
+              trace::render_line_plot(lessons::length_plot("Lesson 05: exact accuracy against source length",
+                                                           {{"fixed vector", &rows}})),
+              "the table above as a plot: accuracy falls as the source grows");
+    out.write(
+        "loss.svg",
+        trace::render_line_plot(lessons::loss_plot("Lesson 05: training loss", {{"fixed vector", losses}})),
+        "training loss against the step");
     trace::write_trace_into(tracer.recording(), out);
     out.write_index("Lesson 05: the fixed-vector bottleneck");
 
     fmt::print("\nWhat to look at: short sources come back right; as they grow, more and more sequences have at\n"
                "least one wrong token, and lengths never seen in training (*) fail. Every decoder step started\n"
                "from the same {} numbers: that is the bottleneck lesson 06 removes.\n", s2s.hidden);
-    lessons::print_files_to_open({{flags.out + "/sequences.txt", "encoder and decoder steps, hidden states, predictions"},
-                                  {flags.out + "/hidden_000.svg", "the encoder's hidden state over the source"},
-                                  {flags.out + "/accuracy_by_length.tsv", "the table above, for plotting"}});
+    lessons::print_files_to_open(
+        {{flags.out + "/sequences.txt", "encoder and decoder steps, hidden states, predictions"},
+         {flags.out + "/hidden_000.svg", "the encoder's hidden state over the source"},
+         {flags.out + "/accuracy_by_length.svg", "the table above, drawn"}});
     return 0;
   });
 }

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
 
     // 1. Training: the same data, initial encoder and budget for both decoders. The loop:
+    lessons::LossCurves losses;  // each model's, for the loss plot
     const auto train = [&](lessons::Seq2seqModel& m, const std::string& label) {
       nn::Adam adam(m.model->parameters(), {.lr = s2s.lr});
       nn::StepLR schedule(adam, std::max<int64_t>(flags.steps / 3, 1), 0.5f);  // halve the rate every third
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
         progress.update(step, loss.item());
       }
       m.model->eval();
+      losses.emplace_back(label, progress.losses());
     };
     fmt::print("1. Training {} on '{}'{}: {} steps of {} sequences{}\n",
                compare ? "two encoder-decoders" : "an encoder-decoder with attention", s2s.task,
@@ -87,6 +89,15 @@ int main(int argc, char** argv) {
                   ? lessons::length_table_tsv({{"attention", &with_rows}, {"fixed_vector", &without_rows}})
                   : lessons::length_table_tsv(with_rows, "attention"),
               "exact and per-token accuracy by source length, both models (for plotting)");
+    std::vector<std::pair<std::string, const std::vector<lessons::LengthAccuracy>*>> curves = {
+        {"with attention", &with_rows}};
+    if (compare) curves.emplace_back("fixed vector (lesson 05)", &without_rows);
+    out.write("accuracy_by_length.svg",
+              trace::render_line_plot(
+                  lessons::length_plot("Lesson 06: exact accuracy against source length", curves)),
+              "the table above as a plot: attention holds up as the source grows, the fixed vector falls");
+    out.write("loss.svg", trace::render_line_plot(lessons::loss_plot("Lesson 06: training loss", losses)),
+              "training loss against the step, each model");
     trace::write_trace_into(tracer.recording(), out);
     out.write_index("Lesson 06: attention");
 
@@ -94,10 +105,11 @@ int main(int argc, char** argv) {
                "the fixed vector loses more the longer the source. In the heatmap the weight runs along an\n"
                "anti-diagonal ('reverse'): each target step looks at the source token it copies and at its\n"
                "right-hand neighbour (docs/lessons/06_attention.md explains why).\n");
-    lessons::print_files_to_open({{flags.out + "/attention_000.svg", "attention heatmap: target steps × source tokens"},
-                                  {flags.out + "/alignment_000.svg", "the same weights as an alignment graph"},
-                                  {flags.out + "/sequences.txt", "the decoding step by step, with attention bars"},
-                                  {flags.out + "/accuracy_by_length.tsv", "the table above, for plotting"}});
+    lessons::print_files_to_open(
+        {{flags.out + "/attention_000.svg", "attention heatmap: target steps × source tokens"},
+         {flags.out + "/alignment_000.svg", "the same weights as an alignment graph"},
+         {flags.out + "/sequences.txt", "the decoding step by step, with attention bars"},
+         {flags.out + "/accuracy_by_length.svg", "the table above, drawn"}});
     return 0;
   });
 }

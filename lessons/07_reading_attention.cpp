@@ -55,14 +55,31 @@ int main(int argc, char** argv) {
     lessons::Seq2seqFlags s2s;
     s2s.task = "translation";
     s2s.min_length = 5, s2s.max_length = 12, s2s.test_max_length = 12;
-    int64_t examples_to_draw = 3;
+    int64_t examples_to_draw = 3, snapshots = 12;
     lessons::add_common_flags(app, flags);
     lessons::add_seq2seq_flags(app, s2s);
     lessons::add_number(app, "--draw", examples_to_draw, "held-out sentences to draw", 1, 20);
+    lessons::add_number(
+        app, "--snapshots", snapshots,
+        "times during training the alignment is scored and the first drawn sentence's attention "
+        "saved (evenly spaced, plus before the first step)",
+        1, 100);
     CLI11_PARSE(app, argc, argv);
     lessons::check_seq2seq_flags(s2s);
     lessons::prepare_out_dir(flags.out);
     if (flags.smoke) flags.steps = 20, s2s.test_per_length = 5, s2s.hidden = 16;
+
+    // The held-out sentences, and the first with a reordering: scored and drawn during training too.
+    const auto task = nn::make_task(s2s.task, s2s.min_length, s2s.max_length);
+    Generator gen(flags.seed + 11);
+    const std::vector<nn::Example> held_out = nn::generate(*task, flags.smoke ? 20 : 300, gen);
+    const auto reordered = [](const nn::Example& e) {
+      for (size_t k = 0; k < e.alignment.size(); ++k)
+        if (!e.alignment[k].empty() && !nn::comes_from(e, k, static_cast<int64_t>(k))) return true;
+      return false;
+    };
+    const auto first_reordered = std::find_if(held_out.begin(), held_out.end(), reordered);
+    trace::OutputFolder out(flags.out);
 
     // 1. Training: an attention encoder-decoder learns the toy translation.
     fmt::print("1. Training an attention encoder-decoder on the toy translation: {} steps of {} sentences\n",
@@ -70,8 +87,29 @@ int main(int argc, char** argv) {
     lessons::Seq2seqModel trained = lessons::make_seq2seq(/*attention=*/true, s2s, flags);
     nn::Adam adam(trained.model->parameters(), {.lr = s2s.lr});
     nn::StepLR schedule(adam, std::max<int64_t>(flags.steps / 3, 1), 0.5f);  // halve the rate every third
+    // Watching the alignment appear: every `every` steps, the score on the held-out sentences and
+    // the first reordered one's heatmap (a numbered series of files). Scoring reads the model
+    // without a gradient and draws no random numbers, so training goes exactly as without it.
+    const int64_t every = std::max<int64_t>(1, flags.steps / snapshots);
+    std::vector<std::pair<int64_t, AlignmentScore>> during;
+    const auto snapshot = [&](int64_t step) {
+      during.emplace_back(step, score_alignment(trained, held_out));
+      if (first_reordered == held_out.end()) return;
+      NoGradGuard no_grad;
+      const nn::Example& e = *first_reordered;
+      const nn::Batch one =
+          nn::make_batch(std::vector<nn::Example>{e}, trained.source_vocab, trained.target_vocab);
+      trace::AttentionMap map = trace::attention_map(trained.model->forward(one).attention,
+                                                     lessons::with_eos(e.target, trained.target_vocab),
+                                                     e.source, "decoder.attention");
+      map.kind = fmt::format("after {} training steps", step);
+      trace::write_picture(out, fmt::format("training_attention_step_{:05}", step),
+                           trace::heatmap_to_dot(map),
+                           fmt::format("the first drawn sentence's attention after {} training steps", step));
+    };
     lessons::Progress progress(flags.steps, flags.quiet);
     for (int64_t step = 0; step < flags.steps; ++step) {
+      if (step % every == 0) snapshot(step);
       const nn::Batch batch = trained.batcher.next();
       adam.zero_grad();
       Tensor loss = trained.model->loss(batch);  // mean cross-entropy of the target words, teacher-forced
@@ -82,6 +120,7 @@ int main(int argc, char** argv) {
       progress.update(step, loss.item());
     }
     trained.model->eval();
+    snapshot(flags.steps);
 
     // 2. How many held-out sentences it translates exactly right.
     const auto rows = lessons::accuracy_by_length(trained, s2s, flags.seed);
@@ -91,14 +130,29 @@ int main(int argc, char** argv) {
                s2s.min_length, s2s.max_length);
 
     // 3. Where its attention points, against the known alignment.
-    const auto task = nn::make_task(s2s.task, s2s.min_length, s2s.max_length);
-    Generator gen(flags.seed + 11);
-    const std::vector<nn::Example> held_out = nn::generate(*task, flags.smoke ? 20 : 300, gen);
-    const AlignmentScore score = score_alignment(trained, held_out);
+    const AlignmentScore score = during.back().second;
     fmt::print("3. Attention argmax on the true source word: {:.1f}% of {} target words;\n"
                "  of the {} words that moved (adjectives, adverbs, the nouns they jumped): {:.1f}%.\n",
                100.0 * score.right / std::max<int64_t>(score.total, 1), score.total, score.moved_total,
                100.0 * score.moved_right / std::max<int64_t>(score.moved_total, 1));
+    const auto share = [](int64_t right, int64_t total) {
+      return 100.0 * right / std::max<int64_t>(total, 1);
+    };
+    std::string steps_row, all_row, moved_row;
+    trace::Series all_words{.name = "every aligned target word", .points = true},
+        moved_words{.name = "the words that moved", .points = true};
+    for (const auto& [step, s] : during) {
+      steps_row += fmt::format("{:>7}", step);
+      all_row += fmt::format("{:>6.1f}%", share(s.right, s.total));
+      moved_row += fmt::format("{:>6.1f}%", share(s.moved_right, s.moved_total));
+      for (trace::Series* curve : {&all_words, &moved_words}) curve->x.push_back(static_cast<double>(step));
+      all_words.y.push_back(share(s.right, s.total));
+      moved_words.y.push_back(share(s.moved_right, s.moved_total));
+    }
+    fmt::print(
+        "  The same score while it trained, every {} steps (teacher-forced on the same held-out sentences):\n"
+        "    after step {}\n    all words  {}\n    moved      {}\n",
+        every, steps_row, all_row, moved_row);
 
     // 4. Draw a few held-out sentences that contain a reordering.
     fmt::print("4. Held-out sentences with a reordering, drawn:\n");
@@ -108,10 +162,7 @@ int main(int argc, char** argv) {
                                           .record_graph = false, .record_backward = false});
     int64_t drawn = 0;
     for (const nn::Example& e : held_out) {
-      bool reordered = false;
-      for (size_t k = 0; k < e.alignment.size(); ++k)
-        reordered |= !e.alignment[k].empty() && !nn::comes_from(e, k, static_cast<int64_t>(k));
-      if (!reordered || drawn >= examples_to_draw) continue;
+      if (!reordered(e) || drawn >= examples_to_draw) continue;
       tracer.begin_sequence(e.source, lessons::with_eos(e.target, trained.target_vocab));
       NoGradGuard no_grad;
       (void)trained.model->forward(nn::make_batch(std::vector<nn::Example>{e}, trained.source_vocab, trained.target_vocab));
@@ -119,8 +170,20 @@ int main(int argc, char** argv) {
       ++drawn;
     }
 
-    trace::OutputFolder out(flags.out);
     out.write("accuracy_by_length.tsv", lessons::length_table_tsv(rows, "attention"), "exact and per-token accuracy by length");
+    out.write("alignment_during_training.svg",
+              trace::render_line_plot(
+                  {.title = "Lesson 07: attention's argmax on the true source word, while training",
+                   .x_label = "training step",
+                   .y_label = "target words whose attention argmax is right (%)",
+                   .y_min = 0,
+                   .y_max = 100,
+                   .series = {all_words, moved_words}}),
+              "the alignment score after every snapshot step: watching the alignment appear");
+    out.write("loss.svg",
+              trace::render_line_plot(
+                  lessons::loss_plot("Lesson 07: training loss", {{"attention", progress.losses()}})),
+              "training loss against the step");
     out.write("alignment_score.txt",
               fmt::format("target words\t{}\nargmax on the true source word\t{}\nmoved words\t{}\nmoved words right\t{}\n",
                           score.total, score.right, score.moved_total, score.moved_right),
@@ -130,9 +193,13 @@ int main(int argc, char** argv) {
 
     fmt::print("\nWhat to look at: in each heatmap the bright cells run down the diagonal, then cross where the\n"
                "French-like order differs — 'chat grand' looks at 'cat' then at 'big'.\n");
-    lessons::print_files_to_open({{flags.out + "/attention_000.svg", "heatmap of the first drawn sentence"},
-                                  {flags.out + "/alignment_000.svg", "the same as an alignment graph"},
-                                  {flags.out + "/alignment_score.txt", "the argmax-vs-alignment counts"}});
+    lessons::print_files_to_open(
+        {{flags.out + "/attention_000.svg", "heatmap of the first drawn sentence"},
+         {flags.out + "/alignment_000.svg", "the same as an alignment graph"},
+         {flags.out + "/alignment_score.txt", "the argmax-vs-alignment counts"},
+         {flags.out + "/alignment_during_training.svg", "the score while it trained"},
+         {flags.out + "/training_attention_step_00000.svg",
+          "the first drawn sentence before training; the numbered files follow it"}});
     return 0;
   });
 }

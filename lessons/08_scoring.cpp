@@ -364,6 +364,38 @@ int main(int argc, char** argv) {
       curves += "\n";
     }
     out.write("loss_curves.tsv", curves, "training loss per step of each scoring function");
+    lessons::LossCurves losses;
+    for (const Result& r : results) losses.emplace_back(r.name, r.losses);
+    out.write("loss.svg", trace::render_line_plot(lessons::loss_plot("Lesson 08: training loss", losses)),
+              "training loss against the step, each scoring function");
+    // The scale table's two claims as curves against d: the peak weight saturates, the gradient vanishes.
+    const auto against_d = [&](const std::string& title, const std::string& y_label, bool log_y,
+                               auto value_of) {
+      trace::LinePlot plot{.title = title,
+                           .x_label = "dimension d of q and k",
+                           .y_label = y_label,
+                           .log_x = true,
+                           .log_y = log_y};
+      for (bool scaled : {false, true}) {
+        trace::Series curve{.name = scaled ? "scores qᵀk/√d" : "scores qᵀk (unscaled)", .points = true};
+        for (const ScaleRow& r : scale)
+          if (r.scaled == scaled)
+            curve.x.push_back(static_cast<double>(r.dim)), curve.y.push_back(value_of(r));
+        plot.series.push_back(curve);
+      }
+      return plot;
+    };
+    trace::LinePlot peak =
+        against_d("Lesson 08: softmax saturates without 1/√d", "mean largest weight α over the keys", false,
+                  [](const ScaleRow& r) { return r.peak; });
+    peak.y_min = 0, peak.y_max = 1;  // a weight: 1 means one key takes everything
+    out.write("scale_peak_weight.svg", trace::render_line_plot(peak),
+              "the scale table's peak weight against d: without the scale one key takes everything");
+    out.write("scale_gradient.svg",
+              trace::render_line_plot(against_d("Lesson 08: the gradient at the scores vanishes without 1/√d",
+                                                "|gradient reaching the scores| (mean over trials)", true,
+                                                [](const ScaleRow& r) { return r.grad_norm; })),
+              "the scale table's gradient against d: without the scale it vanishes");
     trace::write_trace_into(tracer.recording(), out);
     out.write_index("Lesson 08: scoring functions");
 
@@ -375,12 +407,14 @@ int main(int argc, char** argv) {
                "weight on one key and the gradient that reaches the scores shrinks towards 0, so the scores\n"
                "stop learning. Divided by √d, all rows look alike.\n"
                "In the heatmaps query q_t was made from key k_t: a bright diagonal is a right answer.\n");
-    lessons::print_files_to_open({{flags.out + "/attention_000.svg", fmt::format("dot: {} queries × {} keys (diagonal = right)", keys, keys)},
-                                  {flags.out + "/attention_001.svg", "general"},
-                                  {flags.out + "/attention_002.svg", "concat"},
-                                  {flags.out + "/attention_003.svg", "scaled dot-product"},
-                                  {flags.out + "/comparison.tsv", "the comparison table, for plotting"},
-                                  {flags.out + "/scale.tsv", "the scale table, for plotting"}});
+    lessons::print_files_to_open(
+        {{flags.out + "/attention_000.svg",
+          fmt::format("dot: {} queries × {} keys (diagonal = right)", keys, keys)},
+         {flags.out + "/attention_001.svg", "general"},
+         {flags.out + "/attention_002.svg", "concat"},
+         {flags.out + "/attention_003.svg", "scaled dot-product"},
+         {flags.out + "/comparison.tsv", "the comparison table, for plotting"},
+         {flags.out + "/scale_gradient.svg", "the scale table's gradient against d, drawn"}});
     return 0;
   });
 }

@@ -277,7 +277,8 @@ int main(int argc, char** argv) {
         train_set[0].target[0]);
 
     // The training loop, the same for both models below; returns the last loss.
-    const auto train = [&](CoreferenceModel& model) {
+    lessons::LossCurves losses;  // each model's, for the loss plot
+    const auto train = [&](CoreferenceModel& model, const std::string& name) {
       nn::Batcher batcher(train_set, source_vocab, target_vocab, batch_size, flags.seed);
       nn::Adam optimizer(model.parameters(), {.lr = lr});
       lessons::Progress progress(flags.steps, flags.quiet);
@@ -294,6 +295,7 @@ int main(int argc, char** argv) {
         last = loss.item();
         progress.update(step, last);
       }
+      losses.emplace_back(name, progress.losses());
       return last;
     };
 
@@ -301,7 +303,7 @@ int main(int argc, char** argv) {
     manual_seed(flags.seed);
     CoreferenceModel model(source_vocab.size(), task.max_length(), dim, /*with_self_attention=*/true);
     fmt::print("2. Training: {} steps of {} sentences, d = {}\n", flags.steps, batch_size, dim);
-    const float loss = train(model);
+    const float loss = train(model, "with self-attention");
     model.eval();
     fmt::print("final training loss {:.4f}\n\n", loss);
 
@@ -330,7 +332,7 @@ int main(int argc, char** argv) {
       manual_seed(flags.seed);
       CoreferenceModel pointer_only(source_vocab.size(), task.max_length(), dim,
                                     /*with_self_attention=*/false);
-      train(pointer_only);
+      train(pointer_only, "without self-attention");
       baseline = evaluate(pointer_only, task, test, source_vocab, target_vocab);
       fmt::print(
           "  right noun {:5.1f}% of the time, {:5.1f}% of the attention on it: a coin toss between the two "
@@ -376,6 +378,10 @@ int main(int argc, char** argv) {
       results += fmt::format("without self-attention: accuracy {:.1f}%, share on the right noun {:.1f}%\n",
                              100.0 * baseline.correct / baseline.sentences, 100 * baseline.on_referent);
     out.write("results.txt", results, "the numbers this run printed");
+    out.write("loss.svg",
+              trace::render_line_plot(lessons::loss_plot("Lesson 09: training loss", losses,
+                                                         "-log weight on the referent (nats)")),
+              "training loss against the step, each model");
     out.write_index("Lesson 09: self-attention — where does \"it\" look?");
 
     fmt::print(

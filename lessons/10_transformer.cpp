@@ -368,6 +368,10 @@ int main(int argc, char** argv) {
         fmt::format("held-out sentences: {}\npost-norm accuracy: {:.1f}%\n", score.sentences, percent(score));
     if (compare) results += fmt::format("pre-norm accuracy: {:.1f}%\n", percent(pre));
     out.write("results.txt", results, "the numbers this run printed");
+    lessons::LossCurves curves = {{"post-norm", losses}};
+    if (compare) curves.emplace_back("pre-norm", pre_losses);
+    out.write("loss.svg", trace::render_line_plot(lessons::loss_plot("Lesson 10: training loss", curves)),
+              "training loss against the step, post-norm and pre-norm");
     out.write_index("Lesson 10: the Transformer encoder block — every head's attention");
 
     fmt::print(

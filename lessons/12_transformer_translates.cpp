@@ -50,8 +50,10 @@ lessons::Seq2seqModel make_transformer(const lessons::Seq2seqFlags& f, const les
       });
 }
 
-// Adam with the rate halved every third of the run, as in lessons 06 and 07; returns the seconds.
-double train(lessons::Seq2seqModel& m, float lr, int64_t steps, bool quiet, const std::string& label) {
+// Adam with the rate halved every third of the run, as in lessons 06 and 07; returns the seconds
+// and adds the losses to `losses` under `label`.
+double train(lessons::Seq2seqModel& m, float lr, int64_t steps, bool quiet, const std::string& label,
+             lessons::LossCurves& losses) {
   nn::Adam adam(m.model->parameters(), {.lr = lr});
   nn::StepLR schedule(adam, std::max<int64_t>(steps / 3, 1), 0.5f);
   if (!quiet) fmt::print(stderr, "Training {}:\n", label);
@@ -67,6 +69,7 @@ double train(lessons::Seq2seqModel& m, float lr, int64_t steps, bool quiet, cons
     progress.update(step, loss.item());
   }
   m.model->eval();
+  losses.emplace_back(label, progress.losses());
   return progress.seconds();
 }
 
@@ -221,10 +224,11 @@ int main(int argc, char** argv) {
         sizes.learned_positions ? "learned" : "sinusoidal", lessons::parameter_count(*transformer.model));
 
     // 2. Training, the same batches for both: steps of teacher-forced cross-entropy.
+    lessons::LossCurves losses;  // every model's, for the loss plot
     fmt::print("\n2. Training both on the same {} steps of {} sentences.\n", flags.steps, s2s.batch);
-    const double gru_seconds = train(gru, s2s.lr, flags.steps, flags.quiet, "the GRU with attention");
+    const double gru_seconds = train(gru, s2s.lr, flags.steps, flags.quiet, "the GRU with attention", losses);
     const double transformer_seconds =
-        train(transformer, sizes.lr, flags.steps, flags.quiet, "the Transformer");
+        train(transformer, sizes.lr, flags.steps, flags.quiet, "the Transformer", losses);
     if (!flags.quiet)  // wall-clock times differ from run to run; --quiet output must not
       fmt::print(
           "  wall time: GRU {:.1f} s, Transformer {:.1f} s (the GRU steps through each sentence word by "
@@ -305,9 +309,10 @@ int main(int argc, char** argv) {
     if (compare) {
       lessons::Seq2seqModel gru_r = lessons::make_seq2seq(/*attention=*/true, reversal, flags);
       lessons::Seq2seqModel transformer_r = make_transformer(reversal, flags, sizes);
-      const double gru_r_seconds = train(gru_r, s2s.lr, flags.steps, flags.quiet, "the GRU on reversal");
+      const double gru_r_seconds =
+          train(gru_r, s2s.lr, flags.steps, flags.quiet, "the GRU on reversal", losses);
       const double transformer_r_seconds =
-          train(transformer_r, sizes.lr, flags.steps, flags.quiet, "the Transformer on reversal");
+          train(transformer_r, sizes.lr, flags.steps, flags.quiet, "the Transformer on reversal", losses);
       reverse_gru_rows = lessons::accuracy_by_length(gru_r, reversal, flags.seed);
       reverse_transformer_rows = lessons::accuracy_by_length(transformer_r, reversal, flags.seed);
       fmt::print("\n6. Lesson 06's reversal, the same budgets and {} steps{}:\n\n{}\n", flags.steps,
@@ -325,6 +330,19 @@ int main(int argc, char** argv) {
                                      {"gru_reverse", &reverse_gru_rows}});
     out.write("accuracy_by_length.tsv", lessons::length_table_tsv(lengths),
               "exact and per-token accuracy by source length, every model and task");
+    out.write("accuracy_by_length.svg",
+              trace::render_line_plot(
+                  lessons::length_plot("Lesson 12: translation, exact accuracy against source length",
+                                       {{"Transformer", &transformer_rows}, {"GRU + attention", &gru_rows}})),
+              "translation's accuracy table as a plot, both models");
+    if (compare)
+      out.write("reversal_by_length.svg",
+                trace::render_line_plot(lessons::length_plot(
+                    "Lesson 12: reversal, exact accuracy against source length",
+                    {{"Transformer", &reverse_transformer_rows}, {"GRU + attention", &reverse_gru_rows}})),
+                "reversal's accuracy table as a plot, both models, up to lengths never trained");
+    out.write("loss.svg", trace::render_line_plot(lessons::loss_plot("Lesson 12: training loss", losses)),
+              "training loss against the step, every model");
     out.write("head_alignment.tsv", shares_tsv,
               "each cross-attention head's share of target words it aligns");
     out.write_index("Lesson 12: the Transformer translates");
@@ -342,7 +360,7 @@ int main(int argc, char** argv) {
          {fmt::format("{}/cross_attention_layer{}_head{}.svg", flags.out, worst_layer, worst_head),
           "the least-aligned head"},
          {flags.out + "/head_alignment.tsv", "every head's alignment share"},
-         {flags.out + "/accuracy_by_length.tsv", "accuracy by length, both models and tasks"}});
+         {flags.out + "/accuracy_by_length.svg", "translation's accuracy by length, drawn"}});
     return 0;
   });
 }

@@ -283,6 +283,15 @@ int main(int argc, char** argv) {
                   "the validation loss every {} steps, and that step's training loss (plot val_loss against "
                   "step)",
                   eval_every));
+    trace::LinePlot loss_plot =
+        lessons::loss_plot("Lesson 13: the GPT's loss", {{"training batches", progress.losses()}});
+    trace::Series validation{.name = "held-out text", .points = true};
+    for (const auto& [step, loss] : curve)
+      validation.x.push_back(static_cast<double>(step)), validation.y.push_back(loss);
+    loss_plot.series.push_back(validation);
+    out.write("loss.svg", trace::render_line_plot(loss_plot),
+              "training and held-out loss against the step (the held-out point at step 0 is the untrained "
+              "model's)");
     fmt::print("\n");
 
     // 5. What it writes now: the same seed and prompt as before training.
@@ -365,7 +374,7 @@ int main(int argc, char** argv) {
         "from noise to words; and in every attention map each row stops at the diagonal.\n");
     lessons::print_files_to_open(
         {{flags.out + "/attention_001.svg", "block 0, head 0: character × character"},
-         {flags.out + "/loss_curve.tsv", "the validation loss curve"},
+         {flags.out + "/loss.svg", "the loss curves, drawn"},
          {flags.out + "/samples.txt", "the sample after training"},
          {flags.out + "/index.txt", "every file written, with what it shows"}});
     return 0;

@@ -390,6 +390,10 @@ int main(int argc, char** argv) {
           kKindNames[k], on_test.pronoun.percent(k), on_test.sentence.percent(k), chosen.percent(k),
           on_validation.on_referent[best_layer][best_head].percent(k));
     out.write("results.txt", results, "the numbers this run printed");
+    out.write("loss.svg",
+              trace::render_line_plot(
+                  lessons::loss_plot("Lesson 14: training loss", {{"Transformer", progress.losses()}})),
+              "training loss against the step");
     out.write_index("Lesson 14: who is \"it\"?");
 
     fmt::print(

@@ -218,22 +218,6 @@ const nn::Example& a_sentence_whose_words_move(const std::vector<nn::Example>& e
   return examples.front();
 }
 
-// The [T, S] attention of example 0 in `weights` [1, T, S] as a heatmap labelled with its words.
-trace::AttentionMap heatmap(const Tensor& weights, const nn::Example& e, const nn::Vocab& french,
-                            const std::string& module) {
-  trace::AttentionMap map;
-  map.module = module;
-  map.kind = "attention";
-  map.rows = lessons::with_eos(e.target, french);
-  map.columns = e.source;
-  for (int64_t k = 0; k < weights.size(1); ++k) {
-    std::vector<float> row;
-    for (int64_t j = 0; j < weights.size(2); ++j) row.push_back(weights.at({0, k, j}));
-    map.weights.push_back(row);
-  }
-  return map;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -294,6 +278,7 @@ int main(int argc, char** argv) {
                                                              {Kind::Attention, "GRU + attention"},
                                                              {Kind::Transformer, "Transformer"}};
     std::vector<std::shared_ptr<nn::Seq2seq>> models;
+    lessons::LossCurves losses;  // each model's, for the loss plot
     for (const auto& [kind, label] : kinds) {
       std::shared_ptr<nn::Seq2seq> model = make_model(kind, corpus, sizes, flags.seed);
       nn::Batcher batcher(corpus.train, corpus.english, corpus.french, batch_size, flags.seed);
@@ -312,6 +297,7 @@ int main(int argc, char** argv) {
         progress.update(step, loss.item());
       }
       model->eval();
+      losses.emplace_back(label, progress.losses());
       fmt::print("  {:<18} {:>8} parameters{}\n", label, lessons::parameter_count(*model),
                  flags.quiet ? "" : fmt::format(", {:.1f} s", progress.seconds()));
       models.push_back(model);
@@ -377,8 +363,9 @@ int main(int argc, char** argv) {
         const std::string stem = m == 1 ? "attention_gru" : "attention_transformer";
         trace::write_picture(
             out, stem,
-            trace::heatmap_to_dot(
-                heatmap(models[m]->forward(batch).attention, drawn, corpus.french, kinds[m].second)),
+            trace::heatmap_to_dot(trace::attention_map(models[m]->forward(batch).attention,
+                                                       lessons::with_eos(drawn.target, corpus.french),
+                                                       drawn.source, kinds[m].second)),
             fmt::format("{}: French words × English words of a held-out message", kinds[m].second));
       }
     }
@@ -395,6 +382,35 @@ int main(int argc, char** argv) {
             static_cast<double>(s.right_words[b]) / std::max<double>(s.words[b], 1), s.bleu[b]);
       }
     out.write("scores_by_length.tsv", tsv, "exact match, words right and BLEU by source length, every model");
+    // The table's BLEU and words-right columns as curves, each bin drawn at its middle length.
+    const auto by_length = [&](const std::string& title, const std::string& y_label, const auto& score_of) {
+      trace::LinePlot plot{.title = title,
+                           .x_label = "source length (words; bins 2-3, 4-5, 6-7 and 8-12 at their middle)",
+                           .y_label = y_label,
+                           .y_min = 0};
+      for (size_t m = 0; m < models.size(); ++m) {
+        trace::Series curve{.name = kinds[m].second, .points = true};
+        for (size_t b = 0; b < kBins.size(); ++b) {
+          curve.x.push_back(static_cast<double>(kBins[b].low + kBins[b].high) / 2);
+          curve.y.push_back(100 * score_of(scores[m], b));
+        }
+        plot.series.push_back(curve);
+      }
+      return trace::render_line_plot(plot);
+    };
+    out.write("bleu_by_length.svg",
+              by_length("Lesson 15: BLEU of held-out messages against source length", "corpus BLEU (0-100)",
+                        [](const Scores& s, size_t b) { return s.bleu[b]; }),
+              "the table's BLEU column as a plot, every model");
+    out.write(
+        "words_right_by_length.svg",
+        by_length("Lesson 15: words right against source length", "words right, position by position (%)",
+                  [](const Scores& s, size_t b) {
+                    return static_cast<double>(s.right_words[b]) / std::max<double>(s.words[b], 1);
+                  }),
+        "the table's words-right column as a plot, every model");
+    out.write("loss.svg", trace::render_line_plot(lessons::loss_plot("Lesson 15: training loss", losses)),
+              "training loss against the step, every model");
     out.write_index("Lesson 15: real sentences");
     fmt::print(
         "\nWhat to look at: BLEU over all held-out messages, GRU {:.1f}, GRU + attention {:.1f}, "
@@ -405,7 +421,9 @@ int main(int argc, char** argv) {
         100.0 * scores[0].all_bleu, 100.0 * scores[1].all_bleu, 100.0 * scores[2].all_bleu, pairs.size());
     lessons::print_files_to_open(
         {{flags.out + "/attention_gru.svg", "the GRU's attention on the drawn message"},
-         {flags.out + "/attention_transformer.svg", "the Transformer's"}});
+         {flags.out + "/attention_transformer.svg", "the Transformer's"},
+         {flags.out + "/bleu_by_length.svg", "BLEU against source length, every model"},
+         {flags.out + "/scores_by_length.tsv", "the table above"}});
     return 0;
   });
 }

@@ -2,13 +2,14 @@
 // training, and the closing "what to open" list. Lesson code stays the story; this is plumbing.
 #pragma once
 
-#include <CLI/CLI.hpp>
-#include <glimpse.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <glimpse.hpp>
 #include <string>
 #include <vector>
 
@@ -40,12 +41,14 @@ inline void add_common_flags(CLI::App& app, CommonFlags& flags) {
   app.add_flag("--smoke", flags.smoke, "run with tiny step counts (what the test suite does)");
 }
 
-// One line that rewrites itself: step, loss, steps per second and time left.
+// One line that rewrites itself: step, loss, steps per second and time left. It keeps every
+// loss it is given, for the lesson's loss plot (loss_plot below).
 class Progress {
  public:
   Progress(int64_t total, bool quiet) : total_(total), quiet_(quiet), start_(Clock::now()) {}
 
   void update(int64_t step, float loss) {
+    losses_.push_back(loss);
     const double elapsed = seconds();
     if (quiet_ || (step + 1 < total_ && elapsed - last_print_ < 0.1)) return;
     last_print_ = elapsed;
@@ -57,6 +60,8 @@ class Progress {
   }
 
   double seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+  // The loss of every step so far, in order.
+  const std::vector<float>& losses() const { return losses_; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -64,7 +69,42 @@ class Progress {
   bool quiet_;
   Clock::time_point start_;
   double last_print_ = -1.0;
+  std::vector<float> losses_;
 };
+
+// Each model's training losses by name (Progress::losses), for loss_plot.
+using LossCurves = std::vector<std::pair<std::string, std::vector<float>>>;
+
+// The training loss against the step, one curve per model (name, its losses). One batch's loss
+// jumps from step to step, so each point is the mean of the last `window` steps (a fiftieth of
+// the run); a log axis keeps the slow end of training readable.
+inline trace::LinePlot loss_plot(const std::string& title, const LossCurves& runs,
+                                 const std::string& loss_name = "cross-entropy (nats)") {
+  size_t longest = 1;
+  bool positive = true;
+  for (const auto& [name, losses] : runs) {
+    longest = std::max(longest, losses.size());
+    for (float l : losses) positive = positive && l > 0;
+  }
+  const size_t window = std::max<size_t>(1, longest / 50);
+  trace::LinePlot plot;
+  plot.title = title;
+  plot.x_label = "training step";
+  plot.y_label = window > 1 ? fmt::format("{}, mean of {} steps", loss_name, window) : loss_name;
+  plot.log_y = positive;
+  for (const auto& [name, losses] : runs) {
+    trace::Series curve{.name = name};
+    double sum = 0;
+    for (size_t i = 0; i < losses.size(); ++i) {
+      sum += losses[i];
+      if (i >= window) sum -= losses[i - window];
+      curve.x.push_back(static_cast<double>(i));  // the loss of step i, taken after i updates
+      curve.y.push_back(sum / static_cast<double>(std::min(i + 1, window)));
+    }
+    if (!curve.x.empty()) plot.series.push_back(curve);
+  }
+  return plot;
+}
 
 // Trainable numbers in a model: what "the same budget" compares.
 inline int64_t parameter_count(const nn::Module& model) {

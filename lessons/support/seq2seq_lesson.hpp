@@ -189,4 +189,31 @@ inline std::string length_table_tsv(const std::vector<LengthAccuracy>& rows, con
   return length_table_tsv({{model, &rows}});
 }
 
+// Bahdanau et al.'s Figure 2 drawn: exact accuracy against source length, one curve per model
+// (name, its rows), and a dashed line at the longest length trained when longer ones are tested.
+inline trace::LinePlot length_plot(
+    const std::string& title,
+    const std::vector<std::pair<std::string, const std::vector<LengthAccuracy>*>>& models) {
+  trace::LinePlot plot;
+  plot.title = title;
+  plot.x_label = "source length (tokens)";
+  plot.y_label = "exact-sequence accuracy (%)";
+  plot.y_min = 0, plot.y_max = 100;
+  int64_t longest_trained = 0;
+  bool untrained_tested = false;
+  for (const auto& [model, rows] : models) {
+    trace::Series curve{.name = model, .points = true};
+    for (const LengthAccuracy& r : *rows) {
+      curve.x.push_back(static_cast<double>(r.length));
+      curve.y.push_back(100 * r.exact);
+      if (r.trained) longest_trained = std::max(longest_trained, r.length);
+      untrained_tested = untrained_tested || !r.trained;
+    }
+    plot.series.push_back(curve);
+  }
+  if (untrained_tested)
+    plot.lines.push_back({"longest length trained", static_cast<double>(longest_trained)});
+  return plot;
+}
+
 }  // namespace glimpse::lessons
