@@ -303,6 +303,7 @@ int main(int argc, char** argv) {
     manual_seed(flags.seed);
     vit.out_dim = 10;
     nn::VisionTransformer supervised(vit);
+    lessons::LossCurves losses;  // both models', for the loss plot
     fmt::print(
         "\n2. (a) A {}-block ViT (d_model {}, {} heads), {} steps of {} pictures, trained with the labels.\n",
         vit.layers, vit.dim, vit.heads, flags.steps, batch_size);
@@ -321,6 +322,7 @@ int main(int argc, char** argv) {
         progress.update(step, loss.item());
       }
       supervised.eval();
+      losses.emplace_back("(a) supervised: cross-entropy with the labels", progress.losses());
     }
 
     // 2. (b) DINO: no labels. Student and teacher start equal; the teacher follows by EMA.
@@ -357,6 +359,7 @@ int main(int argc, char** argv) {
         progress.update(step, loss.item());
       }
       teacher.eval();
+      losses.emplace_back("(b) DINO: cross-entropy to the teacher", progress.losses());
     }
 
     // 3. What each learned.
@@ -442,6 +445,8 @@ int main(int argc, char** argv) {
                              untrained.looking.on_object[h], supervised_reading.looking.on_object[h],
                              dino_reading.looking.on_object[h]);
     out.write("results.tsv", results, "the numbers this run printed");
+    out.write("loss.svg", trace::render_line_plot(lessons::loss_plot("Lesson 11: training loss", losses, "loss (nats)")),
+              "both models' training loss against the step");
     out.write_index("Lesson 11: attention in vision — where does [CLS] look, with labels and without?");
 
     fmt::print(
