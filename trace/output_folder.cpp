@@ -9,8 +9,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "autograd/atomic_file.hpp"
+#include "trace/viewer.hpp"
 
 namespace glimpse::trace {
 
@@ -59,6 +62,30 @@ void OutputFolder::write(const std::string& name, const std::string& contents, c
 }
 
 void OutputFolder::write_index(const std::string& title, Loc loc) {
+  // The viewer shows the pictures as they are on disk (each was written whole).
+  std::vector<ViewerFile> listed;
+  std::string graph_svg;
+  for (const auto& [name, description] : files_) {
+    ViewerFile f{name, description, "", false};
+    if (name.size() > 4 && name.ends_with(".svg")) {
+      std::error_code ec;
+      const auto bytes = fs::file_size(path_ / name, ec);
+      if (!ec && bytes <= static_cast<std::uintmax_t>(ViewerLimits{}.max_svg_bytes)) {
+        std::ifstream in(path_ / name, std::ios::binary);
+        f.svg.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      } else {
+        f.too_big = !ec;
+      }
+      if (name == "graph.svg") graph_svg = f.svg;
+    }
+    listed.push_back(std::move(f));
+  }
+  if (std::find_if(files_.begin(), files_.end(), [](const auto& f) { return f.first == "index.html"; }) ==
+      files_.end())
+    files_.emplace_back("index.html",
+                        "the viewer: open it in a browser (offline: everything is inside the page)");
+  write_file_atomically(path_ / "index.html", viewer_html(title, listed, recording_.get(), graph_svg), loc);
+
   size_t width = 0;
   for (const auto& [name, description] : files_) width = std::max(width, name.size());
   std::string text = title + "\n\n";

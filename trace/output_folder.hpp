@@ -4,11 +4,13 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "autograd/error.hpp"
+#include "trace/recording.hpp"
 
 namespace glimpse::trace {
 
@@ -24,7 +26,12 @@ class OutputFolder {
              Loc loc = Loc::current());
   // Adds a line to the index without writing a file (e.g. why an SVG was skipped).
   void note(const std::string& text) { notes_.push_back(text); }
-  // Writes index.txt: every file written so far with what it shows, then the notes.
+  // Keeps a copy of what a Tracer recorded, for the viewer (trace/write_trace.hpp calls it).
+  void attach_recording(const Recording& recording) {
+    recording_ = std::make_shared<const Recording>(recording);
+  }
+  // Writes index.html, the viewer (trace/viewer.hpp: every picture written so far, and the
+  // recording if one was attached), then index.txt: every file with what it shows, then the notes.
   void write_index(const std::string& title, Loc loc = Loc::current());
 
   const std::filesystem::path& path() const { return path_; }
@@ -35,6 +42,7 @@ class OutputFolder {
   std::filesystem::path path_;
   std::vector<std::pair<std::string, std::string>> files_;
   std::vector<std::string> notes_;
+  std::shared_ptr<const Recording> recording_;
 };
 
 // Writes `contents` to `file` atomically: a temporary file beside it, then a rename.

@@ -29,6 +29,7 @@ std::vector<std::pair<std::string, std::string>> write_trace(const Recording& re
 }
 
 void write_trace_into(const Recording& recording, OutputFolder& out, const WriteOptions& options, Loc loc) {
+  out.attach_recording(recording);
   const bool svg = options.svg && graphviz_available();
   if (options.svg && !svg)
     out.note("SVG skipped: Glimpse was built without Graphviz (apt-get install libgraphviz-dev, then rebuild); "

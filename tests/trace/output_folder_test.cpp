@@ -43,7 +43,9 @@ TEST(OutputFolder, CreatesNestedFoldersAndWritesFiles) {
   out.write("x.txt", "hello\n", "a greeting");
   out.write_index("test trace");
   EXPECT_EQ(read_text(tmp.path() / "a" / "b" / "x.txt"), "hello\n");
-  EXPECT_EQ(read_text(tmp.path() / "a" / "b" / "index.txt"), "test trace\n\nx.txt  a greeting\n");
+  EXPECT_EQ(read_text(tmp.path() / "a" / "b" / "index.txt"),
+            "test trace\n\nx.txt       a greeting\nindex.html  the viewer: open it in a browser (offline: "
+            "everything is inside the page)\n");
   EXPECT_EQ(temporaries_in(tmp.path() / "a" / "b"), 0);
 }
 
