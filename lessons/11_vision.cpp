@@ -10,9 +10,10 @@
 // is trained twice:
 //   (a) supervised: [CLS]'s vector is classified, the labels say "sneaker", "bag", ...;
 //   (b) self-supervised, DINO's way (Caron et al. 2021, nn/dino.hpp): no labels anywhere. A
-//       student and a teacher see different augmented views of a picture (shifted, flipped,
-//       noisy), and the student learns to give the teacher's answer; the teacher is an average of
-//       the student over time. Whatever the two agree on must be about the picture itself.
+//       student and a teacher see different augmented views of a picture (cropped, flipped,
+//       brighter or darker, noisy), and the student learns to give the teacher's answer; the
+//       teacher is an average of the student over time. Whatever the two agree on must be about
+//       the picture itself.
 // DINO's pictures show [CLS]'s attention on the object and not on the background, without labels.
 // We measure that on every head: the share of [CLS]'s attention on object patches against the
 // object's share of the image, and check with a k-nearest-neighbour vote that (b) learned what the
@@ -78,20 +79,36 @@ std::vector<int64_t> random_indices(int64_t count, int64_t size, Generator& gen)
   return indices;
 }
 
-// One augmented view, DINO's recipe made small: the picture shifted by up to `shift` pixels (what
-// a random crop does to a picture this size), flipped left-right half of the time, and noise.
-Tensor augmented_view(const Pictures& p, const std::vector<int64_t>& indices, int64_t shift, float noise,
+// One augmented view, DINO's recipe for grey pictures: a random crop (a box of `min_scale` to all
+// of the area, aspect 3/4 to 4/3: torchvision's RandomResizedCrop, the box clipped to the picture
+// instead of drawn again) stretched back to 28 × 28 bilinearly, flipped left-right half of the
+// time, its brightness scaled by 0.6 to 1.4 (ColorJitter's brightness 0.4), and noise. Two crops
+// of one picture show different parts of it at different sizes: what they share is what it is.
+Tensor augmented_view(const Pictures& p, const std::vector<int64_t>& indices, float min_scale, float noise,
                       Generator& gen) {
+  constexpr auto side = static_cast<float>(kSide);
   std::vector<float> pixels;
   for (int64_t i : indices) {
-    const int64_t dy = gen.integer(2 * shift + 1) - shift, dx = gen.integer(2 * shift + 1) - shift;
+    const float area = gen.uniform(min_scale, 1.0f) * side * side,
+                aspect = std::exp(gen.uniform(std::log(3.0f / 4), std::log(4.0f / 3)));
+    const float w = std::min(side, std::sqrt(area * aspect)), h = std::min(side, std::sqrt(area / aspect));
+    const float left = gen.uniform(0.0f, side - w), top = gen.uniform(0.0f, side - h);
     const bool flip = gen.integer(2) == 1;
+    const float brightness = gen.uniform(0.6f, 1.4f);
     const float* source = p.picture(i);
+    const auto pixel = [&](int64_t y, int64_t x) {
+      return source[std::clamp<int64_t>(y, 0, kSide - 1) * kSide + std::clamp<int64_t>(x, 0, kSide - 1)];
+    };
     for (int64_t y = 0; y < kSide; ++y)
       for (int64_t x = 0; x < kSide; ++x) {
-        const int64_t sy = y - dy, sx0 = x - dx, sx = flip ? kSide - 1 - sx0 : sx0;
-        const bool inside = sy >= 0 && sy < kSide && sx >= 0 && sx < kSide;
-        pixels.push_back((inside ? source[sy * kSide + sx] : 0.0f) + noise * gen.normal());
+        // The view's pixel centres, mapped into the box, fall between four of the picture's pixels.
+        const float sy = top + (static_cast<float>(y) + 0.5f) * h / side - 0.5f,
+                    sx = left + (static_cast<float>(flip ? kSide - 1 - x : x) + 0.5f) * w / side - 0.5f;
+        const auto y0 = static_cast<int64_t>(std::floor(sy)), x0 = static_cast<int64_t>(std::floor(sx));
+        const float fy = sy - static_cast<float>(y0), fx = sx - static_cast<float>(x0);
+        const float value = (1 - fy) * ((1 - fx) * pixel(y0, x0) + fx * pixel(y0, x0 + 1)) +
+                            fy * ((1 - fx) * pixel(y0 + 1, x0) + fx * pixel(y0 + 1, x0 + 1));
+        pixels.push_back(brightness * value + noise * gen.normal());
       }
   }
   return from_vector(pixels, {static_cast<int64_t>(indices.size()), kSide, kSide});
@@ -252,10 +269,9 @@ int main(int argc, char** argv) {
     flags.steps = 600;
     std::string data_dir = nn::kFashionMnistFolder;
     nn::VisionTransformerOptions vit;  // 28 × 28, patches of 4, d 32, 4 heads, 1 block
-    int64_t batch_size = 32, train_count = 10000, test_count = 500, bank_count = 1000, examples = 3,
-            shift = 3;
-    int64_t dino_dim = 64;
-    float lr = 1e-3f, noise = 0.1f, teacher_momentum = 0.99f;
+    int64_t batch_size = 32, train_count = 10000, test_count = 500, bank_count = 1000, examples = 3;
+    int64_t dino_dim = 256;
+    float lr = 1e-3f, noise = 0.1f, teacher_momentum = 0.99f, crop_scale = 0.3f;
     lessons::add_common_flags(app, flags);
     app.get_option("--steps")->description("training steps, for each of the two models");
     app.add_option("--data-dir", data_dir,
@@ -273,7 +289,8 @@ int main(int argc, char** argv) {
     lessons::add_number(app, "--dino-dim", dino_dim, "DINO's output dimension (its 'prototypes')", 2, 4096);
     lessons::add_number(app, "--teacher-momentum", teacher_momentum,
                         "how slowly DINO's teacher follows the student", 0.0f, 1.0f);
-    lessons::add_number(app, "--shift", shift, "largest shift of an augmented view, pixels", 0, 8);
+    lessons::add_number(app, "--crop-scale", crop_scale,
+                        "smallest share of the picture's area an augmented view crops", 0.05f, 1.0f);
     lessons::add_number(app, "--noise", noise, "noise of an augmented view (standard deviation)", 0.0f, 1.0f);
     lessons::add_number(app, "--examples", examples, "pictures to draw", 1, 20);
     CLI11_PARSE(app, argc, argv);
@@ -342,8 +359,8 @@ int main(int argc, char** argv) {
       lessons::Progress progress(flags.steps, flags.quiet);
       for (int64_t step = 0; step < flags.steps; ++step) {
         const std::vector<int64_t> indices = random_indices(batch_size, train.count, gen);
-        const std::vector<Tensor> views = {augmented_view(train, indices, shift, noise, gen),
-                                           augmented_view(train, indices, shift, noise, gen)};
+        const std::vector<Tensor> views = {augmented_view(train, indices, crop_scale, noise, gen),
+                                           augmented_view(train, indices, crop_scale, noise, gen)};
         std::vector<Tensor> student_out, teacher_out;
         for (const Tensor& v : views) student_out.push_back(student(v).logits);
         {
