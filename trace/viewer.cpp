@@ -104,10 +104,14 @@ json graph_json(const Graph& g, const ViewerLimits& limits, std::vector<std::str
 
 // Text placed inside <script>: "</" would end the element early, so it is written "<\/" (the
 // same string to JSON and to JavaScript).
-std::string inside_script(std::string text) {
-  for (size_t at = text.find("</"); at != std::string::npos; at = text.find("</", at + 3))
-    text.replace(at, 2, "<\\/");
-  return text;
+std::string inside_script(const std::string& text) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 64);
+  for (size_t i = 0; i < text.size(); ++i) {
+    out += text[i];
+    if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') out += '\\';
+  }
+  return out;
 }
 
 std::string html_escape(const std::string& s) {
