@@ -10,6 +10,7 @@
 #include "nn/lr_scheduler.hpp"
 #include "nn/optim.hpp"
 #include "support/lesson.hpp"
+#include "support/live_seq2seq.hpp"
 #include "support/seq2seq_lesson.hpp"
 #include "trace/trace.hpp"
 
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
     lessons::add_common_flags(app, flags);
     lessons::add_seq2seq_flags(app, s2s);
     lessons::add_compare_flag(app, compare, "also train the decoder without attention (lesson 05's)");
+    std::optional<int> serve;
+    lessons::add_serve_flag(app, serve, 8006);
     CLI11_PARSE(app, argc, argv);
     lessons::check_seq2seq_flags(s2s);
     lessons::prepare_out_dir(flags.out);
@@ -110,6 +113,8 @@ int main(int argc, char** argv) {
          {flags.out + "/alignment_000.svg", "the same weights as an alignment graph"},
          {flags.out + "/sequences.txt", "the decoding step by step, with attention bars"},
          {flags.out + "/accuracy_by_length.svg", "the table above, drawn"}});
+    if (serve)
+      lessons::serve_seq2seq(with, *serve, "Lesson 06, live: attention", nn::join_tokens(example.source));
     return 0;
   });
 }

@@ -10,6 +10,7 @@
 #include "nn/lr_scheduler.hpp"
 #include "nn/optim.hpp"
 #include "support/lesson.hpp"
+#include "support/live_seq2seq.hpp"
 #include "support/seq2seq_lesson.hpp"
 #include "trace/trace.hpp"
 
@@ -64,6 +65,8 @@ int main(int argc, char** argv) {
         "times during training the alignment is scored and the first drawn sentence's attention "
         "saved (evenly spaced, plus before the first step)",
         1, 100);
+    std::optional<int> serve;
+    lessons::add_serve_flag(app, serve, 8007);
     CLI11_PARSE(app, argc, argv);
     lessons::check_seq2seq_flags(s2s);
     lessons::prepare_out_dir(flags.out);
@@ -200,6 +203,9 @@ int main(int argc, char** argv) {
          {flags.out + "/alignment_during_training.svg", "the score while it trained"},
          {flags.out + "/training_attention_step_00000.svg",
           "the first drawn sentence before training; the numbered files follow it"}});
+    if (serve)
+      lessons::serve_seq2seq(trained, *serve, "Lesson 07, live: reading attention",
+                             nn::join_tokens(held_out.front().source));
     return 0;
   });
 }

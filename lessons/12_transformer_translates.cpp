@@ -16,6 +16,7 @@
 #include "nn/transformer_seq2seq_decoder.hpp"
 #include "nn/transformer_seq2seq_encoder.hpp"
 #include "support/lesson.hpp"
+#include "support/live_seq2seq.hpp"
 #include "support/seq2seq_lesson.hpp"
 #include "trace/trace.hpp"
 
@@ -196,6 +197,8 @@ int main(int argc, char** argv) {
     int64_t test_per_length = 100;
     lessons::add_number(app, "--test-per-length", test_per_length, "held-out sentences per source length", 1,
                         10000);
+    std::optional<int> serve;
+    lessons::add_serve_flag(app, serve, 8012);
     CLI11_PARSE(app, argc, argv);
     lessons::check_block_flags(sizes.dim, sizes.heads);
     lessons::prepare_out_dir(flags.out);
@@ -361,6 +364,9 @@ int main(int argc, char** argv) {
           "the least-aligned head"},
          {flags.out + "/head_alignment.tsv", "every head's alignment share"},
          {flags.out + "/accuracy_by_length.svg", "translation's accuracy by length, drawn"}});
+    if (serve)
+      lessons::serve_seq2seq(transformer, *serve, "Lesson 12, live: the Transformer translates",
+                             nn::join_tokens(drawn->source));
     return 0;
   });
 }

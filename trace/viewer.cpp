@@ -140,8 +140,8 @@ std::string svg_element(const std::string& svg) {
 }  // namespace
 
 std::string viewer_html(const std::string& title, const std::vector<ViewerFile>& files,
-                        const Recording* recording, const std::string& graph_svg,
-                        const ViewerLimits& limits) {
+                        const Recording* recording, const std::string& graph_svg, const ViewerLimits& limits,
+                        const std::string& live) {
   std::vector<std::string> notes;
   json file_list = json::array();
   int64_t inlined = 0;
@@ -167,6 +167,7 @@ std::string viewer_html(const std::string& title, const std::vector<ViewerFile>&
     data["graph_svg"] = svg_element(graph_svg);
   }
   data["notes"] = notes;
+  if (!live.empty()) data["live"] = json::parse(live);
   data["limits"] = {{"max_svg_bytes", limits.max_svg_bytes},
                     {"max_steps", limits.max_steps},
                     {"max_values", limits.max_values},

@@ -33,9 +33,11 @@ struct ViewerLimits {
 };
 
 // The page's text. `graph_svg` is the computation graph drawn by Graphviz (graph.svg), made
-// clickable in the page; "" when there is none.
+// clickable in the page; "" when there is none. `live` (a JSON object: title, hint, example,
+// max_beam) adds live mode's form, which posts to /api/run (trace/live_server.hpp); "" for a
+// page opened from the file system.
 std::string viewer_html(const std::string& title, const std::vector<ViewerFile>& files,
                         const Recording* recording, const std::string& graph_svg,
-                        const ViewerLimits& limits = {});
+                        const ViewerLimits& limits = {}, const std::string& live = "");
 
 }  // namespace glimpse::trace

@@ -86,6 +86,48 @@ function picture(svgText) {
 if (data.notes.length)
   section('notes', 'What this page leaves out', el('ul', {}, ...data.notes.map((n) => el('li', {}, n))));
 
+// ---- live mode (a lesson run with --serve): type a sentence, see its decoding and attention ----
+if (data.live) {
+  const live = data.live;
+  const input = el('input', {type: 'text', size: 60, value: live.example});
+  const beam = el('input', {type: 'number', min: 1, max: live.max_beam, value: 1});
+  const hide = el('input', {type: 'text', size: 10, placeholder: 'e.g. 2 5'});
+  const answer = el('div', {class: 'live-answer'});
+  const headView = el('div', {class: 'head-view'}), heatmap = el('div', {class: 'heatmap'});
+  const run = async () => {
+    const request = {
+      source: input.value,
+      beam: Number(beam.value),
+      hide: hide.value.trim() ? hide.value.trim().split(/\s+/).map(Number) : []
+    };
+    try {
+      const r = await fetch(
+          'api/run',
+          {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(request)});
+      const reply = await r.json();
+      if (!r.ok) throw new Error(reply.error || `HTTP ${r.status}`);
+      answer.replaceChildren(
+          el('p', {}, 'decoded: ', el('b', {}, reply.tokens.join(' '))),
+          ...reply.notes.map((n) => el('p', {class: 'muted'}, n)));
+      drawHeadView(headView, reply.map);
+      drawHeatmap(heatmap, reply.map);
+    } catch (e) {
+      answer.replaceChildren(el('p', {class: 'error'}, String(e.message || e)));
+      headView.replaceChildren();
+      heatmap.replaceChildren();
+    }
+  };
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') run();
+  });
+  section(
+      'live', live.title, el('p', {class: 'muted'}, live.hint),
+      el('div', {class: 'live-form'}, input, ' beam width ', beam, ' hide source positions ', hide, ' ',
+         el('button', {onclick: run}, 'Decode')),
+      answer, el('div', {class: 'attention-views'}, headView, heatmap));
+  run();
+}
+
 // ---- the recording ----
 const sequences = data.sequences || [];
 if (sequences.length) {
@@ -340,11 +382,13 @@ if (svgs.length) {
     }
   }
 }
-section(
-    'files', 'Every file',
-    el('table', {class: 'files'},
-       ...data.files.map(
-           (f) => el('tr', {}, el('td', {}, el('a', {href: f.name}, f.name)), el('td', {}, f.description)))));
+if (data.files.length)
+  section(
+      'files', 'Every file',
+      el('table', {class: 'files'},
+         ...data.files.map(
+             (f) =>
+                 el('tr', {}, el('td', {}, el('a', {href: f.name}, f.name)), el('td', {}, f.description)))));
 
 // ---- self-check: what a test reads back (chromium --dump-dom) ----
 const expect = [];
