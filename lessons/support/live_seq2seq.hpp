@@ -101,11 +101,12 @@ inline std::string live_decode_json(const Seq2seqModel& m, const nlohmann::json&
     notes.push_back(fmt::format("beam search, width {}: the best of {} hypotheses, log p = {:.3f}", beam,
                                 best.size(), best[0].log_prob));
   }
-  std::vector<std::string> rows = m.target_vocab.decode(output);
+  const std::vector<std::string> decoded = m.target_vocab.decode(output);
+  std::vector<std::string> rows = decoded;
   if (finished) rows.push_back("<eos>");
   if (!finished) notes.push_back(fmt::format("stopped after {} tokens without <eos>", max_length));
   rows.resize(weights.size(), "");
-  return nlohmann::json{{"tokens", m.target_vocab.decode(output)},
+  return nlohmann::json{{"tokens", decoded},
                         {"notes", notes},
                         {"map",
                          {{"module", "decoder.attention"},
