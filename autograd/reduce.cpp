@@ -207,6 +207,29 @@ Reduction plan_reduction(const Tensor& a, const Shape& dims, bool keepdim, const
 Tensor sum_kernel(const Tensor& a, const Reduction& r) {
   std::vector<double> totals(static_cast<size_t>(numel(r.out)), 0.0);
   const float* x = a.data();
+  // The common cases in a few plain loops: a contiguous input whose reduced dims are one block
+  // (a bias's gradient sums the leading dims, a mean the last), viewed as [outer, reduced, inner].
+  // Each cell still adds its inputs in the input's order, so the bits are those of the walk below;
+  // the loop along `inner` adds into `inner` cells at once, and vectorises.
+  int first = -1, last = -1;
+  for (int i = 0; i < a.dim(); ++i)
+    if (r.reduced[i] && a.shape()[i] != 1) first = first < 0 ? i : first, last = i;
+  bool one_block = a.is_contiguous() && first >= 0;
+  for (int i = first; one_block && i <= last; ++i) one_block = r.reduced[i] || a.shape()[i] == 1;
+  if (one_block) {
+    int64_t outer = 1, reduced = 1, inner = 1;
+    for (int i = 0; i < a.dim(); ++i) (i < first ? outer : i > last ? inner : reduced) *= a.shape()[i];
+    for (int64_t o = 0; o < outer; ++o) {
+      double* cell = totals.data() + o * inner;
+      for (int64_t k = 0; k < reduced; ++k) {
+        const float* row = x + (o * reduced + k) * inner;
+        for (int64_t i = 0; i < inner; ++i) cell[i] += row[i];
+      }
+    }
+    Tensor out = detail::empty(r.out);
+    std::copy(totals.begin(), totals.end(), out.data());
+    return out;
+  }
   // Walk the input; each element adds into the output cell it reduces to (stride 0 along
   // reduced dims sends them all to one cell).
   Shape out_strides = contiguous_strides(r.kept);

@@ -6,7 +6,7 @@
 //   gemm_blocked  Glimpse's own packed, register-blocked kernel (the fast path without OpenBLAS)
 //   openblas      cblas_sgemm called directly on the same inputs (when libopenblas-dev is found)
 //
-//   bench-matmul [sizes...]      default: 128 256 1024, then transposed and seq2seq shapes
+//   bench-matmul [sizes...]      default: 128 256 1024, then transposed, seq2seq and small shapes
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -100,5 +100,10 @@ int main(int argc, char** argv) {
   compare("(32x128)t * 32x384", 128, 32, 384, true, false);
   compare("64x256 * 256x768", 64, 256, 768, false, false);
   compare("(64x256)t * 64x768", 256, 64, 768, true, false);
+  // Products too small to pack (gemm_small's register tiles): attention per head at T = 32 and
+  // d = 32, its scores Q·Kᵀ, and one decoder cell's 1×32 · 32×96.
+  compare("32x32 * 32x32", 32, 32, 32, false, false);
+  compare("32x32 * (32x32)t", 32, 32, 32, false, true);
+  compare("1x32 * 32x96", 1, 32, 96, false, false);
   return 0;
 }

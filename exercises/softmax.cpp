@@ -39,14 +39,21 @@ Tensor softmax_forward(const Tensor& a, int d, bool log_space) {
                 [log_space](const float* x, float* y, int64_t n, int64_t s) {
                   float m = x[0];
                   for (int64_t k = 1; k < n; ++k) m = std::max(m, x[k * s]);
+                  // exp(x - m) into y first: a loop of its own vectorises (the sum below cannot,
+                  // it adds in order), and each exp is computed once.
+                  if (s == 1) {
+                    for (int64_t k = 0; k < n; ++k) y[k] = detail::vec_exp(x[k] - m);
+                  } else {
+                    for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m);
+                  }
                   double total = 0.0;  // sums in double, in order: accurate and the same on every CPU
-                  for (int64_t k = 0; k < n; ++k) total += detail::vec_exp(x[k * s] - m);
+                  for (int64_t k = 0; k < n; ++k) total += y[k * s];
                   if (log_space) {
                     const float log_total = static_cast<float>(std::log(total));
                     for (int64_t k = 0; k < n; ++k) y[k * s] = x[k * s] - m - log_total;
                   } else {
                     const float sum = static_cast<float>(total);
-                    for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m) / sum;
+                    for (int64_t k = 0; k < n; ++k) y[k * s] /= sum;
                   }
                 });
   return out;

@@ -191,25 +191,63 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, flo
   }
 }
 
-// Small products (the lessons' 1×32 · 32×96 cells) are dominated by call overhead: plain loops
-// win there. The innermost loop runs along a row of C, so it vectorises without reordering any
-// element's sum: c[i,j] = fma(a[i,p], b[p,j], c[i,j]) for p in order, as in gemm_reference.
+// Small products (the lessons' 1×32 · 32×96 cells, attention's 32×32 · 32×32 per head) are too
+// small to pay for packing, but not for registers: C is computed in tiles of kRows rows × kVecs
+// vectors, kept in registers over the whole of p, reading B's rows where they are (one row of B
+// per p, as in the micro-kernel) and A's elements one by one. Each lane is one element of C and
+// gets c = fma(a[i,p], b[p,j], c) for p in order, as in gemm_reference; the columns left over at
+// the right (fewer than a vector) get the same loop in scalars.
+namespace {
+template <int kRows, int kVecs>
+void small_tile(int64_t k, const MatrixRef& a, int64_t i0, const float* b, int64_t ldb, float* c,
+                int64_t ldc) {
+  Vec acc[kRows][kVecs];
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < kVecs; ++v) acc[r][v] = load(c + r * ldc + v * kLanes);
+  for (int64_t p = 0; p < k; ++p) {
+    Vec bv[kVecs];
+    for (int v = 0; v < kVecs; ++v) bv[v] = load(b + p * ldb + v * kLanes);
+    for (int r = 0; r < kRows; ++r) {
+      const Vec ar = Vec{} + element(a, i0 + r, p);  // a[i0 + r, p] in every lane
+      for (int v = 0; v < kVecs; ++v) acc[r][v] = fused_multiply_add(ar, bv[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < kRows; ++r)
+    for (int v = 0; v < kVecs; ++v) store(c + r * ldc + v * kLanes, acc[r][v]);
+}
+
+// Columns j0 .. j0 + kVecs·kLanes of every row of C: kSmallRows rows at a time, then one by one.
+template <int kVecs>
+void small_column_block(int64_t m, int64_t k, const MatrixRef& a, const MatrixRef& b, int64_t j0, float* c,
+                        int64_t ldc) {
+  constexpr int kSmallRows = 4;  // 4 × 2 accumulators: enough independent FMA chains to hide latency
+  int64_t i = 0;
+  for (; i + kSmallRows <= m; i += kSmallRows)
+    small_tile<kSmallRows, kVecs>(k, a, i, b.p + j0, b.ld, c + i * ldc + j0, ldc);
+  for (; i < m; ++i) small_tile<1, kVecs>(k, a, i, b.p + j0, b.ld, c + i * ldc + j0, ldc);
+}
+}  // namespace
+
 void gemm_small(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c, int64_t ldc) {
   scale_c(m, n, beta, c, ldc);
   if (b.trans) {
-    // op(B)[p, j] = B[j, p]: copy op(B) out row by row once, so the loop below reads rows.
+    // op(B)[p, j] = B[j, p]: copy op(B) out row by row once, so the loops below read rows.
     thread_local std::vector<float> b_rows;
     b_rows.resize(static_cast<size_t>(k * n));
     for (int64_t j = 0; j < n; ++j)
       for (int64_t p = 0; p < k; ++p) b_rows[p * n + j] = b.p[j * b.ld + p];
     b = {b_rows.data(), n, false};
   }
+  int64_t j0 = 0;
+  for (; j0 + 2 * kLanes <= n; j0 += 2 * kLanes) small_column_block<2>(m, k, a, b, j0, c, ldc);
+  for (; j0 + kLanes <= n; j0 += kLanes) small_column_block<1>(m, k, a, b, j0, c, ldc);
+  if (j0 == n) return;
   for (int64_t i = 0; i < m; ++i) {
     float* ci = c + i * ldc;
     for (int64_t p = 0; p < k; ++p) {
       const float aip = element(a, i, p);
       const float* bp = b.p + p * b.ld;
-      for (int64_t j = 0; j < n; ++j) ci[j] = std::fma(aip, bp[j], ci[j]);
+      for (int64_t j = j0; j < n; ++j) ci[j] = std::fma(aip, bp[j], ci[j]);
     }
   }
 }

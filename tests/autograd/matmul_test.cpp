@@ -246,7 +246,13 @@ INSTANTIATE_TEST_SUITE_P(
                       // Degenerate shapes dispatched to the plain loops: one column, one row, rank 1.
                       GemmCase{200, 1, 300, false, false, 0.0f}, GemmCase{200, 1, 300, false, true, 1.0f},
                       GemmCase{150, 1, 64, true, false, 0.0f}, GemmCase{1, 200, 300, true, false, 0.0f},
-                      GemmCase{1, 200, 300, false, true, 0.5f}, GemmCase{150, 120, 1, false, false, 0.5f}),
+                      GemmCase{1, 200, 300, false, true, 0.5f}, GemmCase{150, 120, 1, false, false, 0.5f},
+                      // The small kernel's register tiles (4 rows or 1, two vectors or one) and
+                      // its scalar columns: attention's 32×32·32×32 per head, a decoder cell's
+                      // 1×32·32×96, and rows/columns that leave every kind of remainder.
+                      GemmCase{32, 32, 32, false, false, 0.0f}, GemmCase{32, 32, 32, false, true, 1.0f},
+                      GemmCase{32, 32, 32, true, false, 0.0f}, GemmCase{1, 96, 32, false, false, 0.0f},
+                      GemmCase{7, 57, 13, true, true, 0.5f}, GemmCase{6, 40, 20, false, false, -1.0f}),
     [](const auto& info) {
       const GemmCase& p = info.param;
       return fmt::format("m{}n{}k{}{}{}{}", p.m, p.n, p.k, p.ta ? "_At" : "", p.tb ? "_Bt" : "",

@@ -61,6 +61,38 @@ TEST(SumForward, StridedInput) {
   EXPECT_TRUE(values_near(sum(every_other), Shape{}, {9}));
 }
 
+// Every way of choosing the dims of a [3, 1, 5, 7] tensor (the contiguous one-block fast path,
+// the general walk, with a size-1 dim in between), contiguous and transposed: each cell is the
+// double sum of its inputs in the input's order, bit for bit.
+TEST(SumForward, EachCellAddsItsInputsInOrder) {
+  Generator gen(7);
+  const Tensor base = randn({3, 1, 5, 7}, gen);
+  for (const bool transposed : {false, true}) {
+    const Tensor a = transposed ? base.transpose(0, 3) : base;  // [7, 1, 5, 3], not contiguous
+    for (int mask = 1; mask < 16; ++mask) {
+      Shape dims;
+      for (int d = 0; d < 4; ++d)
+        if (mask & (1 << d)) dims.push_back(d);
+      const Tensor s = sum(a, dims, /*keepdim=*/true);
+      std::vector<double> expected(static_cast<size_t>(s.numel()), 0.0);
+      const Shape& n = a.shape();
+      for (int64_t i0 = 0; i0 < n[0]; ++i0)
+        for (int64_t i1 = 0; i1 < n[1]; ++i1)
+          for (int64_t i2 = 0; i2 < n[2]; ++i2)
+            for (int64_t i3 = 0; i3 < n[3]; ++i3) {
+              const int64_t idx[4] = {i0, i1, i2, i3};
+              int64_t cell = 0;
+              for (int d = 0; d < 4; ++d) cell = cell * s.shape()[d] + ((mask & (1 << d)) ? 0 : idx[d]);
+              expected[static_cast<size_t>(cell)] += a.at({i0, i1, i2, i3});
+            }
+      const std::vector<float> got = s.to_vector();
+      for (size_t c = 0; c < got.size(); ++c)
+        EXPECT_EQ(got[c], static_cast<float>(expected[c]))
+            << "dims mask " << mask << (transposed ? " transposed" : "") << ", cell " << c;
+    }
+  }
+}
+
 TEST(SumForward, LongSumsStayAccurate) {
   // 1e6 copies of 0.1: a float accumulator would drift visibly.
   const Tensor a = full({1000000}, 0.1f);

@@ -240,7 +240,9 @@ TEST(BeamSearch, ABatchGivesEachSentenceExactlyItsOwnSearch) {
           EXPECT_EQ(together[b][h].score, alone[h].score);
           EXPECT_EQ(together[b][h].finished, alone[h].finished);
           EXPECT_EQ(together[b][h].attention, alone[h].attention);  // over its own tokens only
-          if (attention) ASSERT_FALSE(alone[h].attention.empty());
+          if (attention) {
+            ASSERT_FALSE(alone[h].attention.empty());
+          }
           for (const auto& step : together[b][h].attention)
             EXPECT_EQ(static_cast<int64_t>(step.size()), lengths[b]);
         }
