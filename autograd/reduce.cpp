@@ -210,15 +210,21 @@ Tensor sum_kernel(const Tensor& a, const Reduction& r) {
   // The common cases in a few plain loops: a contiguous input whose reduced dims are one block
   // (a bias's gradient sums the leading dims, a mean the last), viewed as [outer, reduced, inner].
   // Each cell still adds its inputs in the input's order, so the bits are those of the walk below;
-  // the loop along `inner` adds into `inner` cells at once, and vectorises.
-  int first = -1, last = -1;
+  // the loop along `inner` adds into `inner` cells at once, and vectorises. Dims of size 1 may sit
+  // anywhere: they change no order.
+  int first = -1, last = -1;  // the first and last reduced dim of size > 1
   for (int i = 0; i < a.dim(); ++i)
-    if (r.reduced[i] && a.shape()[i] != 1) first = first < 0 ? i : first, last = i;
+    if (r.reduced[i] && a.shape()[i] != 1) {
+      if (first < 0) first = i;
+      last = i;
+    }
   bool one_block = a.is_contiguous() && first >= 0;
   for (int i = first; one_block && i <= last; ++i) one_block = r.reduced[i] || a.shape()[i] == 1;
   if (one_block) {
     int64_t outer = 1, reduced = 1, inner = 1;
-    for (int i = 0; i < a.dim(); ++i) (i < first ? outer : i > last ? inner : reduced) *= a.shape()[i];
+    for (int i = 0; i < first; ++i) outer *= a.shape()[i];
+    for (int i = first; i <= last; ++i) reduced *= a.shape()[i];
+    for (int i = last + 1; i < a.dim(); ++i) inner *= a.shape()[i];
     for (int64_t o = 0; o < outer; ++o) {
       double* cell = totals.data() + o * inner;
       for (int64_t k = 0; k < reduced; ++k) {
@@ -226,19 +232,17 @@ Tensor sum_kernel(const Tensor& a, const Reduction& r) {
         for (int64_t i = 0; i < inner; ++i) cell[i] += row[i];
       }
     }
-    Tensor out = detail::empty(r.out);
-    std::copy(totals.begin(), totals.end(), out.data());
-    return out;
+  } else {
+    // Walk the input; each element adds into the output cell it reduces to (stride 0 along
+    // reduced dims sends them all to one cell).
+    Shape out_strides = contiguous_strides(r.kept);
+    for (int i = 0; i < a.dim(); ++i)
+      if (r.reduced[i]) out_strides[i] = 0;
+    const Shape* strides[3] = {&a.strides(), &out_strides, nullptr};
+    int64_t base[3] = {0, 0, 0};
+    detail::for_each_offset(a.shape(), strides, base,
+                            [&](int64_t ia, int64_t io, int64_t) { totals[io] += x[ia]; });
   }
-  // Walk the input; each element adds into the output cell it reduces to (stride 0 along
-  // reduced dims sends them all to one cell).
-  Shape out_strides = contiguous_strides(r.kept);
-  for (int i = 0; i < a.dim(); ++i)
-    if (r.reduced[i]) out_strides[i] = 0;
-  const Shape* strides[3] = {&a.strides(), &out_strides, nullptr};
-  int64_t base[3] = {0, 0, 0};
-  detail::for_each_offset(a.shape(), strides, base,
-                          [&](int64_t ia, int64_t io, int64_t) { totals[io] += x[ia]; });
   Tensor out = detail::empty(r.out);
   std::copy(totals.begin(), totals.end(), out.data());
   return out;
