@@ -23,6 +23,7 @@
 #include "nn/generation.hpp"
 #include "nn/gpt.hpp"
 #include "nn/gru_cell.hpp"
+#include "nn/heads_off.hpp"
 #include "nn/init.hpp"
 #include "nn/layer_norm.hpp"
 #include "nn/linear.hpp"
