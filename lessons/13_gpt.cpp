@@ -16,27 +16,21 @@
 #include <ctime>
 #include <glimpse.hpp>
 #include <limits>
+#include <optional>
 
 #include "nn/char_corpus.hpp"
 #include "nn/generation.hpp"
 #include "nn/gpt.hpp"
 #include "nn/optim.hpp"
 #include "support/lesson.hpp"
+#include "support/live_gpt.hpp"
 #include "trace/trace.hpp"
 
 using namespace glimpse;
 
 namespace {
 
-// A character as the pictures and tables show it: space and newline made visible.
-std::string visible(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  if (c == ' ') return "␣";
-  if (c == '\n') return "⏎";
-  if (c == '\t') return "⇥";
-  if (byte < 0x20 || byte >= 0x7f) return fmt::format("\\x{:02x}", byte);
-  return std::string(1, c);
-}
+using lessons::visible;  // a character as the pictures and tables show it (live_gpt.hpp)
 
 // Generated text for the terminal: control bytes escaped (a fortune may hold a backspace or an
 // escape), every line indented.
@@ -121,7 +115,9 @@ int main(int argc, char** argv) {
     float lr = 3e-3f;
     nn::SamplingOptions sampling{.temperature = 0.8f, .top_k = 10};
     std::string corpus_file, prompt = "The ";
+    std::optional<int> serve;
     lessons::add_common_flags(app, flags);
+    lessons::add_serve_flag(app, serve, 8013);
     app.add_option("--corpus", corpus_file,
                    fmt::format("a text file to train on instead of the fortunes in {}", nn::kFortunesFolder))
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
@@ -377,6 +373,7 @@ int main(int argc, char** argv) {
          {flags.out + "/loss.svg", "the loss curves, drawn"},
          {flags.out + "/samples.txt", "the sample after training"},
          {flags.out + "/index.txt", "every file written, with what it shows"}});
+    if (serve) lessons::serve_gpt({model, vocab}, *serve, prompt, sampling, flags.seed + 2);
     return 0;
   });
 }

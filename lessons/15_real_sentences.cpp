@@ -24,6 +24,7 @@
 #include "nn/transformer_seq2seq_decoder.hpp"
 #include "nn/transformer_seq2seq_encoder.hpp"
 #include "support/lesson.hpp"
+#include "support/live_seq2seq.hpp"
 #include "support/seq2seq_lesson.hpp"
 #include "trace/trace.hpp"
 
@@ -234,7 +235,9 @@ int main(int argc, char** argv) {
     float lr = 5e-3f, gru_lr = 5e-3f;
     std::string catalogs = "/usr/share/locale/fr/LC_MESSAGES";
     std::string dictionary_index = nn::kFreedictEngFraIndex, dictionary_data = nn::kFreedictEngFraData;
+    std::optional<int> serve;
     lessons::add_common_flags(app, flags);
+    lessons::add_serve_flag(app, serve, 8015);
     lessons::add_batch_flag(app, batch_size, "sentence pairs", 256);
     lessons::add_number(app, "--lr", lr, "the Transformer's Adam learning rate", 1e-6f, 1.0f);
     lessons::add_number(app, "--gru-lr", gru_lr, "the GRUs' Adam learning rate", 1e-6f, 1.0f);
@@ -424,6 +427,17 @@ int main(int argc, char** argv) {
          {flags.out + "/attention_transformer.svg", "the Transformer's"},
          {flags.out + "/bleu_by_length.svg", "BLEU against source length, every model"},
          {flags.out + "/scores_by_length.tsv", "the table above"}});
+    if (serve) {
+      // The form starts on the drawn message if the models know all its words, else on a training one.
+      const auto known = [&](const nn::Example& e) {
+        return std::all_of(e.source.begin(), e.source.end(),
+                           [&](const std::string& w) { return corpus.english.contains(w); });
+      };
+      const nn::Example& example = known(drawn) ? drawn : corpus.train.front();
+      lessons::serve_seq2seq({{kinds[1].second, {*models[1], corpus.english, corpus.french}},
+                              {kinds[2].second, {*models[2], corpus.english, corpus.french}}},
+                             *serve, "Lesson 15, live: real sentences", nn::join_tokens(example.source));
+    }
     return 0;
   });
 }

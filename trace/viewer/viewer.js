@@ -86,20 +86,37 @@ function picture(svgText) {
 if (data.notes.length)
   section('notes', 'What this page leaves out', el('ul', {}, ...data.notes.map((n) => el('li', {}, n))));
 
-// ---- live mode (a lesson run with --serve): type a sentence, see its decoding and attention ----
+// ---- live mode (a lesson run with --serve): type a sentence or a prompt, see the model's answer
+// and its attention. The lesson says which controls it takes (live.controls); each becomes one
+// field of the request: text as typed, a number, one of a few choices, or a list (split at
+// spaces; numbers stay numbers).
 if (data.live) {
   const live = data.live;
-  const input = el('input', {type: 'text', size: 60, value: live.example});
-  const beam = el('input', {type: 'number', min: 1, max: live.max_beam, value: 1});
-  const hide = el('input', {type: 'text', size: 10, placeholder: 'e.g. 2 5'});
+  const fields = live.controls.map((c) => {
+    let input;
+    if (c.kind === 'number')
+      input = el('input', {type: 'number', min: c.min, max: c.max, step: c.step || 1, value: c.value});
+    else if (c.kind === 'choice')
+      input = el('select', {}, ...c.options.map((o) => el('option', {value: o}, o)));
+    else
+      input = el('input', {type: 'text', size: c.size || 12, value: c.value === undefined ? '' : c.value,
+                           placeholder: c.placeholder || ''});
+    const value = () => {
+      if (c.kind === 'number') return Number(input.value);
+      if (c.kind === 'list')
+        return input.value.trim() ? input.value.trim().split(/\s+/).map((w) => (/^-?\d+$/.test(w) ? Number(w) : w)) :
+                                    [];
+      return input.value;
+    };
+    return {control: c, input: input, value: value};
+  });
+  // What a browser test of the served page reads back once the first answer is drawn.
+  const liveResult = (what) => document.getElementById('self-check').setAttribute('data-live', what);
   const answer = el('div', {class: 'live-answer'});
   const headView = el('div', {class: 'head-view'}), heatmap = el('div', {class: 'heatmap'});
   const run = async () => {
-    const request = {
-      source: input.value,
-      beam: Number(beam.value),
-      hide: hide.value.trim() ? hide.value.trim().split(/\s+/).map(Number) : []
-    };
+    const request = {};
+    for (const f of fields) request[f.control.name] = f.value();
     try {
       const r = await fetch(
           'api/run',
@@ -107,24 +124,28 @@ if (data.live) {
       const reply = await r.json();
       if (!r.ok) throw new Error(reply.error || `HTTP ${r.status}`);
       answer.replaceChildren(
-          el('p', {}, 'decoded: ', el('b', {}, reply.tokens.join(' '))),
+          el('p', {}, `${live.output_label}: `, el('b', {class: 'live-output'}, reply.output)),
           ...reply.notes.map((n) => el('p', {class: 'muted'}, n)));
       drawHeadView(headView, reply.map);
       drawHeatmap(heatmap, reply.map);
+      const drawn = document.querySelectorAll('#live table.heat td').length > 0;
+      liveResult(drawn ? 'answered' : 'answered, but no heatmap drawn');
     } catch (e) {
       answer.replaceChildren(el('p', {class: 'error'}, String(e.message || e)));
+      liveResult(`error: ${e.message || e}`);
       headView.replaceChildren();
       heatmap.replaceChildren();
     }
   };
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') run();
-  });
-  section(
-      'live', live.title, el('p', {class: 'muted'}, live.hint),
-      el('div', {class: 'live-form'}, input, ' beam width ', beam, ' hide source positions ', hide, ' ',
-         el('button', {onclick: run}, 'Decode')),
-      answer, el('div', {class: 'attention-views'}, headView, heatmap));
+  for (const f of fields)
+    f.input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') run();
+    });
+  const form = el('div', {class: 'live-form'});
+  for (const f of fields) form.append(el('label', {}, ` ${f.control.label} `, f.input));
+  form.append(' ', el('button', {onclick: run}, live.button));
+  section('live', live.title, el('p', {class: 'muted'}, live.hint), form, answer,
+          el('div', {class: 'attention-views'}, headView, heatmap));
   run();
 }
 
