@@ -60,12 +60,22 @@ struct CallerSearch {
   bool done = false;
 };
 
+// A frame's file as the compiler named it. GCC 12's libbacktrace reads clang's DWARF 5 line
+// tables (clang 14, with a precompiled header) as the build folder joined to a file name that is
+// already absolute, "/build//src/nn/linear.cpp": the second path is the real one.
+std::string_view source_file(std::string_view file) {
+  const size_t joined = file.rfind("//");
+  if (joined != std::string_view::npos) file.remove_prefix(joined + 1);
+  return file;
+}
+
 // Called for each frame, innermost first (inlined calls included); returning 1 stops the walk.
-int look_at_frame(void* data, uintptr_t, const char* file, int line, const char*) {
+int look_at_frame(void* data, uintptr_t, const char* frame_file, int line, const char*) {
   auto& search = *static_cast<CallerSearch*>(data);
-  if (file && *file && (in_glimpse(file) || in_standard_library(file))) return 0;
+  const std::string_view file = frame_file ? source_file(frame_file) : std::string_view();
+  if (!file.empty() && (in_glimpse(file) || in_standard_library(file))) return 0;
   // A frame without line information means the caller's code was built without -g: give up.
-  if (file && *file) search.found = fmt::format("{}:{}", file, line);
+  if (!file.empty()) search.found = fmt::format("{}:{}", file, line);
   search.done = true;
   return 1;
 }
