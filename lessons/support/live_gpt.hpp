@@ -75,7 +75,7 @@ inline nlohmann::json live_generate(const LiveGPT& g, const nlohmann::json& body
                                                                  : show_field.get<std::string>();
   const auto [shown, shown_head] = head_at(g.model, show, "show");
 
-  const SwitchedOff off = switch_heads_off(g.model, body);
+  const SwitchedOff off(g.model, body);
   NoGradGuard no_grad;
   Generator gen(static_cast<uint64_t>(seed));
   const nn::GenerateOutput out = nn::generate(g.model, g.vocab.encode(prompt), length, sampling, gen);
@@ -102,7 +102,7 @@ inline nlohmann::json live_generate(const LiveGPT& g, const nlohmann::json& body
       fmt::format("{} characters after a prompt of {}: temperature {}, top-k {} ({}), seed {}", length,
                   prompt.size(), sampling.temperature, sampling.top_k,
                   sampling.top_k == 0 ? "every character" : "the likeliest only", seed),
-      heads_off_note(body),
+      off.note(),
       fmt::format("attention of {}{} over the last {} characters: row i is where character i looks, and "
                   "nothing right of the diagonal (the causal mask)",
                   shown.path, shown_head < 0 ? ", the heads' average," : fmt::format(" head {}", shown_head),
@@ -140,7 +140,7 @@ inline void serve_gpt(const LiveGPT& g, int port, const std::string& prompt,
        {"label", "switch heads off"},
        {"kind", "list"},
        {"size", 24},
-       {"placeholder", fmt::format("e.g. {}:0", heads.back().path)}},
+       {"placeholder", fmt::format("e.g. {}:0", heads.front().path)}},
       {{"name", "show"},
        {"label", "attention of"},
        {"kind", "text"},

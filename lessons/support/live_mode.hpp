@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <glimpse.hpp>
@@ -71,34 +72,46 @@ inline std::pair<nn::AttentionHeads, int64_t> head_at(const nn::Module& model, c
   return {a, std::stoll(head)};
 }
 
-// The request's "heads_off": ["h.0.attn:1", ...], switched off until the result goes.
-using SwitchedOff = std::vector<std::unique_ptr<nn::HeadsOff>>;
-inline SwitchedOff switch_heads_off(const nn::Module& model, const nlohmann::json& body) {
-  SwitchedOff off;
-  const nlohmann::json list = body.value("heads_off", nlohmann::json::array());
-  if (!list.is_array()) throw Error("live", "heads_off must be a list such as [\"h.0.attn:1\"]");
-  for (const nlohmann::json& item : list) {
-    if (!item.is_string())
-      throw Error("live",
-                  fmt::format("heads_off: {} is not 'module:head' (e.g. \"h.0.attn:1\")", item.dump()));
-    const auto [attention, head] = head_at(model, item.get<std::string>(), "heads_off");
-    if (head < 0)
-      throw Error("live", fmt::format("heads_off: '{}' needs a head, e.g. '{}:0'", item.get<std::string>(),
-                                      attention.path));
-    off.push_back(std::make_unique<nn::HeadsOff>(attention, std::vector<int64_t>{head}));
+// The request's "heads_off": ["h.0.attn:1", ...], switched off until this goes. The heads of one
+// module are switched off by one nn::HeadsOff: two on the same weights would each save and put
+// back the other's zeros, and whichever went last would leave a head off for good.
+class SwitchedOff {
+ public:
+  SwitchedOff(const nn::Module& model, const nlohmann::json& body) {
+    const nlohmann::json list = body.value("heads_off", nlohmann::json::array());
+    if (!list.is_array()) throw Error("live", "heads_off must be a list such as [\"h.0.attn:1\"]");
+    std::vector<std::pair<nn::AttentionHeads, std::vector<int64_t>>> per_module;
+    for (const nlohmann::json& item : list) {
+      if (!item.is_string())
+        throw Error("live",
+                    fmt::format("heads_off: {} is not 'module:head' (e.g. \"h.0.attn:1\")", item.dump()));
+      const std::string& spec = item.get_ref<const std::string&>();
+      const auto [attention, head] = head_at(model, spec, "heads_off");
+      if (head < 0)
+        throw Error("live", fmt::format("heads_off: '{}' needs a head, e.g. '{}:0'", spec, attention.path));
+      const nn::Module* module =
+          attention.module;  // a lambda may not capture a structured binding (clang 14)
+      auto same = std::find_if(per_module.begin(), per_module.end(),
+                               [module](const auto& m) { return m.first.module == module; });
+      if (same == per_module.end()) same = per_module.insert(per_module.end(), {attention, {}});
+      same->second.push_back(head);
+      names_.push_back(spec);
+    }
+    for (const auto& [attention, heads] : per_module)
+      off_.push_back(std::make_unique<nn::HeadsOff>(attention, heads));
   }
-  return off;
-}
 
-// The note saying which heads a reply was computed without.
-inline std::string heads_off_note(const nlohmann::json& body) {
-  const nlohmann::json list = body.value("heads_off", nlohmann::json::array());
-  if (list.empty()) return "every head on";
-  std::vector<std::string> names;
-  for (const nlohmann::json& item : list) names.push_back(item.get<std::string>());
-  return fmt::format("switched off: {} (their columns of the output projection zeroed for this answer)",
-                     fmt::join(names, ", "));
-}
+  // The note saying which heads the answer was computed without.
+  std::string note() const {
+    if (names_.empty()) return "every head on";
+    return fmt::format("switched off: {} (their columns of the output projection zeroed for this answer)",
+                       fmt::join(names_, ", "));
+  }
+
+ private:
+  std::vector<std::unique_ptr<nn::HeadsOff>> off_;  // one per module
+  std::vector<std::string> names_;                  // as the request named them
+};
 
 // Serves `live` (the page's controls, trace/viewer/viewer.js) until Ctrl-C. `answer` takes the
 // request and returns the reply; it throws glimpse::Error (a 400 with its message) for a request

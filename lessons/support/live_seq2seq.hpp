@@ -79,7 +79,7 @@ inline nlohmann::json live_decode(const LiveSeq2seq& m, const nlohmann::json& bo
   if (beam > 1 && std::count(mask.begin(), mask.end(), 0.0f) > 0)
     throw Error("live", "hiding source tokens works with beam width 1 (greedy decoding)");
 
-  const SwitchedOff off = switch_heads_off(m.model, body);
+  const SwitchedOff off(m.model, body);
   NoGradGuard no_grad;
   const IndexTensor source(m.source_vocab.encode(tokens), {1, S});
   const Tensor source_mask = from_vector(mask, {1, S});
@@ -111,7 +111,7 @@ inline nlohmann::json live_decode(const LiveSeq2seq& m, const nlohmann::json& bo
   std::vector<std::string> rows = decoded;
   if (finished) rows.push_back("<eos>");
   if (!finished) notes.push_back(fmt::format("stopped after {} tokens without <eos>", max_length));
-  if (!nn::attention_heads(m.model).empty()) notes.push_back(heads_off_note(body));
+  if (!nn::attention_heads(m.model).empty()) notes.push_back(off.note());
   rows.resize(weights.size(), "");
   return nlohmann::json{{"output", nn::join_tokens(decoded)},
                         {"tokens", decoded},
@@ -152,7 +152,7 @@ inline void serve_seq2seq(const std::vector<std::pair<std::string, LiveSeq2seq>>
                           {"label", "switch heads off"},
                           {"kind", "list"},
                           {"size", 30},
-                          {"placeholder", fmt::format("e.g. {}:0", heads.back().path)}});
+                          {"placeholder", fmt::format("e.g. {}:0", heads.front().path)}});
     hint += fmt::format(" Switch heads off as module:head{}: {}.",
                         models.size() > 1 ? fmt::format(" (the {})", name) : "", heads_hint(m.model));
   }

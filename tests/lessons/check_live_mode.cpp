@@ -120,6 +120,20 @@ int main(int argc, char** argv) {
       if (answers(off) && says(off, "switched off: " + a_head)) switched = true, good_with_heads = request;
     }
     expect(switched, fmt::format("switching {} off answers", a_head));
+    // The weights are put back: naming the head twice, then none, answers as before, bit for bit
+    // (the head is the first attention module's, so everything after it would show a lost head).
+    if (switched) {
+      nlohmann::json plain = good_with_heads;
+      plain.erase("heads_off");
+      const auto first = post(plain);
+      const std::string before = first ? first->body : "(no answer)";
+      nlohmann::json twice = good_with_heads;
+      twice["heads_off"] = {a_head, a_head};
+      expect(answers(post(twice)), fmt::format("switching {} off twice in one request answers", a_head));
+      const auto after = post(plain);
+      expect(after && after->body == before,
+             "after heads were switched off, every head is back on (the same answer, bit for bit)");
+    }
   }
   std::vector<std::pair<std::string, int>> bad = {
       {"{not json", 400}, {nlohmann::json{{field, ""}}.dump(), 400}, {std::string(100 << 10, ' '), 413}};
