@@ -30,8 +30,7 @@ Tensor unary_grad(const Tensor& grad, const Node& result, F f) {
   const float* dyp = dy.data();
   const float* yp = result.data();
   const float* xp = x.data();
-  const int64_t n = dx.numel();
-  for (int64_t i = 0; i < n; ++i) dxp[i] = f(dyp[i], yp[i], xp[i]);
+  detail::for_each_element(dx.numel(), [&](int64_t i) { dxp[i] = f(dyp[i], yp[i], xp[i]); });
   return dx;
 }
 

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <vector>
 
 #include "autograd/kernels/gemm.hpp"
+#include "autograd/kernels/parallel.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
 
@@ -149,8 +152,22 @@ Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in, Loc loc) {
   const Shape* strides[3] = {&sa, &sb, &so};
   int64_t base[3] = {0, 0, 0};
   float* o = out.data();
-  detail::for_each_offset(batch, strides, base, [&](int64_t oa, int64_t ob, int64_t oo) {
-    detail::gemm(m, n, k, matrix_at(a, oa), matrix_at(b, ob), 0.0f, o + oo, n);
+  if (numel(batch) == 1) {  // one product: no batch to share out (gemm may still split its rows)
+    detail::gemm(m, n, k, matrix_at(a, 0), matrix_at(b, 0), 0.0f, o, n);
+    return out;
+  }
+  std::vector<std::array<int64_t, 3>> offsets;
+  offsets.reserve(static_cast<size_t>(numel(batch)));
+  detail::for_each_offset(batch, strides, base,
+                          [&](int64_t oa, int64_t ob, int64_t oo) { offsets.push_back({oa, ob, oo}); });
+  // The products of a batch (attention's, one per head) are independent: several threads may
+  // take a share each, as many products as make 2^21 multiply-adds (see gemm.cpp).
+  const int64_t per_range = std::max<int64_t>(1, (int64_t{1} << 21) / std::max<int64_t>(m * n * k, 1));
+  detail::parallel_for(static_cast<int64_t>(offsets.size()), per_range, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const auto [oa, ob, oo] = offsets[static_cast<size_t>(i)];
+      detail::gemm(m, n, k, matrix_at(a, oa), matrix_at(b, ob), 0.0f, o + oo, n);
+    }
   });
   return out;
 }

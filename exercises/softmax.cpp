@@ -9,8 +9,10 @@
 //   softmax(x)_i = exp(x_i - m) / Σ_j exp(x_j - m),  m = max_j x_j  (subtracting m avoids overflow)
 // Each op's backward, with its derivative, is the lambda it records (softmax's is exercise
 // `softmax`, docs/exercises.md).
+#include <algorithm>
 #include <cmath>
 
+#include "autograd/kernels/parallel.hpp"
 #include "autograd/kernels/vector_math.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
@@ -22,14 +24,19 @@ using detail::Node;
 
 namespace {
 
-// Applies `per_lane(x, y, n, stride)` to every lane along dim d of contiguous tensors.
+// Applies `per_lane(x, y, n, stride)` to every lane along dim d of contiguous tensors. Lanes are
+// independent, so large tensors share them out across threads (kernels/parallel.hpp) with the
+// same bits: each lane is still computed by one thread, in order.
 template <class PerLane>
 void for_each_lane(const Lanes& l, const float* x, float* y, PerLane per_lane) {
-  for (int64_t o = 0; o < l.outer; ++o)
-    for (int64_t i = 0; i < l.inner; ++i) {
+  const int64_t lanes_per_range = std::max<int64_t>(1, detail::kElementsPerRange / std::max<int64_t>(l.n, 1));
+  detail::parallel_for(l.outer * l.inner, lanes_per_range, [&](int64_t begin, int64_t end) {
+    for (int64_t lane = begin; lane < end; ++lane) {
+      const int64_t o = lane / l.inner, i = lane % l.inner;
       const int64_t start = o * l.n * l.inner + i;
       per_lane(x + start, y + start, l.n, l.inner);
     }
+  });
 }
 
 Tensor softmax_forward(const Tensor& a, int d, bool log_space) {

@@ -4,10 +4,20 @@
 // compiler vectorises.
 #pragma once
 
+#include "autograd/kernels/parallel.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
 
 namespace glimpse::detail {
+
+// body(i) for every i in [0, n), split across threads (parallel.hpp) once n is large enough:
+// each element is computed on its own, so the split cannot change a bit.
+template <class Body>
+void for_each_element(int64_t n, Body body) {
+  parallel_for(n, kElementsPerRange, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) body(i);
+  });
+}
 
 // out[i] = f(a[i]) over any layout of a.
 template <class F>
@@ -17,8 +27,7 @@ Tensor map_unary(const Tensor& a, F f, const char* op, Loc loc) {
   float* o = out.data();
   const float* x = a.data();
   if (a.is_contiguous()) {
-    const int64_t n = a.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i]);
+    for_each_element(a.numel(), [&](int64_t i) { o[i] = f(x[i]); });
   } else {
     const Shape* strides[3] = {&a.strides(), nullptr, nullptr};
     int64_t base[3] = {0, 0, 0};
@@ -39,7 +48,8 @@ Tensor map_binary(const Tensor& a, const Tensor& b, F f, const char* op, Loc loc
   const float* y = b.data();
   const int64_t n = out.numel();
   if (a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
-    for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);  // the common case, kept simple to vectorise
+    for_each_element(n,
+                     [&](int64_t i) { o[i] = f(x[i], y[i]); });  // the common case, kept simple to vectorise
   } else {
     const Shape sa = broadcast_strides(a.shape(), a.strides(), shape);
     const Shape sb = broadcast_strides(b.shape(), b.strides(), shape);

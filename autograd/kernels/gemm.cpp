@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "autograd/kernels/parallel.hpp"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -254,13 +256,11 @@ void gemm_small(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float
 
 #ifdef GLIMPSE_HAVE_OPENBLAS
 namespace {
-// Glimpse runs on one thread unless told otherwise (its benchmarks against libtorch are single
-// threaded too), but OpenBLAS would use every core. GLIMPSE_THREADS=n gives OpenBLAS n threads.
+// OpenBLAS gets as many threads as Glimpse's own loops (parallel.hpp: GLIMPSE_THREADS, or every
+// core), set on its first call.
 void configure_openblas_threads_once() {
   static const bool configured = [] {
-    const char* env = std::getenv("GLIMPSE_THREADS");
-    const int threads = env ? std::atoi(env) : 1;
-    openblas_set_num_threads(threads > 0 ? threads : 1);
+    openblas_set_num_threads(static_cast<int>(thread_count()));
     return true;
   }();
   (void)configured;
@@ -344,7 +344,17 @@ void gemm(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta,
     return;
   }
 #endif
-  gemm_blocked(m, n, k, a, b, beta, c, ldc);
+  // Blocks of kMr rows of C on several threads (parallel.hpp): every element is still computed
+  // by one thread, in gemm.hpp's order, so the bits do not depend on the thread count. A range
+  // gets at least kFlopsPerRange multiply-adds, or handing it to a thread would cost more than it
+  // saves.
+  constexpr int64_t kFlopsPerRange = 1 << 21;
+  const int64_t row_blocks = (m + kMr - 1) / kMr;
+  parallel_for(row_blocks, std::max<int64_t>(1, kFlopsPerRange / (kMr * n * k)), [&](int64_t begin, int64_t end) {
+    const int64_t i0 = begin * kMr, rows = std::min(end * kMr, m) - i0;
+    const MatrixRef a_rows = {a.trans ? a.p + i0 : a.p + i0 * a.ld, a.ld, a.trans};
+    gemm_blocked(rows, n, k, a_rows, b, beta, c + i0 * ldc, ldc);
+  });
 }
 
 }  // namespace glimpse::detail
