@@ -161,8 +161,9 @@ Tensor batched_matmul(const Tensor& a_in, const Tensor& b_in, Loc loc) {
   detail::for_each_offset(batch, strides, base,
                           [&](int64_t oa, int64_t ob, int64_t oo) { offsets.push_back({oa, ob, oo}); });
   // The products of a batch (attention's, one per head) are independent: several threads may
-  // take a share each, as many products as make 2^21 multiply-adds (see gemm.cpp).
-  const int64_t per_range = std::max<int64_t>(1, (int64_t{1} << 21) / std::max<int64_t>(m * n * k, 1));
+  // take a share each, as many products as make kMultiplyAddsPerRange (parallel.hpp).
+  const int64_t per_range =
+      std::max<int64_t>(1, detail::kMultiplyAddsPerRange / std::max<int64_t>(m * n * k, 1));
   detail::parallel_for(static_cast<int64_t>(offsets.size()), per_range, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const auto [oa, ob, oo] = offsets[static_cast<size_t>(i)];

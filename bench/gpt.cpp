@@ -29,9 +29,9 @@ int main(int argc, char** argv) {
   }
   const int64_t B = atoll(argv[1]), T = atoll(argv[2]), LAYERS = atoll(argv[3]), HEADS = atoll(argv[4]),
                 EMBD = atoll(argv[5]), V = atoll(argv[6]), STEPS = atoll(argv[7]);
-  // THREADS threads for Glimpse's split loops (autograd/kernels/parallel.hpp: the large products
-  // by rows, a batch of products by product) and for OpenBLAS, through GLIMPSE_THREADS. One by
-  // default, as the libtorch comparisons run.
+  // THREADS threads for Glimpse's split loops (autograd/kernels/parallel.hpp: matrix products,
+  // large elementwise loops, softmax) and for OpenBLAS, through GLIMPSE_THREADS. One by default,
+  // as the libtorch comparisons run.
   const int64_t THREADS = argc > 8 ? atoll(argv[8]) : 1;
   if (B < 1 || T < 1 || LAYERS < 1 || HEADS < 1 || EMBD < 1 || EMBD % HEADS != 0 || V < 1 || STEPS < 1 ||
       THREADS < 1) {

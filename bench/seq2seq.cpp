@@ -48,9 +48,9 @@ int main(int argc, char** argv) {
   }
   const int64_t B = atoll(argv[1]), T = atoll(argv[2]), H = atoll(argv[3]), E = atoll(argv[4]),
                 V = atoll(argv[5]), STEPS = atoll(argv[6]);
-  // THREADS threads for Glimpse's split loops (autograd/kernels/parallel.hpp: the large products
-  // by rows, a batch of products by product) and for OpenBLAS, through GLIMPSE_THREADS. One by
-  // default, as the libtorch comparisons run.
+  // THREADS threads for Glimpse's split loops (autograd/kernels/parallel.hpp: matrix products,
+  // large elementwise loops, softmax) and for OpenBLAS, through GLIMPSE_THREADS. One by default,
+  // as the libtorch comparisons run.
   const int64_t THREADS = argc > 7 ? atoll(argv[7]) : 1;
   setenv("GLIMPSE_THREADS", std::to_string(THREADS).c_str(), 1);
   manual_seed(0);

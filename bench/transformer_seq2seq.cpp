@@ -33,9 +33,9 @@ int main(int argc, char** argv) {
   const int64_t B = atoll(argv[1]), S = atoll(argv[2]), T = atoll(argv[3]), D = atoll(argv[4]),
                 HEADS = atoll(argv[5]), LAYERS = atoll(argv[6]), FF = atoll(argv[7]), V = atoll(argv[8]),
                 STEPS = atoll(argv[9]);
-  // THREADS threads for Glimpse's split loops (autograd/kernels/parallel.hpp: the large products
-  // by rows, a batch of products by product) and for OpenBLAS, through GLIMPSE_THREADS. One by
-  // default, as the libtorch comparisons run.
+  // THREADS threads for Glimpse's split loops (autograd/kernels/parallel.hpp: matrix products,
+  // large elementwise loops, softmax) and for OpenBLAS, through GLIMPSE_THREADS. One by default,
+  // as the libtorch comparisons run.
   const int64_t THREADS = argc > 10 ? atoll(argv[10]) : 1;
   if (B < 1 || S < 1 || T < 1 || D < 1 || HEADS < 1 || D % HEADS != 0 || LAYERS < 1 || FF < 1 || V < 2 ||
       STEPS < 1 || THREADS < 1) {

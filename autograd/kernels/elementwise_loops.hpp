@@ -48,8 +48,8 @@ Tensor map_binary(const Tensor& a, const Tensor& b, F f, const char* op, Loc loc
   const float* y = b.data();
   const int64_t n = out.numel();
   if (a.shape() == shape && b.shape() == shape && a.is_contiguous() && b.is_contiguous()) {
-    for_each_element(n,
-                     [&](int64_t i) { o[i] = f(x[i], y[i]); });  // the common case, kept simple to vectorise
+    // The common case, kept simple to vectorise.
+    for_each_element(n, [&](int64_t i) { o[i] = f(x[i], y[i]); });
   } else {
     const Shape sa = broadcast_strides(a.shape(), a.strides(), shape);
     const Shape sb = broadcast_strides(b.shape(), b.strides(), shape);

@@ -346,11 +346,11 @@ void gemm(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta,
 #endif
   // Blocks of kMr rows of C on several threads (parallel.hpp): every element is still computed
   // by one thread, in gemm.hpp's order, so the bits do not depend on the thread count. A range
-  // gets at least kFlopsPerRange multiply-adds, or handing it to a thread would cost more than it
-  // saves.
-  constexpr int64_t kFlopsPerRange = 1 << 21;
+  // gets at least kMultiplyAddsPerRange multiply-adds, or handing it to a thread would cost more
+  // than it saves.
   const int64_t row_blocks = (m + kMr - 1) / kMr;
-  parallel_for(row_blocks, std::max<int64_t>(1, kFlopsPerRange / (kMr * n * k)), [&](int64_t begin, int64_t end) {
+  const int64_t blocks_per_range = std::max<int64_t>(1, kMultiplyAddsPerRange / (kMr * n * k));
+  parallel_for(row_blocks, blocks_per_range, [&](int64_t begin, int64_t end) {
     const int64_t i0 = begin * kMr, rows = std::min(end * kMr, m) - i0;
     const MatrixRef a_rows = {a.trans ? a.p + i0 : a.p + i0 * a.ld, a.ld, a.trans};
     gemm_blocked(rows, n, k, a_rows, b, beta, c + i0 * ldc, ldc);

@@ -149,7 +149,6 @@ Pool& pool() {
 // 0 until the first question; then GLIMPSE_THREADS's, or set_thread_count's.
 std::atomic<int64_t> g_threads{0};
 
-
 }  // namespace
 
 int64_t thread_count(Loc loc) {

@@ -10,23 +10,14 @@
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
 #include "support/error_message.hpp"
+#include "support/thread_count.hpp"
 
 using namespace glimpse;
 
 namespace {
 
-// Sets the thread count for one test and puts the previous one back.
-class Threads {
- public:
-  explicit Threads(int64_t n) : before_(detail::thread_count()) { detail::set_thread_count(n); }
-  ~Threads() { detail::set_thread_count(before_); }
-
- private:
-  int64_t before_;
-};
-
 std::vector<float> product_with(int64_t threads, const Tensor& a, const Tensor& b) {
-  const Threads use(threads);
+  const test::ThreadCount use(threads);
   return matmul(a, b).contiguous().to_vector();
 }
 
@@ -34,7 +25,7 @@ std::vector<float> product_with(int64_t threads, const Tensor& a, const Tensor& 
 
 TEST(ParallelFor, EveryIndexRunsOnceInRangesOfAtLeastTheMinimum) {
   for (int64_t threads : {1, 2, 3, 8}) {
-    const Threads use(threads);
+    const test::ThreadCount use(threads);
     for (int64_t count : {0, 1, 5, 7, 100, 1001}) {
       for (int64_t min_per_range : {1, 3, 50}) {
         std::vector<std::atomic<int>> seen(static_cast<size_t>(count));
@@ -49,14 +40,16 @@ TEST(ParallelFor, EveryIndexRunsOnceInRangesOfAtLeastTheMinimum) {
         for (int64_t i = 0; i < count; ++i)
           EXPECT_EQ(seen[static_cast<size_t>(i)], 1) << threads << " threads, count " << count << ", index " << i;
         EXPECT_LE(ranges, threads);
-        if (ranges > 1) EXPECT_GE(shortest, min_per_range);
+        if (ranges > 1) {
+          EXPECT_GE(shortest, min_per_range);
+        }
       }
     }
   }
 }
 
 TEST(ParallelFor, ALoopInsideALoopRunsOnItsOwnThread) {
-  const Threads use(2);
+  const test::ThreadCount use(2);
   std::atomic<int64_t> total{0};
   detail::parallel_for(4, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i)
@@ -88,7 +81,7 @@ TEST(ParallelElementwise, OneTwoAndThreeThreadsGiveTheSameBits) {
   // Large enough to be split (kElementsPerRange), an odd size so the ranges are ragged; forward
   // and backward of a unary op, a binary op and softmax over rows and over columns.
   const auto run = [](int64_t threads) {
-    const Threads use(threads);
+    const test::ThreadCount use(threads);
     Generator gen(12);
     Tensor x = randn({301, 517}, gen);
     x.requires_grad_();

@@ -5,10 +5,10 @@
 #include <thread>
 #include <vector>
 
-#include "autograd/kernels/parallel.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/random.hpp"
 #include "autograd/tensor.hpp"
+#include "support/thread_count.hpp"
 
 using namespace glimpse;
 
@@ -16,10 +16,13 @@ TEST(SharedPool, TwoThreadsMultiplyingAtOnceGetTheirOneThreadBits) {
   Generator gen(12);
   const Tensor a = randn({160, 96}, gen), b = randn({96, 200}, gen);
   const Tensor q = randn({4, 4, 40, 32}, gen), k = randn({4, 4, 32, 40}, gen);
-  const int64_t before = detail::thread_count();
-  detail::set_thread_count(1);
-  const std::vector<float> alone_ab = matmul(a, b).to_vector(), alone_qk = matmul(q, k).to_vector();
-  detail::set_thread_count(3);
+  std::vector<float> alone_ab, alone_qk;
+  {
+    const test::ThreadCount one(1);
+    alone_ab = matmul(a, b).to_vector();
+    alone_qk = matmul(q, k).to_vector();
+  }
+  const test::ThreadCount three(3);
   std::vector<std::vector<float>> ab(10), qk(10);
   std::thread first([&] {
     for (auto& r : ab) r = matmul(a, b).to_vector();
@@ -29,7 +32,6 @@ TEST(SharedPool, TwoThreadsMultiplyingAtOnceGetTheirOneThreadBits) {
   });
   first.join();
   second.join();
-  detail::set_thread_count(before);
   for (const auto& r : ab) EXPECT_EQ(r, alone_ab);
   for (const auto& r : qk) EXPECT_EQ(r, alone_qk);
 }

@@ -5,10 +5,10 @@
 
 #include <vector>
 
-#include "autograd/kernels/parallel.hpp"
 #include "autograd/random.hpp"
 #include "nn/gpt.hpp"
 #include "nn/optim.hpp"
+#include "support/thread_count.hpp"
 
 using namespace glimpse;
 
@@ -16,8 +16,7 @@ namespace {
 
 // The parameters, one float after another, after a few Adam steps of a GPT on fixed tokens.
 std::vector<float> parameters_after_training(int64_t threads) {
-  const int64_t before = detail::thread_count();
-  detail::set_thread_count(threads);
+  const test::ThreadCount use(threads);
   Generator init(3);
   nn::GPT model({.vocab_size = 40, .block_size = 32, .n_layer = 2, .n_head = 4, .n_embd = 64}, init);
   nn::Adam opt(model.parameters(), {.lr = 1e-3f});
@@ -37,7 +36,6 @@ std::vector<float> parameters_after_training(int64_t threads) {
     const std::vector<float> v = p.contiguous().to_vector();
     values.insert(values.end(), v.begin(), v.end());
   }
-  detail::set_thread_count(before);
   return values;
 }
 
