@@ -13,7 +13,7 @@ Tensor dropout(const Tensor& a, float p, bool training, Generator& gen, Loc loc)
   if (!training || p == 0.0f) return a;
   Tensor mask = detail::empty(a.shape());
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
-  for (int64_t i = 0; i < mask.numel(); ++i) mask.data()[i] = gen.uniform() < p ? 0.0f : scale;
+  for (int64_t i = 0, n = mask.numel(); i < n; ++i) mask.data()[i] = gen.uniform() < p ? 0.0f : scale;
   // The mask is a constant: d(a·mask)/da = mask. `mul` records that backward for us.
   return mul(a, mask, loc);
 }

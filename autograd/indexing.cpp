@@ -137,7 +137,7 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b, Loc loc)
     out = detail::empty(shape, "where", loc);
     detail::copy_into(out, eb);
     const Tensor ca = ea.contiguous();
-    for (int64_t i = 0; i < out.numel(); ++i)
+    for (int64_t i = 0, n = out.numel(); i < n; ++i)
       if (chosen_a.data()[i] != 0.0f) out.data()[i] = ca.data()[i];
   }
   // d where: a's gradient where the condition held, b's elsewhere.

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "autograd/kernels/parallel.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
 
@@ -225,12 +226,37 @@ Tensor sum_kernel(const Tensor& a, const Reduction& r) {
     for (int i = 0; i < first; ++i) outer *= a.shape()[i];
     for (int i = first; i <= last; ++i) reduced *= a.shape()[i];
     for (int i = last + 1; i < a.dim(); ++i) inner *= a.shape()[i];
-    for (int64_t o = 0; o < outer; ++o) {
-      double* cell = totals.data() + o * inner;
-      for (int64_t k = 0; k < reduced; ++k) {
-        const float* row = x + (o * reduced + k) * inner;
-        for (int64_t i = 0; i < inner; ++i) cell[i] += row[i];
+    // Cells [i0, i1) of outer rows [o0, o1).
+    const auto add_block = [&](int64_t o0, int64_t o1, int64_t i0, int64_t i1) {
+      int64_t o = o0;
+      if (inner == 1) {
+        // One cell per row (a mean over the last dim): each row's sum is a chain of dependent
+        // adds, so eight rows at once keep the adder busy, each row still adding in order.
+        constexpr int64_t kRows = 8;
+        for (; o + kRows <= o1; o += kRows) {
+          double acc[kRows] = {};
+          for (int64_t k = 0; k < reduced; ++k)
+            for (int64_t j = 0; j < kRows; ++j) acc[j] += x[(o + j) * reduced + k];
+          std::copy(acc, acc + kRows, totals.data() + o);
+        }
       }
+      for (; o < o1; ++o) {
+        double* cell = totals.data() + o * inner;
+        for (int64_t k = 0; k < reduced; ++k) {
+          const float* row = x + (o * reduced + k) * inner;
+          for (int64_t i = i0; i < i1; ++i) cell[i] += row[i];
+        }
+      }
+    };
+    // Cells are independent: a large sum shares out its outer rows across threads (a mean over
+    // the last dim), or its cells along `inner` when there is one outer row (a bias's gradient),
+    // and each cell still adds its inputs in the same order on one thread (parallel.hpp).
+    if (outer > 1) {
+      detail::parallel_for(outer, std::max<int64_t>(1, detail::kElementsPerRange / (reduced * inner)),
+                           [&](int64_t begin, int64_t end) { add_block(begin, end, 0, inner); });
+    } else {
+      detail::parallel_for(inner, std::max<int64_t>(1, detail::kElementsPerRange / reduced),
+                           [&](int64_t begin, int64_t end) { add_block(0, 1, begin, end); });
     }
   } else {
     // Walk the input; each element adds into the output cell it reduces to (stride 0 along

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <new>
 
+#include "autograd/kernels/elementwise_loops.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/pool.hpp"
 #include "autograd/random.hpp"
@@ -83,7 +84,26 @@ void copy_into(Tensor& dst, const Tensor& src) {
   int64_t base[3] = {0, 0, 0};
   float* d = dst.data();
   const float* s = src.data();
-  for_each_offset(dst.shape(), strides, base, [&](int64_t od, int64_t os, int64_t) { d[od] = s[os]; });
+  // Row by row: a contiguous row (or one value broadcast along it) gets a loop of its own.
+  const int nd = dst.dim();
+  const int64_t inner = nd == 0 ? 1 : dst.shape()[nd - 1];
+  const int64_t sd = nd == 0 ? 0 : dst.strides()[nd - 1], ss = nd == 0 ? 0 : src_strides[nd - 1];
+  const auto copy_row = [&](int64_t od, int64_t os, int64_t) {
+    if (sd == 1 && ss == 1) {
+      std::copy(s + os, s + os + inner, d + od);
+    } else {
+      for (int64_t k = 0; k < inner; ++k) d[od + k * sd] = s[os + k * ss];
+    }
+  };
+  // Rows go to several threads only when no two rows write one element (dst is no broadcast
+  // view: a stride of 0 along a longer dim would make them race).
+  bool writes_each_element_once = true;
+  for (int i = 0; i < nd; ++i) writes_each_element_once &= dst.strides()[i] != 0 || dst.shape()[i] == 1;
+  if (writes_each_element_once) {
+    for_each_row_split(dst.shape(), strides, base, copy_row);
+  } else {
+    for_each_row(dst.shape(), strides, base, copy_row);
+  }
 }
 
 }  // namespace detail
@@ -271,7 +291,7 @@ Tensor from_vector(const std::vector<float>& values) {
 Tensor randn(const Shape& shape, Generator& gen, Loc loc) {
   check_sizes(shape, "randn", loc);
   Tensor t = detail::empty(shape, "randn", loc);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = gen.normal();
+  for (int64_t i = 0, n = t.numel(); i < n; ++i) t.data()[i] = gen.normal();
   return t;
 }
 Tensor randn(const Shape& shape, Loc loc) { return randn(shape, default_generator(), loc); }
@@ -279,7 +299,7 @@ Tensor randn(const Shape& shape, Loc loc) { return randn(shape, default_generato
 Tensor rand(const Shape& shape, Generator& gen, Loc loc) {
   check_sizes(shape, "rand", loc);
   Tensor t = detail::empty(shape, "rand", loc);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data()[i] = gen.uniform();
+  for (int64_t i = 0, n = t.numel(); i < n; ++i) t.data()[i] = gen.uniform();
   return t;
 }
 Tensor rand(const Shape& shape, Loc loc) { return rand(shape, default_generator(), loc); }

@@ -24,45 +24,45 @@ using detail::Node;
 
 namespace {
 
-// Applies `per_lane(x, y, n, stride)` to every lane along dim d of contiguous tensors. Lanes are
-// independent, so large tensors share them out across threads (kernels/parallel.hpp) with the
-// same bits: each lane is still computed by one thread, in order.
+// Calls `per_lane(start)` for every lane along dim d of a contiguous tensor: the lane's n values
+// sit at start, start + inner, start + 2·inner, ... (detail::lanes_of). Lanes are independent, so
+// large tensors share them out across threads (kernels/parallel.hpp) with the same bits: each
+// lane is still computed by one thread, in order.
 template <class PerLane>
-void for_each_lane(const Lanes& l, const float* x, float* y, PerLane per_lane) {
+void for_each_lane(const Lanes& l, PerLane per_lane) {
   const int64_t lanes_per_range = std::max<int64_t>(1, detail::kElementsPerRange / std::max<int64_t>(l.n, 1));
   detail::parallel_for(l.outer * l.inner, lanes_per_range, [&](int64_t begin, int64_t end) {
-    for (int64_t lane = begin; lane < end; ++lane) {
-      const int64_t o = lane / l.inner, i = lane % l.inner;
-      const int64_t start = o * l.n * l.inner + i;
-      per_lane(x + start, y + start, l.n, l.inner);
-    }
+    for (int64_t lane = begin; lane < end; ++lane) per_lane(lane / l.inner * l.n * l.inner + lane % l.inner);
   });
 }
 
 Tensor softmax_forward(const Tensor& a, int d, bool log_space) {
   const Tensor c = a.contiguous();
   Tensor out = detail::empty(a.shape());
-  for_each_lane(detail::lanes_of(c.shape(), d), c.data(), out.data(),
-                [log_space](const float* x, float* y, int64_t n, int64_t s) {
-                  float m = x[0];
-                  for (int64_t k = 1; k < n; ++k) m = std::max(m, x[k * s]);
-                  // exp(x - m) into y first: a loop of its own vectorises (the sum below cannot,
-                  // it adds in order), and each exp is computed once.
-                  if (s == 1) {
-                    for (int64_t k = 0; k < n; ++k) y[k] = detail::vec_exp(x[k] - m);
-                  } else {
-                    for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m);
-                  }
-                  double total = 0.0;  // sums in double, in order: accurate and the same on every CPU
-                  for (int64_t k = 0; k < n; ++k) total += y[k * s];
-                  if (log_space) {
-                    const float log_total = static_cast<float>(std::log(total));
-                    for (int64_t k = 0; k < n; ++k) y[k * s] = x[k * s] - m - log_total;
-                  } else {
-                    const float sum = static_cast<float>(total);
-                    for (int64_t k = 0; k < n; ++k) y[k * s] /= sum;
-                  }
-                });
+  const Lanes l = detail::lanes_of(c.shape(), d);
+  for_each_lane(l, [&, log_space](int64_t start) {
+    const float* x = c.data() + start;
+    float* y = out.data() + start;
+    const int64_t n = l.n, s = l.inner;
+    float m = x[0];
+    for (int64_t k = 1; k < n; ++k) m = std::max(m, x[k * s]);
+    // exp(x - m) into y first: a loop of its own vectorises (the sum below cannot,
+    // it adds in order), and each exp is computed once.
+    if (s == 1) {
+      for (int64_t k = 0; k < n; ++k) y[k] = detail::vec_exp(x[k] - m);
+    } else {
+      for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m);
+    }
+    double total = 0.0;  // sums in double, in order: accurate and the same on every CPU
+    for (int64_t k = 0; k < n; ++k) total += y[k * s];
+    if (log_space) {
+      const float log_total = static_cast<float>(std::log(total));
+      for (int64_t k = 0; k < n; ++k) y[k * s] = x[k * s] - m - log_total;
+    } else {
+      const float sum = static_cast<float>(total);
+      for (int64_t k = 0; k < n; ++k) y[k * s] /= sum;
+    }
+  });
   return out;
 }
 
@@ -100,15 +100,16 @@ Tensor log_softmax(const Tensor& a, int64_t dim, Loc loc) {
         dx = detail::empty(result.shape);
         const Lanes l = detail::lanes_of(result.shape, d);
         const float* y = result.data();
-        for (int64_t o = 0; o < l.outer; ++o)
-          for (int64_t i = 0; i < l.inner; ++i) {
-            const int64_t start = o * l.n * l.inner + i, s = l.inner;
-            double sum = 0.0;  // Σ_j dy_j
-            for (int64_t k = 0; k < l.n; ++k) sum += dy.data()[start + k * s];
-            const float total = static_cast<float>(sum);
-            for (int64_t k = 0; k < l.n; ++k)
-              dx.data()[start + k * s] = dy.data()[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
-          }
+        const float* g = dy.data();
+        float* out = dx.data();
+        for_each_lane(l, [&](int64_t start) {
+          const int64_t s = l.inner;
+          double sum = 0.0;  // Σ_j dy_j
+          for (int64_t k = 0; k < l.n; ++k) sum += g[start + k * s];
+          const float total = static_cast<float>(sum);
+          for (int64_t k = 0; k < l.n; ++k)
+            out[start + k * s] = g[start + k * s] - detail::vec_exp(y[start + k * s]) * total;
+        });
       });
   return out;
 }

@@ -18,7 +18,9 @@ float clip_grad_norm(const std::vector<Tensor>& params, float max_norm, Loc call
   double sum_sq = 0.0;  // accumulated in double: many small squares
   for (const Tensor& p : params) {
     if (!p.defined() || !p.grad().defined()) continue;
-    for (float g : p.grad().to_vector()) sum_sq += static_cast<double>(g) * g;
+    const Tensor g = p.grad().contiguous();
+    const float* d = g.data();
+    for (int64_t i = 0, n = g.numel(); i < n; ++i) sum_sq += static_cast<double>(d[i]) * d[i];
   }
   const float total = static_cast<float>(std::sqrt(sum_sq));
   const float scale = max_norm / (total + 1e-6f);
@@ -28,7 +30,7 @@ float clip_grad_norm(const std::vector<Tensor>& params, float max_norm, Loc call
       // A leaf's .grad is its own contiguous tensor (the tape clones it), so scale it in place.
       Tensor g = p.grad();
       float* d = g.data();
-      for (int64_t i = 0; i < g.numel(); ++i) d[i] *= scale;
+      for (int64_t i = 0, n = g.numel(); i < n; ++i) d[i] *= scale;
     }
   }
   return total;

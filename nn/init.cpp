@@ -23,7 +23,7 @@ Tensor& uniform_(Tensor& t, float low, float high, Generator& gen) {
   check_fillable(t, "init::uniform_");
   NoGradGuard no_grad;
   float* p = t.data();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = gen.uniform(low, high);
+  for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = gen.uniform(low, high);
   return t;
 }
 
@@ -31,7 +31,7 @@ Tensor& normal_(Tensor& t, float mean, float std, Generator& gen) {
   check_fillable(t, "init::normal_");
   NoGradGuard no_grad;
   float* p = t.data();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = mean + std * gen.normal();
+  for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = mean + std * gen.normal();
   return t;
 }
 
@@ -39,7 +39,7 @@ Tensor& constant_(Tensor& t, float value) {
   check_fillable(t, "init::constant_");
   NoGradGuard no_grad;
   float* p = t.data();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = value;
+  for (int64_t i = 0, n = t.numel(); i < n; ++i) p[i] = value;
   return t;
 }
 

@@ -79,14 +79,16 @@ TEST(ParallelFor, ABadThreadCountIsRefused) {
 
 TEST(ParallelElementwise, OneTwoAndThreeThreadsGiveTheSameBits) {
   // Large enough to be split (kElementsPerRange), an odd size so the ranges are ragged; forward
-  // and backward of a unary op, a binary op and softmax over rows and over columns.
+  // and backward of a unary op, a binary op, softmax and log_softmax over rows and over columns,
+  // a broadcast binary op and sums over the last dim and over the first (a layer norm's pieces).
   const auto run = [](int64_t threads) {
     const test::ThreadCount use(threads);
     Generator gen(12);
     Tensor x = randn({301, 517}, gen);
     x.requires_grad_();
-    const Tensor y = randn({301, 517}, gen);
-    const Tensor out = softmax(gelu(x) * y, 1) + softmax(exp(x * 0.1f), 0);
+    const Tensor y = randn({301, 517}, gen), row = randn({517}, gen);
+    const Tensor out = softmax(gelu(x) * y, 1) + softmax(exp(x * 0.1f), 0) + log_softmax(x, 1) +
+                       log_softmax(x, 0) + (x - mean(x, {1}, true)) * row + sum(x * y, {0}, true);
     sum(out * y).backward();
     std::vector<float> values = out.to_vector();
     const std::vector<float> grad = x.grad().to_vector();
