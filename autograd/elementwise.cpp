@@ -239,9 +239,10 @@ Tensor relu(const Tensor& a, Loc loc) {
 Tensor gelu(const Tensor& a, Loc loc) {
   constexpr float inv_sqrt2 = 0.70710678118654752f, inv_sqrt_2pi = 0.39894228040143268f;
   return unary_op(
-      a, "gelu", loc, [](float x) { return 0.5f * x * (1.0f + std::erf(x * inv_sqrt2)); },
+      a, "gelu", loc, [](float x) { return 0.5f * x * (1.0f + detail::vec_erf(x * inv_sqrt2)); },
       [](float dy, float, float x) {
-        return dy * (0.5f * (1.0f + std::erf(x * inv_sqrt2)) + x * inv_sqrt_2pi * std::exp(-0.5f * x * x));
+        return dy * (0.5f * (1.0f + detail::vec_erf(x * inv_sqrt2)) +
+                     x * inv_sqrt_2pi * detail::vec_exp(-0.5f * x * x));
       });
 }
 

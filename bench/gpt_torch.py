@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Lesson 13's GPT trained by PyTorch: the same corpus, split, model, batch, steps, optimiser and
-learning rate as `build/lessons/13_gpt` with its defaults, on one thread. Prints the validation
+learning rate as `build/lessons/13_gpt` with its defaults, on one thread (--threads N: N). Prints the validation
 loss every --eval-every steps and the wall and CPU time of the training steps (without the evaluations),
 to set beside the lesson's own figures (bench/RESULTS.md, docs/lessons/13_gpt.md).
 
@@ -128,9 +128,10 @@ def main():
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--eval-every", type=int, default=50)
     p.add_argument("--eval-windows", type=int, default=64)
+    p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (and OpenBLAS's, via torch)")
     args = p.parse_args()
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     if args.corpus:
         with open(args.corpus, "rb") as f:
@@ -146,7 +147,7 @@ def main():
     count = min(args.eval_windows, (len(val) - 1) // T)
     val_x = torch.stack([val[i * T: i * T + T] for i in range(count)])
     val_y = torch.stack([val[i * T + 1: i * T + T + 1] for i in range(count)])
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     print(f"corpus: {len(files)} files, {len(text)} characters, vocabulary {len(chars)}; "
           f"train {len(train)}, validation {len(val)} ({count} windows of {T})")
 
