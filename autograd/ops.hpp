@@ -105,11 +105,16 @@ Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t i
 Tensor nll_loss(const Tensor& log_probs, const IndexTensor& targets, int64_t ignore_index = kIgnoreIndex,
                 LossReduction reduction = LossReduction::mean, Loc loc = Loc::current());
 
-// ---- fused kernels (fused_gru.cpp) — issue 6 ----------------------------------------------
+// ---- fused kernels (fused_gru.cpp, fused_lstm.cpp) — issues 6 and 14 ----------------------
 // The gate arithmetic of one GRU step in one op (nn::GRUCell uses it when nobody is tracing):
 // given x·W_ihᵀ and h·W_hhᵀ [B, 3H], the biases [3H] and h [B, H], returns h' [B, H].
 Tensor gru_cell_gates(const Tensor& input_part, const Tensor& hidden_part, const Tensor& bias_ih,
                       const Tensor& bias_hh, const Tensor& h, Loc loc = Loc::current());
+// The same for one LSTM step (fused_lstm.cpp, issue 14; nn::LSTMCell uses it when nobody is
+// tracing): given x·W_ihᵀ and h·W_hhᵀ [B, 4H], the biases [4H] and c [B, H], returns h' and c' side
+// by side, [B, 2H], with the bits of the composed equations.
+Tensor lstm_cell_gates(const Tensor& input_part, const Tensor& hidden_part, const Tensor& bias_ih,
+                       const Tensor& bias_hh, const Tensor& c, Loc loc = Loc::current());
 
 // ---- regularisation (dropout.cpp) — lesson 10 --------------------------------------------
 // Zeroes each element with probability p and scales the rest by 1/(1-p); identity when not

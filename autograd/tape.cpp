@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "autograd/kernels/elementwise_loops.hpp"
 #include "autograd/ops.hpp"
 
 namespace glimpse {
@@ -139,13 +140,13 @@ void check_root(const Tensor& root, const Tensor& grad, Loc loc) {
   });
 }
 
-// dst += src, elementwise, in place (dst contiguous, same shape).
+// dst += src, elementwise, in place (dst contiguous, same shape); large ones across threads,
+// each element on one (kernels/elementwise_loops.hpp).
 void add_into(Tensor& dst, const Tensor& src) {
   const Tensor sc = src.contiguous();
   float* d = dst.data();
   const float* v = sc.data();
-  const int64_t n = sc.numel();
-  for (int64_t i = 0; i < n; ++i) d[i] += v[i];
+  detail::for_each_element(sc.numel(), [&](int64_t i) { d[i] += v[i]; });
 }
 
 // Adds `g` into `slot`. The first gradient is adopted as is: it may be shared with another node

@@ -26,6 +26,11 @@ LSTMState LSTMCell::forward(const Tensor& x, const LSTMState& state, Loc caller)
   const CallerScope scope(caller);
   detail::check_cell_inputs("LSTMCell", x, state.h, input_size_, hidden_size_);
   detail::check_cell_inputs("LSTMCell", x, state.c, input_size_, hidden_size_);
+  if (fused_ && !tracing()) {  // the same equations in one op: see autograd/fused_lstm.cpp
+    const Tensor both = lstm_cell_gates(matmul(x, weight_ih_.t()), matmul(state.h, weight_hh_.t()), bias_ih_,
+                                        bias_hh_, state.c);  // [B, 2H]: h' then c'
+    return {both.narrow(1, 0, hidden_size_), both.narrow(1, hidden_size_, hidden_size_)};
+  }
   // All four gates' pre-activations at once: [B, 4H], then split into i, f, g, o views.
   const Tensor gates = matmul(x, weight_ih_.t()) + bias_ih_ + (matmul(state.h, weight_hh_.t()) + bias_hh_);
   const std::vector<Tensor> parts = chunk(gates, 4, 1);

@@ -48,9 +48,15 @@ class LSTMCell : public Module {
   const Tensor& bias_ih() const { return bias_ih_; }
   const Tensor& bias_hh() const { return bias_hh_; }
 
+  // The gate arithmetic runs as one fused op (lstm_cell_gates, issue 14) unless a tracer is
+  // attached or this is turned off; both paths give the same bits (tests/autograd/fused_lstm_test).
+  void use_fused_kernel(bool on) { fused_ = on; }
+  bool uses_fused_kernel() const { return fused_; }
+
  private:
   int64_t input_size_, hidden_size_;
   Tensor weight_ih_, weight_hh_, bias_ih_, bias_hh_;
+  bool fused_ = true;
 };
 
 }  // namespace glimpse::nn

@@ -225,6 +225,37 @@ TEST(LSTM, GradcheckThroughTime) {
       inputs));
 }
 
+TEST(LSTMCell, FusedKernelAndComposedOpsGiveTheSameBitsThroughTime) {
+  // Untraced, the cell runs its gate arithmetic as one fused op (autograd/fused_lstm.cpp);
+  // use_fused_kernel(false) (or an attached tracer) gives the readable composition. Unrolled over
+  // six steps, with every h and the last c in the loss (so c' gets gradients from the next step
+  // and from its own h'), the two give the same outputs and gradients bit for bit.
+  Generator gen(5);
+  nn::LSTMCell fused(7, 9, gen);
+  nn::LSTMCell composed(7, 9, gen);
+  nn::load_state(composed, nn::state_dict(fused));
+  composed.use_fused_kernel(false);
+  ASSERT_TRUE(fused.uses_fused_kernel());
+  const Tensor xs = randn({6, 5, 7}, gen), weights = randn({6, 5, 9}, gen), c_weights = randn({5, 9}, gen);
+  const auto run = [&](const nn::LSTMCell& cell, Tensor& x) {
+    nn::LSTMState state{zeros({5, 9}), zeros({5, 9})};
+    Tensor loss = zeros({});
+    for (int64_t t = 0; t < 6; ++t) {
+      state = cell(x.select(0, t), state);
+      loss = loss + (state.h * weights.select(0, t)).sum();
+    }
+    loss = loss + (state.c * c_weights).sum();
+    loss.backward();
+    return loss.item();
+  };
+  Tensor x1 = test::leaf(xs), x2 = test::leaf(xs);
+  EXPECT_EQ(run(fused, x1), run(composed, x2));
+  EXPECT_EQ(x1.grad().to_vector(), x2.grad().to_vector());
+  const auto p1 = fused.named_parameters(), p2 = composed.named_parameters();
+  for (size_t i = 0; i < p1.size(); ++i)
+    EXPECT_EQ(p1[i].second.grad().to_vector(), p2[i].second.grad().to_vector()) << p1[i].first;
+}
+
 TEST(GRU, EveryStepIsRecordedWithItsTimeIndex) {
   Generator gen(6);
   nn::GRU gru(3, 4, 1, /*bidirectional=*/true, gen);
