@@ -100,14 +100,20 @@ inline Vec fused_multiply_add(Vec a, Vec b, Vec c) {
 void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int64_t mr, int64_t nr,
                   bool overwrite) {
   const bool full_tile = mr == kMr && nr == kNr;
-  Vec acc[kMr][kNv] = {};
-  float tile[kMr][kNr] = {};
-  if (!overwrite) {
-    for (int64_t i = 0; i < mr; ++i)
-      for (int64_t j = 0; j < nr; ++j) tile[i][j] = c[i * ldc + j];
-    for (int i = 0; i < kMr; ++i)
-      for (int v = 0; v < kNv; ++v) acc[i][v] = full_tile ? load(c + i * ldc + v * kLanes) : load(&tile[i][v * kLanes]);
+  // A partial tile's C, zero-padded to a full one; full tiles read and write C in place.
+  float tile[kMr][kNr];
+  if (!full_tile) {
+    std::fill(&tile[0][0], &tile[0][0] + kMr * kNr, 0.0f);
+    if (!overwrite)
+      for (int64_t i = 0; i < mr; ++i)
+        for (int64_t j = 0; j < nr; ++j) tile[i][j] = c[i * ldc + j];
   }
+  // Each accumulator set on its own: `= {}` on this array and on the tile made g++ clear 3 KB of
+  // stack at every call, 4 % of a Transformer encoder's training step.
+  Vec acc[kMr][kNv];
+  for (int i = 0; i < kMr; ++i)
+    for (int v = 0; v < kNv; ++v)
+      acc[i][v] = overwrite ? Vec{} : full_tile ? load(c + i * ldc + v * kLanes) : load(&tile[i][v * kLanes]);
   for (int64_t p = 0; p < kc; ++p, a += kMr, b += kNr) {
     Vec bv[kNv];
     for (int v = 0; v < kNv; ++v) bv[v] = load(b + v * kLanes);
@@ -198,7 +204,7 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, flo
 // vectors, kept in registers over the whole of p, reading B's rows where they are (one row of B
 // per p, as in the micro-kernel) and A's elements one by one. Each lane is one element of C and
 // gets c = fma(a[i,p], b[p,j], c) for p in order, as in gemm_reference; the columns left over at
-// the right (fewer than a vector) get the same loop in scalars.
+// the right (fewer than a vector) get the same tiles on a zero-padded copy.
 namespace {
 template <int kRows, int kVecs>
 void small_tile(int64_t k, const MatrixRef& a, int64_t i0, const float* b, int64_t ldb, float* c,
@@ -222,7 +228,7 @@ void small_tile(int64_t k, const MatrixRef& a, int64_t i0, const float* b, int64
 template <int kVecs>
 void small_column_block(int64_t m, int64_t k, const MatrixRef& a, const MatrixRef& b, int64_t j0, float* c,
                         int64_t ldc) {
-  constexpr int kSmallRows = 4;  // 4 × 2 accumulators: enough independent FMA chains to hide latency
+  constexpr int kSmallRows = 8 / kVecs;  // 8 accumulators: enough independent FMA chains to hide latency
   int64_t i = 0;
   for (; i + kSmallRows <= m; i += kSmallRows)
     small_tile<kSmallRows, kVecs>(k, a, i, b.p + j0, b.ld, c + i * ldc + j0, ldc);
@@ -244,14 +250,48 @@ void gemm_small(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float
   for (; j0 + 2 * kLanes <= n; j0 += 2 * kLanes) small_column_block<2>(m, k, a, b, j0, c, ldc);
   for (; j0 + kLanes <= n; j0 += kLanes) small_column_block<1>(m, k, a, b, j0, c, ldc);
   if (j0 == n) return;
-  for (int64_t i = 0; i < m; ++i) {
-    float* ci = c + i * ldc;
-    for (int64_t p = 0; p < k; ++p) {
-      const float aip = element(a, i, p);
-      const float* bp = b.p + p * b.ld;
-      for (int64_t j = j0; j < n; ++j) ci[j] = std::fma(aip, bp[j], ci[j]);
-    }
-  }
+  // The last columns, fewer than a vector (attention's 8-wide heads, a 10-way classifier): copied
+  // into rows one vector wide, so they too stay in registers over the whole of p instead of
+  // being loaded and stored at every p. The lanes past them hold whatever an earlier call left
+  // (zeros at first): they are computed and never read.
+  const int64_t rest = n - j0;
+  thread_local std::vector<float> b_padded, c_padded;
+  if (b_padded.size() < static_cast<size_t>(k * kLanes)) b_padded.resize(static_cast<size_t>(k * kLanes));
+  if (c_padded.size() < static_cast<size_t>(m * kLanes)) c_padded.resize(static_cast<size_t>(m * kLanes));
+  for (int64_t p = 0; p < k; ++p) std::copy_n(b.p + p * b.ld + j0, rest, &b_padded[p * kLanes]);
+  for (int64_t i = 0; i < m; ++i) std::copy_n(c + i * ldc + j0, rest, &c_padded[i * kLanes]);
+  small_column_block<1>(m, k, a, {b_padded.data(), kLanes, false}, 0, c_padded.data(), kLanes);
+  for (int64_t i = 0; i < m; ++i) std::copy_n(&c_padded[i * kLanes], rest, c + i * ldc + j0);
+}
+
+// Products with few rows of C: a decoder step's 32 sentences times its 1060-word output layer.
+// The blocked kernel would pack all of B, the weight, to reuse it over only m rows, which costs
+// as much as the product and is redone at every step. The small loops read B's rows where they
+// are. A transposed B (the forward's x·Wᵀ) has no such rows, so there C is computed as its
+// transpose, Cᵀ = op(B)ᵀ·op(A)ᵀ: the operand read by rows is then op(A)ᵀ, a small copy, and W's
+// rows are read in order as the other factor. Each element of C is the same chain of FMAs in
+// order of p either way (fma(a, b, c) = fma(b, a, c): the product is rounded once, exactly), so
+// the bits are gemm_reference's. Threads take blocks of columns.
+void gemm_few_rows(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
+                   int64_t ldc) {
+  const int64_t block = 2 * kLanes;  // the small loops' widest column block
+  const int64_t blocks = (n + block - 1) / block;
+  const int64_t blocks_per_range =
+      std::max<int64_t>(1, kMultiplyAddsPerRange / (block * m * std::max<int64_t>(k, 1)));
+  parallel_for(blocks, blocks_per_range, [&](int64_t begin, int64_t end) {
+    const int64_t j0 = begin * block, cols = std::min(end * block, n) - j0;
+    if (!b.trans) return gemm_small(m, cols, k, a, {b.p + j0, b.ld, false}, beta, c + j0, ldc);
+    // Cᵀ[j0 : j0 + cols, :] = (rows j0 … of B as stored) · op(A)ᵀ, in a scratch, then put back.
+    thread_local std::vector<float> c_transposed;
+    c_transposed.resize(static_cast<size_t>(cols * m));
+    if (beta != 0.0f)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < cols; ++j) c_transposed[j * m + i] = c[i * ldc + j0 + j];
+    gemm_small(cols, m, k, {b.p + j0 * b.ld, b.ld, false}, {a.p, a.ld, !a.trans}, beta, c_transposed.data(),
+               m);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < cols; ++j) c[i * ldc + j0 + j] = c_transposed[j * m + i];
+  });
 }
 
 #ifdef GLIMPSE_HAVE_OPENBLAS
@@ -344,6 +384,7 @@ void gemm(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta,
     return;
   }
 #endif
+  if (m <= kFewRows) return gemm_few_rows(m, n, k, a, b, beta, c, ldc);
   // Blocks of kMr rows of C on several threads (parallel.hpp): every element is still computed
   // by one thread, in gemm.hpp's order, so the bits do not depend on the thread count. A range
   // gets at least kMultiplyAddsPerRange multiply-adds, or handing it to a thread would cost more

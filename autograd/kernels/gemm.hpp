@@ -34,6 +34,11 @@ void gemm_reference(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, f
 void gemm_small(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c, int64_t ldc);
 void gemm_blocked(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
                   int64_t ldc);
+// Few rows of C (m <= kFewRows) and many columns: the small loops without packing B, split by
+// columns across threads.
+constexpr int64_t kFewRows = 32;
+void gemm_few_rows(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
+                   int64_t ldc);
 
 // Which implementation `gemm` runs:
 //   glimpse    (default) small loops or the blocked kernel, same bits on every CPU;

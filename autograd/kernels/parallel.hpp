@@ -21,10 +21,10 @@ void set_thread_count(int64_t n, Loc loc = Loc::current());
 
 // The fewest elements an elementwise loop (or a softmax's lanes) hands to another thread: below
 // this, waking the thread and waiting for it costs more than the loop itself.
-constexpr int64_t kElementsPerRange = int64_t{1} << 15;
+constexpr int64_t kElementsPerRange = int64_t{1} << 14;
 // The fewest multiply-adds a share of a matrix product (a block of rows, or a few products of a
 // batch) hands to another thread, for the same reason.
-constexpr int64_t kMultiplyAddsPerRange = int64_t{1} << 21;
+constexpr int64_t kMultiplyAddsPerRange = int64_t{1} << 19;
 
 // Runs body(begin, end) over contiguous ranges that cover [0, count) once, on up to
 // thread_count() threads, each range at least `min_per_range` iterations long (so a small loop

@@ -171,15 +171,17 @@ TEST_P(GemmKernels, EveryInHousePathGivesTheReferenceBits) {
   const std::vector<float> b = random_values((p.tb ? p.n : p.k) * ldb, gen);
   const std::vector<float> c0 = random_values(p.m * ldc, gen);
   const detail::MatrixRef ra{a.data(), lda, p.ta}, rb{b.data(), ldb, p.tb};
-  std::vector<float> ref = c0, blocked = c0, small = c0, fast = c0;
+  std::vector<float> ref = c0, blocked = c0, small = c0, few_rows = c0, fast = c0;
   detail::gemm_reference(p.m, p.n, p.k, ra, rb, p.beta, ref.data(), ldc);
   detail::gemm_blocked(p.m, p.n, p.k, ra, rb, p.beta, blocked.data(), ldc);
   detail::gemm_small(p.m, p.n, p.k, ra, rb, p.beta, small.data(), ldc);
+  detail::gemm_few_rows(p.m, p.n, p.k, ra, rb, p.beta, few_rows.data(), ldc);
   ASSERT_EQ(detail::gemm_backend(), detail::GemmBackend::glimpse) << "the default backend";
   detail::gemm(p.m, p.n, p.k, ra, rb, p.beta, fast.data(), ldc);
   // Bit for bit (the padding column j = n included: it is never written).
   EXPECT_EQ(blocked, ref) << "blocked";
   EXPECT_EQ(small, ref) << "small";
+  EXPECT_EQ(few_rows, ref) << "few rows";
   EXPECT_EQ(fast, ref) << "gemm";
   // And the reference is a matrix product: within float rounding of a double-precision sum.
   for (int64_t i = 0; i < p.m; ++i)
@@ -247,12 +249,20 @@ INSTANTIATE_TEST_SUITE_P(
                       GemmCase{200, 1, 300, false, false, 0.0f}, GemmCase{200, 1, 300, false, true, 1.0f},
                       GemmCase{150, 1, 64, true, false, 0.0f}, GemmCase{1, 200, 300, true, false, 0.0f},
                       GemmCase{1, 200, 300, false, true, 0.5f}, GemmCase{150, 120, 1, false, false, 0.5f},
-                      // The small kernel's register tiles (4 rows or 1, two vectors or one) and
+                      // The small kernel's register tiles (4 rows or 1 with two vectors, 8 or 1 with one) and
                       // its scalar columns: attention's 32×32·32×32 per head, a decoder cell's
                       // 1×32·32×96, and rows/columns that leave every kind of remainder.
                       GemmCase{32, 32, 32, false, false, 0.0f}, GemmCase{32, 32, 32, false, true, 1.0f},
                       GemmCase{32, 32, 32, true, false, 0.0f}, GemmCase{1, 96, 32, false, false, 0.0f},
-                      GemmCase{7, 57, 13, true, true, 0.5f}, GemmCase{6, 40, 20, false, false, -1.0f}),
+                      GemmCase{7, 57, 13, true, true, 0.5f}, GemmCase{6, 40, 20, false, false, -1.0f},
+                      // Narrower than a vector: a ViT's 8-wide heads (P·V, dS·K) and a 10-way classifier.
+                      GemmCase{50, 8, 50, false, false, 0.0f}, GemmCase{50, 8, 50, true, false, 0.0f},
+                      GemmCase{50, 8, 50, false, true, 1.0f}, GemmCase{33, 10, 32, false, false, 0.5f},
+                      // Few rows, many columns (gemm_few_rows): a decoder step's output layer
+                      // forward (x·Wᵀ) and backward (dy·W), columns split across threads and ragged.
+                      GemmCase{32, 1060, 128, false, true, 0.0f}, GemmCase{32, 128, 1060, false, false, 0.0f},
+                      GemmCase{20, 300, 70, true, true, 1.0f}, GemmCase{7, 517, 40, true, false, 0.5f},
+                      GemmCase{32, 200, 64, false, true, -1.0f}),
     [](const auto& info) {
       const GemmCase& p = info.param;
       return fmt::format("m{}n{}k{}{}{}{}", p.m, p.n, p.k, p.ta ? "_At" : "", p.tb ? "_Bt" : "",
