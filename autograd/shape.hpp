@@ -85,6 +85,10 @@ inline Lanes lanes_of(const Shape& shape, int d) {
   for (int i = d + 1; i < shape.size(); ++i) l.inner *= shape[i];
   return l;
 }
+// Where lane number `lane` (0 … outer·inner − 1, lane = o·inner + i) starts: element (o, 0, i).
+inline int64_t lane_start(const Lanes& l, int64_t lane) {
+  return lane / l.inner * l.n * l.inner + lane % l.inner;
+}
 
 // Walks every multi-index of `shape` in row-major order while keeping up to three flat
 // offsets (one per operand, each with its own strides) in step. The workhorse of every

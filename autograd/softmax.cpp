@@ -25,35 +25,63 @@ template <class PerLane>
 void for_each_lane(const Lanes& l, PerLane per_lane) {
   const int64_t lanes_per_range = std::max<int64_t>(1, detail::kElementsPerRange / std::max<int64_t>(l.n, 1));
   detail::parallel_for(l.outer * l.inner, lanes_per_range, [&](int64_t begin, int64_t end) {
-    for (int64_t lane = begin; lane < end; ++lane) per_lane(lane / l.inner * l.n * l.inner + lane % l.inner);
+    for (int64_t lane = begin; lane < end; ++lane) per_lane(detail::lane_start(l, lane));
   });
+}
+
+// Softmax's forward, kLanesAtOnce lanes side by side: a lane's maximum and its sum are each one
+// chain of operations in order, every step waiting on the one before, and four lanes' chains
+// interleaved keep the CPU busy while they wait. Each lane gets the same operations in the same
+// order as it would alone. The last group repeats its last lane to fill up, normalised once.
+constexpr int64_t kLanesAtOnce = 4;
+
+void softmax_lanes(const float* const (&x)[kLanesAtOnce], float* const (&y)[kLanesAtOnce], int64_t count,
+                   int64_t n, int64_t s, bool log_space) {
+  float m[kLanesAtOnce];
+  for (int64_t r = 0; r < kLanesAtOnce; ++r) m[r] = x[r][0];
+  for (int64_t k = 1; k < n; ++k)
+    for (int64_t r = 0; r < kLanesAtOnce; ++r) m[r] = std::max(m[r], x[r][k * s]);
+  // exp(x - m) into y first: a loop of its own vectorises (the sum below cannot,
+  // it adds in order), and each exp is computed once.
+  for (int64_t r = 0; r < kLanesAtOnce; ++r) {
+    if (s == 1) {
+      for (int64_t k = 0; k < n; ++k) y[r][k] = detail::vec_exp(x[r][k] - m[r]);
+    } else {
+      for (int64_t k = 0; k < n; ++k) y[r][k * s] = detail::vec_exp(x[r][k * s] - m[r]);
+    }
+  }
+  double total[kLanesAtOnce] = {};  // sums in double, in order: accurate and the same on every CPU
+  for (int64_t k = 0; k < n; ++k)
+    for (int64_t r = 0; r < kLanesAtOnce; ++r) total[r] += y[r][k * s];
+  for (int64_t r = 0; r < count; ++r) {
+    if (log_space) {
+      const float log_total = static_cast<float>(std::log(total[r]));
+      for (int64_t k = 0; k < n; ++k) y[r][k * s] = x[r][k * s] - m[r] - log_total;
+    } else {
+      const float sum = static_cast<float>(total[r]);
+      for (int64_t k = 0; k < n; ++k) y[r][k * s] /= sum;
+    }
+  }
 }
 
 Tensor softmax_forward(const Tensor& a, int d, bool log_space) {
   const Tensor c = a.contiguous();
   Tensor out = detail::empty(a.shape());
   const Lanes l = detail::lanes_of(c.shape(), d);
-  for_each_lane(l, [&, log_space](int64_t start) {
-    const float* x = c.data() + start;
-    float* y = out.data() + start;
-    const int64_t n = l.n, s = l.inner;
-    float m = x[0];
-    for (int64_t k = 1; k < n; ++k) m = std::max(m, x[k * s]);
-    // exp(x - m) into y first: a loop of its own vectorises (the sum below cannot,
-    // it adds in order), and each exp is computed once.
-    if (s == 1) {
-      for (int64_t k = 0; k < n; ++k) y[k] = detail::vec_exp(x[k] - m);
-    } else {
-      for (int64_t k = 0; k < n; ++k) y[k * s] = detail::vec_exp(x[k * s] - m);
-    }
-    double total = 0.0;  // sums in double, in order: accurate and the same on every CPU
-    for (int64_t k = 0; k < n; ++k) total += y[k * s];
-    if (log_space) {
-      const float log_total = static_cast<float>(std::log(total));
-      for (int64_t k = 0; k < n; ++k) y[k * s] = x[k * s] - m - log_total;
-    } else {
-      const float sum = static_cast<float>(total);
-      for (int64_t k = 0; k < n; ++k) y[k * s] /= sum;
+  if (l.n == 0) return out;  // no values, nothing to normalise
+  const int64_t lanes = l.outer * l.inner, groups = (lanes + kLanesAtOnce - 1) / kLanesAtOnce;
+  const int64_t groups_per_range = std::max<int64_t>(1, detail::kElementsPerRange / (l.n * kLanesAtOnce));
+  detail::parallel_for(groups, groups_per_range, [&](int64_t begin, int64_t end) {
+    for (int64_t group = begin; group < end; ++group) {
+      const int64_t first = group * kLanesAtOnce, count = std::min(kLanesAtOnce, lanes - first);
+      const float* x[kLanesAtOnce];
+      float* y[kLanesAtOnce];
+      for (int64_t r = 0; r < kLanesAtOnce; ++r) {
+        const int64_t start = detail::lane_start(l, first + std::min(r, count - 1));
+        x[r] = c.data() + start;
+        y[r] = out.data() + start;
+      }
+      softmax_lanes(x, y, count, l.n, l.inner, log_space);
     }
   });
   return out;
