@@ -2,6 +2,7 @@
 // The backward of a gather is a scatter-add: a row used twice receives both gradients.
 #include <fmt/format.h>
 
+#include "autograd/kernels/elementwise_loops.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
 
@@ -92,22 +93,12 @@ Tensor masked_fill(const Tensor& a, const Tensor& mask, float value, Loc loc) {
     return fmt::format("mask of shape {} must broadcast to the tensor's shape {}", to_string(mask.shape()),
                        to_string(a.shape()));
   });
-  Tensor keep = detail::empty(shape, "masked_fill", loc);  // 1 where a is kept, 0 where it is filled
-  Tensor out = detail::empty(shape, "masked_fill", loc);
-  {
-    const Shape sa = a.strides();
-    const Shape sm = broadcast_strides(mask.shape(), mask.strides(), shape);
-    const Shape* strides[3] = {&sa, &sm, nullptr};
-    int64_t base[3] = {0, 0, 0};
-    int64_t i = 0;
-    const float* x = a.data();
-    const float* m = mask.data();
-    detail::for_each_offset(shape, strides, base, [&](int64_t oa, int64_t om, int64_t) {
-      const bool fill = m[om] != 0.0f;
-      out.data()[i] = fill ? value : x[oa];
-      keep.data()[i++] = fill ? 0.0f : 1.0f;
-    });
-  }
+  // The elementwise ops' broadcasting walk (rows, split across threads when large, as for
+  // attention's [B, H, T, T] scores): out, and keep, 1 where a is kept and 0 where it is filled.
+  Tensor out = detail::map_binary(
+      a, mask, [value](float x, float m) { return m != 0.0f ? value : x; }, "masked_fill", loc);
+  const Tensor keep = detail::map_binary(
+      a, mask, [](float, float m) { return m != 0.0f ? 0.0f : 1.0f; }, "masked_fill", loc);
   // d masked_fill: gradient passes where the input was kept, zero where it was filled.
   detail::record(out, "masked_fill", {a}, [keep](const Node&, const Tensor& grad, std::span<Tensor> grads) {
     Tensor& dx = grads[0];

@@ -24,20 +24,23 @@ Tensor fully_masked_rows(const Tensor& mask, const Shape& shape, int64_t dim, Lo
                        to_string(shape));
   });
   NoGradGuard no_grad;
-  const Tensor m = mask.shape() == shape && mask.is_contiguous() ? mask : mask.expand(shape).contiguous();
   Shape reduced = shape;
   reduced[d] = 1;
   Tensor out = zeros(reduced);
-  const glimpse::detail::Lanes l = glimpse::detail::lanes_of(shape, d);
-  for (int64_t o = 0; o < l.outer; ++o)
-    for (int64_t i = 0; i < l.inner; ++i) {
-      bool all_masked = true;
-      for (int64_t k = 0; k < l.n && all_masked; ++k) {
-        const float v = m.data()[(o * l.n + k) * l.inner + i];
-        all_masked = v == 1.0f || v == -std::numeric_limits<float>::infinity();  // 0/1 or additive
-      }
-      out.data()[o * l.inner + i] = all_masked ? 1.0f : 0.0f;
+  // Each row of the scores reads its row of the mask where it is (a [T, T] causal mask serves
+  // every batch and head) rather than a copy of the mask broadcast to the scores' shape.
+  const Shape sm = broadcast_strides(mask.shape(), mask.strides(), shape);
+  const Shape* strides[3] = {&sm, nullptr, nullptr};
+  int64_t base[3] = {0, 0, 0};
+  int64_t row = 0;
+  glimpse::detail::for_each_offset(reduced, strides, base, [&](int64_t first, int64_t, int64_t) {
+    bool all_masked = true;
+    for (int64_t k = 0; k < shape[d] && all_masked; ++k) {
+      const float v = mask.data()[first + k * sm[d]];
+      all_masked = v == 1.0f || v == -std::numeric_limits<float>::infinity();  // 0/1 or additive
     }
+    out.data()[row++] = all_masked ? 1.0f : 0.0f;
+  });
   return out;
 }
 
