@@ -1,7 +1,7 @@
 // bench-gpt B T LAYERS HEADS EMBD V STEPS [THREADS]: one training step of nn::GPT, the decoder-only
 // language model of lesson 13 (nanoGPT's shape), timed after 3 warm-up steps.
 // bench/gpt_libtorch.cpp is the same model and step in libtorch; both print
-// "... X.XXX ms/step loss=... peak_rss=...MB cpu=X.XXXms/step", so bench/compare_transformers.sh
+// "... X.XXX ms/step loss=... peak_rss=...MB cpu=X.XXXms/step", so bench/compare_workloads.sh
 // can read them side by side.
 //
 // The model: GPTConfig{vocab_size V, block_size T, n_layer LAYERS, n_head HEADS, n_embd EMBD,

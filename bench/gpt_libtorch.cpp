@@ -3,7 +3,7 @@
 // self-attention c_attn/c_proj, ln_2, MLP c_fc/exact gelu/c_proj, then ln_f and an untied lm_head
 // without bias; dropout 0), cross-entropy over all B·T positions, gradient-norm clipping at 1,
 // Adam (lr 1e-3) — written against PyTorch's C++ frontend (libtorch), so
-// bench/compare_transformers.sh can time both on the same sizes. Same warm-up (3 steps), same
+// bench/compare_workloads.sh can time both on the same sizes. Same warm-up (3 steps), same
 // timing (mean over STEPS), same output line: "... X.XXX ms/step loss=... peak_rss=...MB
 // cpu=X.XXXms/step". THREADS defaults to 1, like Glimpse's side.
 // Lesson 13 introduces this model. The attention is written out as nanoGPT's model.py writes it
@@ -11,7 +11,6 @@
 //
 // Built only when CMake finds libtorch (Debian: apt-get install libtorch-dev), as C++17 and
 // without Glimpse's flags: it measures libtorch, not our compiler options.
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -21,11 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "libtorch_threads.hpp"
 #include "step_timing.hpp"
-
-// libtorch multiplies through OpenBLAS, whose threads follow neither torch::set_num_threads nor
-// (once loaded) OMP_NUM_THREADS. Declared weak: where the BLAS in use is not OpenBLAS, it is null.
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace {
 
@@ -135,10 +131,7 @@ int main(int argc, char** argv) {
         "bench-gpt-libtorch: every argument must be a positive integer and EMBD a multiple of HEADS\n");
     return 2;
   }
-  // Inter-op threads must be set before any parallel work starts; eager code does not use them.
-  at::set_num_interop_threads(1);
-  torch::set_num_threads(static_cast<int>(THREADS));
-  if (openblas_set_num_threads) openblas_set_num_threads(static_cast<int>(THREADS));
+  use_libtorch_threads(THREADS);
   torch::manual_seed(0);
 
   GPT model(V, T, LAYERS, HEADS, EMBD);

@@ -8,18 +8,14 @@
 //
 // Built only when CMake finds libtorch (Debian: apt-get install libtorch-dev), as C++17 and
 // without Glimpse's flags: it measures libtorch, not our compiler options.
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
+#include "libtorch_threads.hpp"
 #include "step_timing.hpp"
-
-// libtorch multiplies through OpenBLAS, whose threads follow neither torch::set_num_threads nor
-// (once loaded) OMP_NUM_THREADS. Declared weak: where the BLAS in use is not OpenBLAS, it is null.
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace {
 
@@ -72,10 +68,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench-seq2seq-libtorch: every argument must be a positive integer\n");
     return 2;
   }
-  // Inter-op threads must be set before any parallel work starts; eager code does not use them.
-  at::set_num_interop_threads(1);
-  torch::set_num_threads(static_cast<int>(THREADS));
-  if (openblas_set_num_threads) openblas_set_num_threads(static_cast<int>(THREADS));
+  use_libtorch_threads(THREADS);
   torch::manual_seed(0);
 
   Seq2Seq model(H, E, V);

@@ -1,6 +1,6 @@
 // The timing every training-step benchmark shares, Glimpse's and their libtorch twins alike (so it
 // is plain C++17 with no Glimpse header): 3 warm-up steps, then `steps` timed ones, and the
-// numbers of the line bench/compare_libtorch.sh and bench/compare_transformers.sh read:
+// numbers of the line bench/compare_libtorch.sh and bench/compare_workloads.sh read:
 // "... X.XXX ms/step loss=... peak_rss=...MB cpu=X.XXXms/step".
 #pragma once
 

@@ -2,7 +2,7 @@
 // encoder-decoder Transformer of lesson 12 (issue 11), built from Glimpse's modules, timed after 3
 // warm-up steps. bench/transformer_seq2seq_libtorch.cpp is the same model and step in libtorch;
 // both print "... X.XXX ms/step loss=... peak_rss=...MB cpu=X.XXXms/step", so
-// bench/compare_transformers.sh can read them side by side.
+// bench/compare_workloads.sh can read them side by side.
 //
 // The model: nn::Seq2seq of a TransformerSeq2seqEncoder (embedding + sinusoidal positions, LAYERS
 // post-norm relu encoder layers, final LayerNorm) and a TransformerSeq2seqDecoder (the same, with

@@ -3,7 +3,7 @@
 // positions, LAYERS post-norm relu encoder layers + final LayerNorm, LAYERS decoder layers + final
 // LayerNorm, output Linear, dropout 0), the whole target read at once under the causal mask,
 // cross-entropy, gradient-norm clipping at 1, Adam (lr 1e-3) — written against PyTorch's C++
-// frontend (libtorch), so bench/compare_transformers.sh can time both on the same sizes. Same
+// frontend (libtorch), so bench/compare_workloads.sh can time both on the same sizes. Same
 // warm-up (3 steps), same timing (mean over STEPS), same output line: "... X.XXX ms/step loss=...
 // peak_rss=...MB cpu=X.XXXms/step". THREADS defaults to 1, like Glimpse's side.
 // Lesson 12 introduces this model (issue 11).
@@ -15,18 +15,14 @@
 //
 // Built only when CMake finds libtorch (Debian: apt-get install libtorch-dev), as C++17 and
 // without Glimpse's flags: it measures libtorch, not our compiler options.
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
+#include "libtorch_threads.hpp"
 #include "step_timing.hpp"
-
-// libtorch multiplies through OpenBLAS, whose threads follow neither torch::set_num_threads nor
-// (once loaded) OMP_NUM_THREADS. Declared weak: where the BLAS in use is not OpenBLAS, it is null.
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace {
 
@@ -101,10 +97,7 @@ int main(int argc, char** argv) {
                  "multiple of HEADS and V at least 2\n");
     return 2;
   }
-  // Inter-op threads must be set before any parallel work starts; eager code does not use them.
-  at::set_num_interop_threads(1);
-  torch::set_num_threads(static_cast<int>(THREADS));
-  if (openblas_set_num_threads) openblas_set_num_threads(static_cast<int>(THREADS));
+  use_libtorch_threads(THREADS);
   torch::manual_seed(0);
 
   Seq2seq model(V, D, HEADS, LAYERS, FF);

@@ -1,49 +1,64 @@
 #!/usr/bin/env bash
-# The Transformer training steps of lessons 12 and 13 (issue 11) in Glimpse beside the same steps
-# in libtorch, PyTorch's C++ frontend: bench-transformer-seq2seq beside
-# bench-transformer-seq2seq-libtorch (encoder-decoder, lesson 12) and bench-gpt beside
-# bench-gpt-libtorch (nanoGPT's decoder-only model, lesson 13), one thread on both sides,
-# alternating runs, best of three. Prints a Markdown table of wall-clock and CPU ms per step and
-# the ratio libtorch / Glimpse (above 1: Glimpse is faster), and, with bench-matmul built, how far
-# each side is from the step's matmul FLOP bound. The machine's load average is printed before
+# Glimpse's training steps beside the same steps in libtorch, PyTorch's C++ frontend, one thread on
+# both sides, alternating runs, best of three (issues 11 and 14):
+#   seq2seq      bench-transformer-seq2seq  lesson 12's encoder-decoder Transformer
+#   GPT          bench-gpt                  lesson 13's decoder-only model (nanoGPT's)
+#   encoder      bench-transformer-encoder  a Transformer encoder tagging every token
+#   LSTM LM      bench-lstm-lm              an LSTM language model
+# each beside its bench-...-libtorch twin. Prints a Markdown table of wall-clock and CPU ms per step
+# and the ratio libtorch / Glimpse (above 1: Glimpse is faster), and, with bench-matmul built, how
+# far each side is from the step's matmul FLOP bound. The machine's load average is printed before
 # and after: on a shared machine, compare the CPU columns.
 #
-#   bench/compare_transformers.sh [BUILD_DIR]    (from the project's root; default BUILD_DIR=build)
+#   bench/compare_workloads.sh [BUILD_DIR]    (from the project's root; default BUILD_DIR=build)
+#   THREADS=2 bench/compare_workloads.sh      (2 threads on both sides instead of 1)
 #
 # The libtorch programs are built only where CMake found libtorch (apt-get install libtorch-dev);
 # without one, the script times Glimpse's side alone and says so.
 set -euo pipefail
 build=${1:-build}
 
-# The sizes, one configuration per entry. The first of each is the lesson's (lesson 12's defaults;
-# for lesson 13 a character model on fortunes, to be set to the lesson's final numbers); the
-# second is larger, to show how the gap moves with the size. STEPS make each run about a second.
+# The sizes, one configuration per entry. The first of each is the lesson's (lesson 12's and lesson
+# 13's defaults: 114 is the fortunes' vocabulary); the second is larger, to show how the gap moves
+# with the size. STEPS make each run about a second.
 #                 B  S  T  D   HEADS LAYERS FF  V   STEPS
 seq2seq_configs=("32 12 13 32  4     2      64  64  40"
                  "32 24 25 128 4     2      512 64  4")
 #                 B  T   LAYERS HEADS EMBD V   STEPS
-gpt_configs=("32 64  2      4     64   96  10"
+gpt_configs=("32 32  2      4     64   114 40"
              "16 128 4      4     128  96  2")
+# Issue 14's sizes: the encoder at d 128 and at d 256, the LSTM language model.
+#                 B  T  D   HEADS LAYERS FF   V   STEPS
+encoder_configs=("32 32 128 4     2      512  64  20"
+                 "32 64 256 4     2      1024 64  4")
+#              B  T  E  H   V  STEPS
+lstm_configs=("32 64 64 256 96 10")
 
 glimpse_seq2seq=$build/bench/bench-transformer-seq2seq
 libtorch_seq2seq=$build/bench/bench-transformer-seq2seq-libtorch
 glimpse_gpt=$build/bench/bench-gpt
 libtorch_gpt=$build/bench/bench-gpt-libtorch
+glimpse_encoder=$build/bench/bench-transformer-encoder
+libtorch_encoder=$build/bench/bench-transformer-encoder-libtorch
+glimpse_lstm=$build/bench/bench-lstm-lm
+libtorch_lstm=$build/bench/bench-lstm-lm-libtorch
 matmul=$build/bench/bench-matmul
-for program in "$glimpse_seq2seq" "$glimpse_gpt"; do
+for program in "$glimpse_seq2seq" "$glimpse_gpt" "$glimpse_encoder" "$glimpse_lstm"; do
   [[ -x $program ]] || {
     echo "no $program: build it first (cmake --build $build --target $(basename "$program"))" >&2
     exit 2
   }
 done
-for program in "$libtorch_seq2seq" "$libtorch_gpt"; do
+for program in "$libtorch_seq2seq" "$libtorch_gpt" "$libtorch_encoder" "$libtorch_lstm"; do
   [[ -x $program ]] || echo "no $program: CMake did not find libtorch (apt-get install libtorch-dev," \
                             "then re-run cmake); timing Glimpse alone there" >&2
 done
 
-# One thread on every side, BLAS included: OpenBLAS otherwise starts a thread per core. Each
-# program also sets its own thread count from its last argument.
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 GLIMPSE_THREADS=1
+# One thread on every side (or THREADS), BLAS included: OpenBLAS otherwise starts a thread per
+# core. Each program also sets its own thread count from its last argument.
+threads=${THREADS:-1}
+[[ $threads =~ ^[1-9][0-9]*$ ]] || { echo "THREADS='$threads' is not a number of threads (1, 2, ...)" >&2; exit 2; }
+export OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads MKL_NUM_THREADS=$threads GLIMPSE_THREADS=$threads
 
 ms() { grep -oE '[0-9.]+ ms/step' | grep -oE '^[0-9.]+'; }
 cpu_ms() { grep -oE 'cpu=[0-9.]+' | grep -oE '[0-9.]+$'; }
@@ -70,6 +85,18 @@ seq2seq_gflop() {
 gpt_gflop() {
   awk -v B="$1" -v T="$2" -v L="$3" -v E="$5" -v V="$6" 'BEGIN {
     printf "%.4f", 3 * B*T * (L * (24*E*E + 4*T*E) + 2*E*V) / 1e9 }'
+}
+# Encoder layer over B·T tokens: in_proj 2·D·3D, out_proj 2·D·D, feed-forward 2·2·D·FF, scores and
+# weighted sum 2·2·T·D per token; the classifier 2·D·V.
+encoder_gflop() {
+  awk -v B="$1" -v T="$2" -v D="$3" -v L="$5" -v F="$6" -v V="$7" 'BEGIN {
+    printf "%.4f", 3 * B*T * (L * (8*D*D + 4*D*F + 4*T*D) + 2*D*V) / 1e9 }'
+}
+# LSTM over B·T steps: input and recurrent projections to the four gates, 2·E·4H + 2·H·4H per
+# step; the output layer 2·H·V.
+lstm_gflop() {
+  awk -v B="$1" -v T="$2" -v E="$3" -v H="$4" -v V="$5" 'BEGIN {
+    printf "%.4f", 3 * B*T * (8*E*H + 8*H*H + 2*H*V) / 1e9 }'
 }
 # The single-thread matmul rate the bound assumes: the best GFLOP/s column of `bench-matmul 256`
 # (its last column, a percentage, left out), best of three runs. bench-matmul times wall-clock
@@ -110,7 +137,7 @@ measure() {
       local program=$glimpse out
       if [[ $side == libtorch ]]; then program=$libtorch; fi
       # shellcheck disable=SC2086  # the sizes are separate arguments
-      out=$("$program" $sizes "$steps" 1)
+      out=$("$program" $sizes "$steps" "$threads")
       wall[$side]=$(min "$(ms <<<"$out")" "${wall[$side]}")
       cpu[$side]=$(min "$(cpu_ms <<<"$out")" "${cpu[$side]}")
       peak_rss[$side]=$(rss <<<"$out")
@@ -144,9 +171,16 @@ done
 for cfg in "${gpt_configs[@]}"; do
   measure "GPT" "$glimpse_gpt" "$libtorch_gpt" gpt_gflop "$cfg"
 done
+for cfg in "${encoder_configs[@]}"; do
+  measure "encoder" "$glimpse_encoder" "$libtorch_encoder" encoder_gflop "$cfg"
+done
+for cfg in "${lstm_configs[@]}"; do
+  measure "LSTM LM" "$glimpse_lstm" "$libtorch_lstm" lstm_gflop "$cfg"
+done
 
-echo "ms per training step, one thread, best of 3 alternating runs (ratio above 1: Glimpse is faster)."
-echo "Sizes: seq2seq B S T D HEADS LAYERS FF V (bench-transformer-seq2seq), GPT B T LAYERS HEADS EMBD V (bench-gpt)."
+echo "ms per training step, $threads thread(s) on each side, best of 3 alternating runs (ratio above 1: Glimpse is faster)."
+echo "Sizes: seq2seq B S T D HEADS LAYERS FF V (bench-transformer-seq2seq), GPT B T LAYERS HEADS EMBD V (bench-gpt),"
+echo "encoder B T D HEADS LAYERS FF V (bench-transformer-encoder), LSTM LM B T E H V (bench-lstm-lm)."
 echo
 echo "| model | sizes | libtorch wall | Glimpse wall | libtorch / Glimpse | libtorch CPU | Glimpse CPU | libtorch / Glimpse |"
 echo "|---|---|---|---|---|---|---|---|"
