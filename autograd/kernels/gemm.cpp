@@ -294,6 +294,26 @@ void gemm_few_rows(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, fl
   });
 }
 
+// Products with few columns of C and many rows: an LSTM's input gradient dG·W_ih (64 columns), a
+// head's attention weights times its values (32). The blocked kernel packs all of A to use each
+// packed panel for only one or two tiles of columns, and the packing costs about as much as the
+// product; the small loops read A and B where they are. Measured with bench-matmul's shapes
+// (bench/RESULTS.md, 2026-12-04): faster up to one tile of the blocked kernel wide (kNr columns),
+// and up to two when A is read by rows (a transposed A is read down its columns, element by
+// element, and there the blocked kernel wins at two tiles). Threads take blocks of rows.
+bool narrow_enough_for_small_loops(int64_t n, const MatrixRef& a) {
+  return n <= kNr || (n <= 2 * kNr && !a.trans);
+}
+
+void gemm_narrow(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
+                 int64_t ldc) {
+  const int64_t rows_per_range = std::max<int64_t>(1, kMultiplyAddsPerRange / (n * std::max<int64_t>(k, 1)));
+  parallel_for(m, rows_per_range, [&](int64_t begin, int64_t end) {
+    const MatrixRef a_rows = {a.trans ? a.p + begin : a.p + begin * a.ld, a.ld, a.trans};
+    gemm_small(end - begin, n, k, a_rows, b, beta, c + begin * ldc, ldc);
+  });
+}
+
 #ifdef GLIMPSE_HAVE_OPENBLAS
 namespace {
 // OpenBLAS gets as many threads as Glimpse's own loops (parallel.hpp: GLIMPSE_THREADS, or every
@@ -385,6 +405,7 @@ void gemm(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta,
   }
 #endif
   if (m <= kFewRows) return gemm_few_rows(m, n, k, a, b, beta, c, ldc);
+  if (narrow_enough_for_small_loops(n, a)) return gemm_narrow(m, n, k, a, b, beta, c, ldc);
   // Blocks of kMr rows of C on several threads (parallel.hpp): every element is still computed
   // by one thread, in gemm.hpp's order, so the bits do not depend on the thread count. A range
   // gets at least kMultiplyAddsPerRange multiply-adds, or handing it to a thread would cost more

@@ -39,6 +39,10 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, flo
 constexpr int64_t kFewRows = 32;
 void gemm_few_rows(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
                    int64_t ldc);
+// Few columns of C (narrow_enough_for_small_loops) and many rows: the small loops, split by rows.
+bool narrow_enough_for_small_loops(int64_t n, const MatrixRef& a);
+void gemm_narrow(int64_t m, int64_t n, int64_t k, MatrixRef a, MatrixRef b, float beta, float* c,
+                 int64_t ldc);
 
 // Which implementation `gemm` runs:
 //   glimpse    (default) small loops or the blocked kernel, same bits on every CPU;

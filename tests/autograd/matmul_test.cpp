@@ -171,17 +171,19 @@ TEST_P(GemmKernels, EveryInHousePathGivesTheReferenceBits) {
   const std::vector<float> b = random_values((p.tb ? p.n : p.k) * ldb, gen);
   const std::vector<float> c0 = random_values(p.m * ldc, gen);
   const detail::MatrixRef ra{a.data(), lda, p.ta}, rb{b.data(), ldb, p.tb};
-  std::vector<float> ref = c0, blocked = c0, small = c0, few_rows = c0, fast = c0;
+  std::vector<float> ref = c0, blocked = c0, small = c0, few_rows = c0, narrow = c0, fast = c0;
   detail::gemm_reference(p.m, p.n, p.k, ra, rb, p.beta, ref.data(), ldc);
   detail::gemm_blocked(p.m, p.n, p.k, ra, rb, p.beta, blocked.data(), ldc);
   detail::gemm_small(p.m, p.n, p.k, ra, rb, p.beta, small.data(), ldc);
   detail::gemm_few_rows(p.m, p.n, p.k, ra, rb, p.beta, few_rows.data(), ldc);
+  detail::gemm_narrow(p.m, p.n, p.k, ra, rb, p.beta, narrow.data(), ldc);
   ASSERT_EQ(detail::gemm_backend(), detail::GemmBackend::glimpse) << "the default backend";
   detail::gemm(p.m, p.n, p.k, ra, rb, p.beta, fast.data(), ldc);
   // Bit for bit (the padding column j = n included: it is never written).
   EXPECT_EQ(blocked, ref) << "blocked";
   EXPECT_EQ(small, ref) << "small";
   EXPECT_EQ(few_rows, ref) << "few rows";
+  EXPECT_EQ(narrow, ref) << "narrow";
   EXPECT_EQ(fast, ref) << "gemm";
   // And the reference is a matrix product: within float rounding of a double-precision sum.
   for (int64_t i = 0; i < p.m; ++i)
@@ -262,7 +264,11 @@ INSTANTIATE_TEST_SUITE_P(
                       // forward (x·Wᵀ) and backward (dy·W), columns split across threads and ragged.
                       GemmCase{32, 1060, 128, false, true, 0.0f}, GemmCase{32, 128, 1060, false, false, 0.0f},
                       GemmCase{20, 300, 70, true, true, 1.0f}, GemmCase{7, 517, 40, true, false, 0.5f},
-                      GemmCase{32, 200, 64, false, true, -1.0f}),
+                      GemmCase{32, 200, 64, false, true, -1.0f},
+                      // Few columns, many rows (gemm_narrow): an LSTM's dG·W_ih, attention's P·V,
+                      // rows split across threads.
+                      GemmCase{600, 64, 300, false, false, 0.0f}, GemmCase{600, 64, 300, false, true, 1.0f},
+                      GemmCase{700, 30, 200, true, false, 0.5f}, GemmCase{2100, 40, 70, false, false, 0.0f}),
     [](const auto& info) {
       const GemmCase& p = info.param;
       return fmt::format("m{}n{}k{}{}{}{}", p.m, p.n, p.k, p.ta ? "_At" : "", p.tb ? "_Bt" : "",
