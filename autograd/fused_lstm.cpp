@@ -9,8 +9,11 @@
 //   i = σ(gates_i),  f = σ(gates_f),  g = tanh(gates_g),  o = σ(gates_o)
 //   c' = f ⊙ c + i ⊙ g,  h' = o ⊙ tanh(c')
 // The op returns h' and c' side by side, [B, 2H]: one tensor, so one node on the tape.
+//
+// lstm_sequence, below, runs the same step over a whole sequence in one op (nn::LSTM's fast path).
 #include <fmt/format.h>
 
+#include "autograd/kernels/gemm.hpp"
 #include "autograd/kernels/vector_math.hpp"
 #include "autograd/ops.hpp"
 #include "autograd/tape.hpp"
@@ -121,6 +124,107 @@ Tensor lstm_cell_gates(const Tensor& input_part, const Tensor& hidden_part, cons
                    }
                    if (c.requires_grad()) d_c = dc;
                  });
+  return out;
+}
+
+// ---- the whole sequence in one op --------------------------------------------------------
+// nn::LSTM without a tracer: the input part x_t·W_ihᵀ of every step is one product made by the
+// caller (one matmul over B·T rows instead of T small ones), and this op runs the recurrence over
+// it, step by step, with lstm_forward_row. Backward is backpropagation through time written out:
+// each step's d_gates from the rows above, d_h(t−1) = d_gates·W_hh, and the weight gradient once
+// at the end, dW_hh = Σ_t d_gates(t)ᵀ·h(t−1), as one product over all B·T rows, instead of a
+// [4H, H] product and a [4H, H] sum at every step.
+//
+// The forward gives the bits of the step-by-step composition (each element of every product is
+// the same chain of FMAs, gemm.hpp); the weight and bias gradients add the same terms in another
+// order, so they agree to rounding (tests/autograd/fused_lstm_test.cpp: 1e-5).
+Tensor lstm_sequence(const Tensor& input_part, const Tensor& weight_hh, const Tensor& bias_ih,
+                     const Tensor& bias_hh, const Tensor& h0, const Tensor& c0, bool reverse, Loc loc) {
+  const bool shapes_ok = input_part.defined() && weight_hh.defined() && bias_ih.defined() &&
+                         bias_hh.defined() && h0.defined() && c0.defined() && h0.dim() == 2 &&
+                         input_part.dim() == 3 && input_part.shape()[1] >= 1 && c0.shape() == h0.shape() &&
+                         input_part.shape()[0] == h0.shape()[0] &&
+                         input_part.shape()[2] == 4 * h0.shape()[1] &&
+                         weight_hh.shape() == Shape{4 * h0.shape()[1], h0.shape()[1]} &&
+                         bias_ih.shape() == Shape{4 * h0.shape()[1]} && bias_hh.shape() == bias_ih.shape();
+  detail::check(shapes_ok, "lstm_sequence", loc, [&] {
+    auto name = [](const Tensor& t) { return t.defined() ? to_string(t.shape()) : std::string("undefined"); };
+    return fmt::format(
+        "expected x·W_ihᵀ [B, T >= 1, 4H], W_hh [4H, H], b_ih [4H], b_hh [4H], h0 [B, H] and c0 [B, H]; got "
+        "{}, {}, {}, {}, {} and {}",
+        name(input_part), name(weight_hh), name(bias_ih), name(bias_hh), name(h0), name(c0));
+  });
+  const int64_t batch = h0.shape()[0], hidden = h0.shape()[1], steps = input_part.shape()[1];
+  const int64_t gates = 4 * hidden, state = 2 * hidden;  // a row of gates; a row of h then c
+  const Tensor x_part = input_part.contiguous(), w = weight_hh.contiguous(), bi = bias_ih.contiguous(),
+               bh = bias_hh.contiguous(), h_start = h0.contiguous(), c_start = c0.contiguous();
+  Tensor out = detail::empty({batch, steps, state});         // h(t) and c(t) for every step
+  Tensor before = detail::empty({batch, steps, state});      // h(t−1) and c(t−1): what backward reads
+  Tensor saved = detail::empty({batch, steps, 5 * hidden});  // i, f, g, o, tanh c(t)
+  float *out_p = out.data(), *before_p = before.data(), *saved_p = saved.data();
+  std::vector<float> hidden_part(static_cast<size_t>(batch * gates));
+  for (int64_t k = 0; k < steps; ++k) {
+    const int64_t t = reverse ? steps - 1 - k : k, previous = reverse ? t + 1 : t - 1;
+    for (int64_t b = 0; b < batch; ++b) {
+      const float* h = k == 0 ? h_start.data() + b * hidden : out_p + (b * steps + previous) * state;
+      const float* c = k == 0 ? c_start.data() + b * hidden : out_p + (b * steps + previous) * state + hidden;
+      float* dst = before_p + (b * steps + t) * state;
+      std::copy_n(h, hidden, dst), std::copy_n(c, hidden, dst + hidden);
+    }
+    // h(t−1)·W_hhᵀ for the whole batch: W_hh [4H, H] read in place as its transpose.
+    detail::gemm(batch, gates, hidden, {before_p + t * state, steps * state, false}, {w.data(), hidden, true},
+                 0.0f, hidden_part.data(), gates);
+    for (int64_t b = 0; b < batch; ++b) {
+      const int64_t at = b * steps + t;  // row (b, t)
+      lstm_forward_row(x_part.data() + at * gates, hidden_part.data() + b * gates, bi.data(), bh.data(),
+                       before_p + at * state + hidden, out_p + at * state, saved_p + at * 5 * hidden, hidden);
+    }
+  }
+  detail::record(
+      out, "lstm_sequence", {input_part, weight_hh, bias_ih, bias_hh, h0, c0},
+      [before, saved, batch, hidden, steps, reverse](const Node& result, const Tensor& grad,
+                                                     std::span<Tensor> grads) {
+        const int64_t gates = 4 * hidden, state = 2 * hidden;
+        const auto& in = result.inputs;  // x·W_ihᵀ, W_hh, b_ih, b_hh, h0, c0
+        const Tensor dout = grad.contiguous(), w = in[1].contiguous();
+        Tensor d_gates = detail::empty({batch, steps, gates});
+        std::vector<float> d_state(static_cast<size_t>(batch * state));  // per row: dh(t) and dc(t) in full
+        Tensor dh_carry = zeros({batch, hidden}), dc_carry = zeros({batch, hidden});  // from step t+1
+        const bool need_dh0 = in[4].requires_grad();
+        float *dh = dh_carry.data(), *dc = dc_carry.data(), *dg = d_gates.data();
+        for (int64_t k = steps - 1; k >= 0; --k) {
+          const int64_t t = reverse ? steps - 1 - k : k;
+          for (int64_t b = 0; b < batch; ++b) {
+            const int64_t at = b * steps + t;  // row (b, t)
+            // What reaches h(t) and c(t): from above (the output) and from step t+1.
+            const float* g = dout.data() + at * state;
+            float* d = d_state.data() + b * state;
+            for (int64_t j = 0; j < hidden; ++j)
+              d[j] = g[j] + dh[b * hidden + j], d[hidden + j] = g[hidden + j] + dc[b * hidden + j];
+            lstm_backward_row(d, before.data() + at * state + hidden, saved.data() + at * 5 * hidden,
+                              dg + at * gates, dc + b * hidden, hidden);
+          }
+          // dh(t−1) = d_gates(t)·W_hh, for the step before (or h0).
+          if (k > 0 || need_dh0)
+            detail::gemm(batch, hidden, gates, {dg + t * gates, steps * gates, false},
+                         {w.data(), hidden, false}, 0.0f, dh, hidden);
+        }
+        if (in[0].requires_grad()) grads[0] = d_gates;
+        if (in[1].requires_grad()) {
+          // dW_hh = Σ over every row (b, t) of d_gates(b, t)ᵀ·h(b, t−1): [4H, B·T]·[B·T, H].
+          Tensor dw = detail::empty({gates, hidden});
+          detail::gemm(gates, hidden, batch * steps, {d_gates.data(), gates, true},
+                       {before.data(), state, false}, 0.0f, dw.data(), hidden);
+          grads[1] = dw;
+        }
+        if (in[2].requires_grad() || in[3].requires_grad()) {
+          const Tensor d_bias = sum(d_gates.reshape({batch * steps, gates}), {0});
+          if (in[2].requires_grad()) grads[2] = d_bias;
+          if (in[3].requires_grad()) grads[3] = d_bias;
+        }
+        if (need_dh0) grads[4] = dh_carry;
+        if (in[5].requires_grad()) grads[5] = dc_carry;
+      });
   return out;
 }
 

@@ -115,6 +115,13 @@ Tensor gru_cell_gates(const Tensor& input_part, const Tensor& hidden_part, const
 // by side, [B, 2H], with the bits of the composed equations.
 Tensor lstm_cell_gates(const Tensor& input_part, const Tensor& hidden_part, const Tensor& bias_ih,
                        const Tensor& bias_hh, const Tensor& c, Loc loc = Loc::current());
+// A whole sequence of LSTM steps in one op (nn::LSTM uses it when nobody is tracing): given the
+// input part of every step x·W_ihᵀ [B, T, 4H], W_hh [4H, H], the biases [4H] and the initial state
+// h0, c0 [B, H], returns h(t) and c(t) side by side for every step, [B, T, 2H]; `reverse` runs
+// from t = T−1 down to 0 (a bidirectional layer's second direction).
+Tensor lstm_sequence(const Tensor& input_part, const Tensor& weight_hh, const Tensor& bias_ih,
+                     const Tensor& bias_hh, const Tensor& h0, const Tensor& c0, bool reverse = false,
+                     Loc loc = Loc::current());
 
 // ---- regularisation (dropout.cpp) — lesson 10 --------------------------------------------
 // Zeroes each element with probability p and scales the rest by 1/(1-p); identity when not

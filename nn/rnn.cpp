@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -164,6 +165,13 @@ std::vector<const Cell*> RecurrentLayers<Cell>::cells() const {
   return out;
 }
 
+template <class Cell>
+std::vector<Cell*> RecurrentLayers<Cell>::mutable_cells() {
+  std::vector<Cell*> out;
+  for (const auto& c : cells_) out.push_back(c.get());
+  return out;
+}
+
 template class RecurrentLayers<RNNCell>;
 template class RecurrentLayers<GRUCell>;
 template class RecurrentLayers<LSTMCell>;
@@ -219,7 +227,45 @@ RecurrentOutput LSTM::forward(const Tensor& x, const LSTMState& state0, const Te
   for (int64_t k = 0; k < n.states; ++k)
     initial.push_back({initial_state("LSTM", "h0", state0.h, n, hidden_size(), k),
                        initial_state("LSTM", "c0", state0.c, n, hidden_size(), k)});
+  const bool fused =
+      std::all_of(all.begin(), all.end(), [](const LSTMCell* c) { return c->uses_fused_kernel(); });
+  if (fused && !mask.defined() && !tracing()) return run_fused_layers(all, x, initial);
   return run_layers(all, bidirectional() ? 2 : 1, x, initial, mask);
+}
+
+void LSTM::use_fused_kernel(bool on) {
+  for (LSTMCell* c : mutable_cells()) c->use_fused_kernel(on);
+}
+
+// The same layers with each direction's whole sequence in one op (lstm_sequence, issue 14): the
+// input part x·W_ihᵀ of all steps as one product, then the recurrence. What a tracer sees, and the
+// cell-by-cell loop above, is the reference; tests/nn/rnn_test.cpp checks the two agree.
+RecurrentOutput LSTM::run_fused_layers(const std::vector<const LSTMCell*>& cells, const Tensor& x,
+                                       const std::vector<LSTMState>& initial) const {
+  const int64_t directions = bidirectional() ? 2 : 1, hidden = hidden_size(), steps = x.shape()[1];
+  std::vector<Tensor> last_h, last_c;
+  Tensor input = x;
+  for (size_t first = 0; first < cells.size(); first += static_cast<size_t>(directions)) {
+    std::vector<Tensor> outputs;
+    for (size_t d = 0; d < static_cast<size_t>(directions); ++d) {
+      const LSTMCell& cell = *cells[first + d];
+      const LSTMState& s0 = initial[first + d];
+      const bool reverse = d == 1;
+      const Tensor states = lstm_sequence(matmul(input.contiguous(), cell.weight_ih().t()), cell.weight_hh(),
+                                          cell.bias_ih(), cell.bias_hh(), s0.h, s0.c, reverse);  // [B, T, 2H]
+      outputs.push_back(states.narrow(2, 0, hidden));
+      const Tensor final_state = states.select(1, reverse ? 0 : steps - 1);  // [B, 2H]: h then c
+      last_h.push_back(final_state.narrow(1, 0, hidden));
+      last_c.push_back(final_state.narrow(1, hidden, hidden));
+    }
+    input = outputs.size() == 1 ? outputs[0] : cat(outputs, 2);
+  }
+  RecurrentOutput out;
+  out.output = input;
+  out.h_n = stack(last_h, 0);
+  out.c_n = stack(last_c, 0);
+  out.directions = directions;
+  return out;
 }
 
 }  // namespace glimpse::nn

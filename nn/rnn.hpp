@@ -3,9 +3,10 @@
 // Introduced in lesson 04 (recurrence), used by the encoders and decoders of lessons 05-07.
 //
 // The unrolling is a plain for loop over time steps calling the cell (see rnn.cpp), so a trace
-// shows every step. With bidirectional = true a second cell reads the sequence backwards and the
-// two outputs are concatenated on the last dim, forward first, as in PyTorch. With num_layers = L
-// each layer reads the outputs of the layer below (layer 0 reads x).
+// shows every step. (Untraced and unmasked, LSTM runs each direction's sequence as one fused op,
+// lstm_sequence, with the same outputs: LSTM::use_fused_kernel.) With bidirectional = true a second cell
+// reads the sequence backwards and the two outputs are concatenated on the last dim, forward first, as in
+// PyTorch. With num_layers = L each layer reads the outputs of the layer below (layer 0 reads x).
 //
 // Masks: mask [B, T] holds 1 for real steps and 0 for padding. At a padded step the state is
 // carried over unchanged,  h_t = m·h_new + (1 − m)·h_prev,  so the last state of a padded
@@ -61,6 +62,7 @@ class RecurrentLayers : public Module {
   RecurrentLayers(const char* name, int64_t input_size, int64_t hidden_size, int64_t num_layers,
                   bool bidirectional, Generator& gen, Loc caller);
   std::vector<const Cell*> cells() const;  // l0, l0_reverse, l1, ...
+  std::vector<Cell*> mutable_cells();
 
  private:
   std::vector<std::shared_ptr<Cell>> cells_;
@@ -114,6 +116,17 @@ class LSTM : public detail::RecurrentLayers<LSTMCell> {
   }
 
   std::string kind() const override { return "LSTM"; }
+
+  // Without a mask, each direction's sequence runs as one fused op (lstm_sequence, issue 14)
+  // unless a tracer is attached or this is turned off (for every cell, whose steps then run one
+  // by one as the readable composition). The outputs have the same bits either way; the weight
+  // gradients add the same terms in another order (tests/nn/rnn_test.cpp).
+  void use_fused_kernel(bool on);
+
+ private:
+  // forward without a mask or a tracer: each direction's sequence as one lstm_sequence op.
+  RecurrentOutput run_fused_layers(const std::vector<const LSTMCell*>& cells, const Tensor& x,
+                                   const std::vector<LSTMState>& initial) const;
 };
 
 }  // namespace glimpse::nn

@@ -256,6 +256,45 @@ TEST(LSTMCell, FusedKernelAndComposedOpsGiveTheSameBitsThroughTime) {
     EXPECT_EQ(p1[i].second.grad().to_vector(), p2[i].second.grad().to_vector()) << p1[i].first;
 }
 
+TEST(LSTM, WholeSequenceOpAndCellByCellStepsAgree) {
+  // Without a mask or a tracer, each direction runs as one lstm_sequence op (issue 14);
+  // use_fused_kernel(false) gives the cell-by-cell loop. Two layers, both directions, a given
+  // initial state, and output, h_n and c_n all in the loss: the outputs have the same bits, the
+  // gradients agree to rounding (the weight gradients add the same terms in another order).
+  Generator gen(21);
+  nn::LSTM fused(6, 8, 2, /*bidirectional=*/true, gen);
+  nn::LSTM stepwise(6, 8, 2, /*bidirectional=*/true, gen);
+  nn::load_state(stepwise, nn::state_dict(fused));
+  stepwise.use_fused_kernel(false);
+  const Tensor xs = randn({3, 5, 6}, gen), hs = randn({4, 3, 8}, gen), cs = randn({4, 3, 8}, gen);
+  const Tensor r_out = randn({3, 5, 16}, gen), r_h = randn({4, 3, 8}, gen), r_c = randn({4, 3, 8}, gen);
+  struct Run {
+    nn::RecurrentOutput out;
+    Tensor x, h0, c0;
+  };
+  const auto run = [&](const nn::LSTM& lstm) {
+    Run r{{}, test::leaf(xs), test::leaf(hs), test::leaf(cs)};
+    r.out = lstm(r.x, {r.h0, r.c0});
+    ((r.out.output * r_out).sum() + (r.out.h_n * r_h).sum() + (r.out.c_n * r_c).sum()).backward();
+    return r;
+  };
+  const Run a = run(fused), b = run(stepwise);
+  EXPECT_EQ(a.out.output.to_vector(), b.out.output.to_vector());
+  EXPECT_EQ(a.out.h_n.to_vector(), b.out.h_n.to_vector());
+  EXPECT_EQ(a.out.c_n.to_vector(), b.out.c_n.to_vector());
+  EXPECT_TRUE(test::all_close(a.x.grad(), b.x.grad(), 1e-5, 1e-6));
+  EXPECT_TRUE(test::all_close(a.h0.grad(), b.h0.grad(), 1e-5, 1e-6));
+  EXPECT_TRUE(test::all_close(a.c0.grad(), b.c0.grad(), 1e-5, 1e-6));
+  const auto p1 = fused.named_parameters(), p2 = stepwise.named_parameters();
+  for (size_t i = 0; i < p1.size(); ++i)
+    EXPECT_TRUE(test::all_close(p1[i].second.grad(), p2[i].second.grad(), 1e-5, 1e-6)) << p1[i].first;
+  // With a tracer attached the layer takes the readable path, fused or not: every step of every
+  // cell (2 layers × 2 directions × 5 steps) is recorded.
+  test::StepRecorder recorder;
+  fused(xs);
+  EXPECT_EQ(recorder.records.size(), 4u * 5u);
+}
+
 TEST(GRU, EveryStepIsRecordedWithItsTimeIndex) {
   Generator gen(6);
   nn::GRU gru(3, 4, 1, /*bidirectional=*/true, gen);
